@@ -1,0 +1,6 @@
+"""Allow ``python -m geomap``."""
+
+from geomap.cli import main
+
+if __name__ == "__main__":
+    main()

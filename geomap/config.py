@@ -1,0 +1,95 @@
+"""Settings: one table of name, default and help, read from ``GEOMAP_*`` variables.
+
+Nothing here runs at import time; callers build a :class:`Settings` when they start.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+
+def _data_home() -> Path:
+    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "geomap"
+
+
+def _cache_home() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "geomap"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting geomap reads; the metadata ``help`` documents each."""
+
+    db: Path = field(
+        default_factory=lambda: _data_home() / "geomap.sqlite",
+        metadata={"env": "GEOMAP_DB", "help": "incident store (SQLite file)"},
+    )
+    gazetteer_db: Path = field(
+        default_factory=lambda: _cache_home() / "gazetteer.sqlite",
+        metadata={"env": "GEOMAP_GAZETTEER_DB", "help": "built gazetteer index (rebuilt when a source changes)"},
+    )
+    gazetteer_extra: tuple[Path, ...] = field(
+        default=(),
+        metadata={"env": "GEOMAP_GAZETTEER_EXTRA", "help": "extra curated YAML files, separated by os.pathsep"},
+    )
+    geocoder_fallback: str = field(
+        default="",
+        metadata={"env": "GEOMAP_GEOCODER_FALLBACK", "help": "'nominatim' to ask Nominatim online when offline lookup fails"},
+    )
+    nominatim_user_agent: str = field(
+        default="geomap",
+        metadata={"env": "GEOMAP_NOMINATIM_USER_AGENT", "help": "User-Agent sent to Nominatim"},
+    )
+    api_token: str = field(
+        default="",
+        metadata={"env": "GEOMAP_API_TOKEN", "help": "bearer token required for writes; writes are refused when empty"},
+    )
+    tile_url: str = field(
+        default="https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        metadata={"env": "GEOMAP_TILE_URL", "help": "base map tile URL template"},
+    )
+    tile_attribution: str = field(
+        default="&copy; OpenStreetMap contributors",
+        metadata={"env": "GEOMAP_TILE_ATTRIBUTION", "help": "attribution shown for the base map"},
+    )
+    max_body_bytes: int = field(
+        default=2_000_000,
+        metadata={"env": "GEOMAP_MAX_BODY_BYTES", "help": "largest request body accepted"},
+    )
+    default_status: str = field(
+        default="draft",
+        metadata={"env": "GEOMAP_DEFAULT_STATUS", "help": "status of newly extracted incidents"},
+    )
+
+    @classmethod
+    def from_env(cls, environ: dict | None = None, **overrides) -> Settings:
+        """Settings from ``environ`` (default ``os.environ``), then explicit overrides."""
+        environ = os.environ if environ is None else environ
+        values = {}
+        for f in fields(cls):
+            raw = environ.get(f.metadata["env"])
+            if raw not in (None, ""):
+                values[f.name] = _coerce(f, raw)
+        settings = cls(**values)
+        return replace(settings, **{k: v for k, v in overrides.items() if v is not None})
+
+
+def _coerce(f, raw: str):
+    if f.name in ("db", "gazetteer_db"):
+        return Path(raw).expanduser()
+    if f.name == "gazetteer_extra":
+        return tuple(Path(p).expanduser() for p in raw.split(os.pathsep) if p)
+    if f.name == "max_body_bytes":
+        return int(raw)
+    return raw
+
+
+def settings_help() -> list[tuple[str, str, str]]:
+    """(variable, default, help) rows, for the README and ``--help``."""
+    rows = []
+    for f in fields(Settings):
+        default = f.default_factory() if callable(f.default_factory) else f.default
+        rows.append((f.metadata["env"], str(default), f.metadata["help"]))
+    return rows

@@ -1,0 +1,92 @@
+"""The gazetteer: place names as reports write them, resolved offline to coordinates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from geomap.config import Settings
+from geomap.errors import NotFoundError
+from geomap.gazetteer import index
+from geomap.gazetteer.resolver import Resolver
+from geomap.gazetteer.sources import curated_files
+
+
+class Gazetteer:
+    """Resolve names to places; built from the embedded sources on first use."""
+
+    def __init__(self, path: Path, curated: list[Path], fallback=None):
+        self.path = Path(path)
+        self.curated = curated
+        self.fallback = fallback
+        self._resolver = Resolver(self.path)
+
+    def is_current(self) -> bool:
+        """True when the index exists and was built from today's sources."""
+        return index.stored_fingerprint(self.path) == index.fingerprint(self.curated)
+
+    def ensure_built(self, progress=None) -> dict | None:
+        """Build the index when missing or stale; returns build counts, or None if current."""
+        if self.is_current():
+            return None
+        return self.build(progress=progress)
+
+    def build(self, progress=None) -> dict:
+        """Rebuild the index now."""
+        counts = index.build(self.path, self.curated, progress=progress)
+        self._resolver = Resolver(self.path)
+        return counts
+
+    def resolve(self, query: str, country: str | None = None, near=None) -> dict:
+        """The gazetteer answer (DESIGN.md) for one place name."""
+        answer = self._resolver.resolve(query, country=country, near=near)
+        if answer["match"] is None and self.fallback is not None and query.strip():
+            online = self.fallback.lookup(query, country)
+            if online is not None:
+                answer["match"] = online
+                answer["candidates"] = [online, *answer["candidates"]][:5]
+        return answer
+
+    def get_place(self, gazetteer_id: str) -> dict:
+        """One place by its gazetteer id; raises NotFoundError."""
+        row = self._resolver.conn.execute(
+            "SELECT gid, name, lat, lon, country, admin1, feature, population, source, note"
+            " FROM places WHERE gid = ?", (gazetteer_id,)).fetchone()
+        if row is None:
+            raise NotFoundError(f"no place {gazetteer_id!r} in the gazetteer")
+        keys = ("gazetteer_id", "name", "lat", "lon", "country", "admin1", "feature",
+                "population", "source", "note")
+        return dict(zip(keys, row, strict=True))
+
+    def iter_sites(self, features=("military_base", "air_base", "airfield", "oil_field",
+                                   "gas_field", "border_crossing", "dam", "nuclear_site")):
+        """Reference sites (bases, air bases, facilities) as place dicts, for the sites layer."""
+        marks = ",".join("?" * len(features))
+        rows = self._resolver.conn.execute(
+            f"SELECT gid FROM places WHERE feature IN ({marks})"
+            " AND (source LIKE 'curated:%' OR importance >= 0.45)", features)
+        for (gid,) in rows.fetchall():
+            yield self.get_place(gid)
+
+    def info(self) -> dict:
+        """Counts by source and feature, and the index's file and size."""
+        conn = self._resolver.conn
+        by_source = dict(conn.execute(
+            "SELECT CASE WHEN source LIKE 'curated:%' THEN 'curated' ELSE source END s, count(*)"
+            " FROM places GROUP BY s").fetchall())
+        names = conn.execute("SELECT count(*) FROM names").fetchone()[0]
+        return {"path": str(self.path), "bytes": self.path.stat().st_size,
+                "places_by_source": by_source, "names": names, "current": self.is_current()}
+
+
+def open_gazetteer(settings: Settings | None = None, *, build: bool = True, progress=None) -> Gazetteer:
+    """The configured gazetteer, built first when missing or stale (unless ``build`` is False)."""
+    settings = settings or Settings.from_env()
+    fallback = None
+    if settings.geocoder_fallback == "nominatim":
+        from geomap.gazetteer.online import NominatimFallback
+
+        fallback = NominatimFallback(settings.nominatim_user_agent)
+    gazetteer = Gazetteer(settings.gazetteer_db, curated_files(settings.gazetteer_extra), fallback)
+    if build:
+        gazetteer.ensure_built(progress=progress)
+    return gazetteer

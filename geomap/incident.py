@@ -1,0 +1,491 @@
+"""The incident: one GeoJSON Feature (RFC 7946) with ACLED-compatible properties.
+
+``parse_feature`` is the one gate every incident passes before it is stored, served
+or exported; it refuses bad input with a :class:`~geomap.errors.ValidationError`
+that names the field, e.g. ``geometry.coordinates`` or ``properties.event_date``.
+
+Extra properties beyond the contract are kept when their key is a string of at
+most 64 characters and their value is a JSON scalar (a string of at most 10,000
+characters, a finite number, a boolean or null); objects and lists are refused,
+so that every export format (CSV, KML, GeoPackage) can hold every property.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
+from functools import lru_cache
+from urllib.parse import urlsplit
+
+import pycountry
+
+from geomap.errors import ValidationError
+
+DEFAULT_LAYER = "incidents"
+STATUSES = ("draft", "published")
+GEOMETRY_TYPES = ("Point", "LineString", "Polygon")
+PRECISIONS = (1, 2, 3)
+
+EVENT_TYPES: dict[str, tuple[str, ...]] = {
+    "Battles": (
+        "Armed clash", "Government regains territory", "Non-state actor overtakes territory",
+    ),
+    "Explosions/Remote violence": (
+        "Chemical weapon", "Air/drone strike", "Suicide bomb", "Shelling/artillery/missile attack",
+        "Remote explosive/landmine/IED", "Grenade",
+    ),
+    "Violence against civilians": ("Sexual violence", "Attack", "Abduction/forced disappearance"),
+    "Protests": (
+        "Peaceful protest", "Protest with intervention", "Excessive force against protesters",
+    ),
+    "Riots": ("Violent demonstration", "Mob violence"),
+    "Strategic developments": (
+        "Agreement", "Arrests", "Change to group/activity", "Disrupted weapons use",
+        "Headquarters or base established", "Looting/property destruction",
+        "Non-violent transfer of territory", "Other",
+    ),
+}
+#: Each ACLED sub-event type mapped to the one event type it belongs to.
+SUB_EVENT_TYPES: dict[str, str] = {
+    sub: kind for kind, subs in EVENT_TYPES.items() for sub in subs
+}
+
+#: The contract's properties, in the order a parsed feature lists them.
+PROPERTIES = (
+    "id", "layer", "event_date", "event_time", "time_precision", "event_type", "sub_event_type",
+    "actor1", "actor2", "fatalities", "injuries", "location", "location_mention", "country",
+    "admin1", "geo_precision", "gazetteer_id", "summary", "quote", "source", "status",
+    "created_at", "updated_at",
+)
+SOURCE_FIELDS = ("title", "publisher", "url", "published", "document")
+MAX_QUOTE = 10_000
+MAX_EXTRA_PROPERTIES = 50
+MAX_POSITIONS = 100_000
+_FEATURE_MEMBERS = frozenset(("type", "id", "geometry", "properties", "bbox"))
+
+_TYPE_BY_KEY = {kind.casefold(): kind for kind in EVENT_TYPES}
+_SUB_BY_KEY = {sub.casefold(): sub for sub in SUB_EVENT_TYPES}
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_TIME = re.compile(r"(?:[01]\d|2[0-3]):[0-5]\d")
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
+_LAYER = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+_GAZETTEER_ID = re.compile(r"[A-Za-z][A-Za-z0-9_.-]*:\S+")
+_KINDS = {bool: "a boolean", int: "a number", float: "a number", str: "a string",
+          dict: "an object", list: "a list", tuple: "a list"}
+
+
+def parse_feature(obj: Mapping, *, now: datetime | None = None) -> dict:
+    """Validate one incident Feature and return it normalised, with defaults filled.
+
+    >>> f = parse_feature({"type": "Feature",
+    ...     "geometry": {"type": "Point", "coordinates": [40.576, 35.152]},
+    ...     "properties": {"event_date": "2022-04-07", "event_type": "Battles",
+    ...                    "sub_event_type": "Armed clash", "country": "sy"}},
+    ...     now=datetime(2022, 4, 8, tzinfo=UTC))
+    >>> f["properties"]["country"], f["properties"]["status"], f["properties"]["created_at"]
+    ('SY', 'draft', '2022-04-08T00:00:00Z')
+    >>> f["id"] == f["properties"]["id"]
+    True
+    """
+    if not isinstance(obj, Mapping):
+        raise ValidationError("feature", f"must be a GeoJSON Feature object, not {_kind(obj)}")
+    _check_members(obj)
+    geometry = parse_geometry(obj.get("geometry"))
+    properties = _parse_properties(obj, geometry, now)
+    return {"type": "Feature", "id": properties["id"], "geometry": geometry,
+            "properties": properties}
+
+
+def _check_members(obj: Mapping) -> None:
+    if obj.get("type", "Feature") != "Feature":
+        raise ValidationError("type", f"must be 'Feature', not {obj.get('type')!r}")
+    for key in obj.keys() - _FEATURE_MEMBERS:
+        raise ValidationError(str(key), "is not a member of an incident Feature")
+
+
+def _parse_properties(obj: Mapping, geometry: dict, now: datetime | None) -> dict:
+    raw = obj.get("properties")
+    if not isinstance(raw, Mapping):
+        raise ValidationError("properties", "must be an object" if raw is not None else "is required")
+    props = {name: parse(raw.get(name), field) for name, field, parse in _FIELD_PARSERS}
+    if SUB_EVENT_TYPES[props["sub_event_type"]] != props["event_type"]:
+        raise ValidationError("properties.sub_event_type", f"{props['sub_event_type']!r} is not "
+                              f"a sub-event type of {props['event_type']!r}")
+    _fill_times(props, now)
+    props["id"] = _feature_id(obj.get("id"), props, geometry)
+    props.update(_extras(raw, _PROPERTY_NAMES, "properties"))
+    return props
+
+
+def _fill_times(props: dict, now: datetime | None) -> None:
+    if props["created_at"] is None:
+        props["created_at"] = format_timestamp(now)
+    if props["updated_at"] is None:
+        props["updated_at"] = props["created_at"]
+    elif props["updated_at"] < props["created_at"]:
+        raise ValidationError("properties.updated_at", "is before created_at")
+
+
+def _feature_id(top: object, props: dict, geometry: dict) -> str:
+    given = props["id"]
+    if top is not None:
+        top = parse_id(top, "id")
+        if given is not None and top != given:
+            raise ValidationError("id", f"{top!r} differs from properties.id {given!r}")
+    if given or top:
+        return given or top
+    source = props["source"] or {}
+    place = props["location"] or props["location_mention"] or "{:.4f},{:.4f}".format(
+        *representative_point(geometry))
+    return incident_id(props["layer"], source.get("document"), props["event_date"], place,
+                       props["sub_event_type"], props["quote"] or props["summary"])
+
+
+def incident_id(layer: str, document: str | None, event_date: str, location: str | None,
+                sub_event_type: str, quote: str | None) -> str:
+    """A stable id: the same report read twice gives the same ids, whatever its whitespace.
+
+    >>> incident_id("incidents", "seed.md", "2022-04-07", "Green Village", "Armed clash", "x")
+    '40ee040bf82014cd'
+    >>> incident_id("incidents", "seed.md", "2022-04-07", "Green  village", "armed clash", " X")
+    '40ee040bf82014cd'
+    """
+    parts = (layer, document, event_date, location, sub_event_type, quote)
+    key = "\x1f".join(" ".join(str(part or "").split()).casefold() for part in parts)
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+# --- geometry ---------------------------------------------------------------------------
+
+def parse_geometry(value: object, field: str = "geometry") -> dict:
+    """A Point, LineString or Polygon in WGS84 ``[lon, lat]``, other members dropped."""
+    if value is None:
+        raise ValidationError(field, "is required: a Point, LineString or Polygon")
+    if not isinstance(value, Mapping):
+        raise ValidationError(field, f"must be a GeoJSON geometry object, not {_kind(value)}")
+    kind = value.get("type")
+    if kind not in _COORDINATES:
+        raise ValidationError(f"{field}.type", f"must be Point, LineString or Polygon, not {kind!r}")
+    return {"type": kind, "coordinates": _COORDINATES[kind](value.get("coordinates"),
+                                                            f"{field}.coordinates")}
+
+
+def _position(value: object, field: str) -> list[float]:
+    if not isinstance(value, list | tuple) or len(value) not in (2, 3):
+        raise ValidationError(field, "a position must be [lon, lat] or [lon, lat, altitude]")
+    for number in value:
+        _finite(number, field)
+    lon, lat = value[0], value[1]
+    if not -180 <= lon <= 180:
+        raise ValidationError(field, f"longitude {lon} is outside -180..180")
+    if not -90 <= lat <= 90:
+        hint = "; GeoJSON positions are [lon, lat]" if -90 <= lon <= 90 else ""
+        raise ValidationError(field, f"latitude {lat} is outside -90..90{hint}")
+    return [float(number) for number in value]
+
+
+def _line(value: object, field: str, minimum: int = 2) -> list[list[float]]:
+    if not isinstance(value, list | tuple) or not minimum <= len(value) <= MAX_POSITIONS:
+        raise ValidationError(field, f"must be a list of {minimum} to {MAX_POSITIONS:,} positions")
+    return [_position(position, field) for position in value]
+
+
+def _polygon(value: object, field: str) -> list[list[list[float]]]:
+    if not isinstance(value, list | tuple) or not value:
+        raise ValidationError(field, "a polygon must be a list of linear rings")
+    rings = [_line(ring, field, 4) for ring in value]
+    for ring in rings:
+        if ring[0] != ring[-1]:
+            raise ValidationError(field, "a polygon ring must end where it starts")
+    return rings
+
+
+_COORDINATES = {"Point": _position, "LineString": _line, "Polygon": _polygon}
+
+
+def geometry_bbox(geometry: Mapping) -> tuple[float, float, float, float]:
+    """(minlon, minlat, maxlon, maxlat) of a parsed geometry.
+
+    >>> geometry_bbox({"type": "LineString", "coordinates": [[44.3, 33.3], [43.1, 36.3]]})
+    (43.1, 33.3, 44.3, 36.3)
+    """
+    coords = geometry["coordinates"]
+    if geometry["type"] == "Point":
+        return coords[0], coords[1], coords[0], coords[1]
+    points = coords if geometry["type"] == "LineString" else coords[0]
+    lons = [p[0] for p in points]
+    lats = [p[1] for p in points]
+    return min(lons), min(lats), max(lons), max(lats)
+
+
+def representative_point(geometry: Mapping) -> tuple[float, float]:
+    """(lon, lat): the Point itself, or the centre of a line's or polygon's bbox."""
+    minlon, minlat, maxlon, maxlat = geometry_bbox(geometry)
+    return (minlon + maxlon) / 2, (minlat + maxlat) / 2
+
+
+# --- single values ----------------------------------------------------------------------
+
+def parse_event_type(value: object, field: str = "properties.event_type") -> str:
+    """An ACLED event type, in its canonical spelling (the match ignores case)."""
+    kind = _TYPE_BY_KEY.get(value.casefold()) if isinstance(value, str) else None
+    if kind is None:
+        raise ValidationError(field, f"{value!r} is not an ACLED event type")
+    return kind
+
+
+def parse_sub_event_type(value: object, field: str = "properties.sub_event_type") -> str:
+    """An ACLED sub-event type, in its canonical spelling (the match ignores case)."""
+    sub = _SUB_BY_KEY.get(value.casefold()) if isinstance(value, str) else None
+    if sub is None:
+        raise ValidationError(field, f"{value!r} is not an ACLED sub-event type")
+    return sub
+
+
+def parse_country(value: object, field: str = "properties.country") -> str:
+    """An ISO 3166-1 alpha-2 code, upper-cased.
+
+    >>> parse_country("iq")
+    'IQ'
+    """
+    code = value.upper() if isinstance(value, str) else value
+    if code not in _alpha2_codes():
+        alpha3 = pycountry.countries.get(alpha_3=code) if isinstance(code, str) else None
+        hint = f"; use {alpha3.alpha_2!r}" if alpha3 else ""
+        raise ValidationError(field, f"{value!r} is not an ISO 3166-1 alpha-2 code{hint}")
+    return code
+
+
+@lru_cache(maxsize=1)
+def _alpha2_codes() -> frozenset[str]:
+    return frozenset(country.alpha_2 for country in pycountry.countries)
+
+
+def parse_status(value: object, field: str = "properties.status") -> str:
+    """``draft`` or ``published``."""
+    if value not in STATUSES:
+        raise ValidationError(field, f"must be draft or published, not {value!r}")
+    return value
+
+
+def parse_date(value: object, field: str = "properties.event_date") -> str:
+    """A real calendar date written ``YYYY-MM-DD``."""
+    if not isinstance(value, str) or not _DATE.fullmatch(value):
+        raise ValidationError(field, f"must be a date written YYYY-MM-DD, not {value!r}")
+    if not _is_real_date(value):
+        raise ValidationError(field, f"{value} is not a day of the calendar")
+    return value
+
+
+@lru_cache(maxsize=8192)
+def _is_real_date(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def parse_layer(value: object, field: str = "properties.layer") -> str:
+    """A layer id: letters, digits, ``_`` and ``-``, at most 64 characters."""
+    if not isinstance(value, str) or not _LAYER.fullmatch(value):
+        raise ValidationError(field, f"{value!r} is not a layer id (letters, digits, '_', '-')")
+    return value
+
+
+def parse_precision(value: object, field: str) -> int:
+    """A time or geo precision: 1, 2 or 3 (ACLED)."""
+    return _whole(value, field, 1, 3)
+
+
+def parse_id(value: object, field: str = "properties.id") -> str:
+    """An incident id: letters, digits and ``._:-``, at most 128 characters."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str) or not _ID.fullmatch(value):
+        raise ValidationError(field, f"{value!r} is not an id (letters, digits, '._:-')")
+    return value
+
+
+def format_timestamp(moment: datetime | None = None) -> str:
+    """ISO 8601 UTC to the second, e.g. ``2022-04-08T10:00:00Z``; naive means UTC."""
+    moment = moment or datetime.now(UTC)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _kind(value: object) -> str:
+    return "null" if value is None else _KINDS.get(type(value), type(value).__name__)
+
+
+def _finite(value: object, field: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValidationError(field, f"must be a number, not {_kind(value)}")
+    if not math.isfinite(value):
+        raise ValidationError(field, f"must be a finite number, not {value}")
+
+
+def _whole(value: object, field: str, low: int, high: int) -> int:
+    _finite(value, field)
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ValidationError(field, f"must be a whole number, not {value}")
+        value = int(value)
+    if not low <= value <= high:
+        raise ValidationError(field, f"must be between {low} and {high:,}, not {value}")
+    return value
+
+
+def _text(limit: int, required: bool = False):
+    def parse(value: object, field: str) -> str | None:
+        if value is not None and not isinstance(value, str):
+            raise ValidationError(field, f"must be a string, not {_kind(value)}")
+        value = value.strip() if value else None
+        if not value:
+            if required:
+                raise ValidationError(field, "is required")
+            return None
+        if len(value) > limit:
+            raise ValidationError(field, f"is longer than {limit:,} characters")
+        if _CONTROL.search(value):
+            raise ValidationError(field, "contains control characters")
+        return value
+    return parse
+
+
+def _optional(parse, default=None):
+    return lambda value, field: default if value is None else parse(value, field)
+
+
+def _matching(pattern: re.Pattern, limit: int, example: str):
+    text = _text(limit)
+
+    def parse(value: object, field: str) -> str | None:
+        value = text(value, field)
+        if value is not None and not pattern.fullmatch(value):
+            raise ValidationError(field, f"{value!r} does not look like {example!r}")
+        return value
+    return parse
+
+
+def _count(value: object, field: str) -> int | None:
+    return None if value is None else _whole(value, field, 0, 1_000_000)
+
+
+def _time(value: object, field: str) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or not _TIME.fullmatch(value):
+        raise ValidationError(field, f"must be a time written HH:MM (00:00-23:59), not {value!r}")
+    return value
+
+
+def _timestamp(value: object, field: str) -> str | None:
+    if value is None:
+        return None
+    text = _utc_text(value) if isinstance(value, str) else None
+    if text is None:
+        raise ValidationError(field, f"must be an ISO 8601 timestamp, not {value!r}")
+    return text
+
+
+@lru_cache(maxsize=4096)
+def _utc_text(value: str) -> str | None:
+    try:
+        return format_timestamp(datetime.fromisoformat(value))
+    except ValueError:
+        return None
+
+
+def _url(value: object, field: str) -> str | None:
+    value = _URL_TEXT(value, field)
+    if value is not None:
+        parts = urlsplit(value)
+        if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+            raise ValidationError(field, f"must be an http(s) URL, not {value!r}")
+    return value
+
+
+def _published(value: object, field: str) -> str | None:
+    if value is None or (isinstance(value, str) and _DATE.fullmatch(value)):
+        return _optional(parse_date)(value, field)
+    return _timestamp(value, field)
+
+
+_URL_TEXT = _text(2000)
+_EXTRA_TEXT = _text(MAX_QUOTE)
+_SOURCE_PARSERS = (("title", _text(1000)), ("publisher", _text(300)), ("url", _url),
+                   ("published", _published), ("document", _text(500)))
+
+
+def _source(value: object, field: str) -> dict | None:
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise ValidationError(field, f"must be an object ({', '.join(SOURCE_FIELDS)})")
+    source = {name: parse(value.get(name), f"{field}.{name}") for name, parse in _SOURCE_PARSERS}
+    source.update(_extras(value, frozenset(SOURCE_FIELDS), field))
+    return source
+
+
+def _extras(raw: Mapping, known: frozenset, prefix: str) -> dict:
+    keys = raw.keys() - known
+    if len(keys) > MAX_EXTRA_PROPERTIES:
+        raise ValidationError(prefix, f"has more than {MAX_EXTRA_PROPERTIES} extra properties")
+    return {key: _extra(key, raw[key], prefix) for key in sorted(keys, key=str)}
+
+
+def _extra(key: object, value: object, prefix: str) -> object:
+    if not isinstance(key, str) or not 0 < len(key) <= 64 or _CONTROL.search(key):
+        raise ValidationError(prefix, f"{key!r} is not a property name")
+    field = f"{prefix}.{key}"
+    if isinstance(value, str):
+        return _EXTRA_TEXT(value, field) or ""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        _finite(value, field)
+    elif value is not None and not isinstance(value, bool):
+        raise ValidationError(field, "extra properties must be strings, numbers, booleans or "
+                              f"null, not {_kind(value)}")
+    return value
+
+
+def _required(parse):
+    def check(value: object, field: str):
+        if value is None:
+            raise ValidationError(field, "is required")
+        return parse(value, field)
+    return check
+
+
+_PARSERS = {
+    "id": _optional(parse_id),
+    "layer": _optional(parse_layer, DEFAULT_LAYER),
+    "event_date": _required(parse_date),
+    "event_time": _time,
+    "time_precision": _optional(parse_precision, 1),
+    "event_type": _required(parse_event_type),
+    "sub_event_type": _required(parse_sub_event_type),
+    "actor1": _text(300),
+    "actor2": _text(300),
+    "fatalities": _count,
+    "injuries": _count,
+    "location": _text(300),
+    "location_mention": _text(300),
+    "country": _optional(parse_country),
+    "admin1": _text(200),
+    "geo_precision": _optional(parse_precision, 1),
+    "gazetteer_id": _matching(_GAZETTEER_ID, 200, "geonames:170794"),
+    "summary": _text(5000),
+    "quote": _text(MAX_QUOTE),
+    "source": _source,
+    "status": _optional(parse_status, "draft"),
+    "created_at": _timestamp,
+    "updated_at": _timestamp,
+}
+_FIELD_PARSERS = tuple((name, f"properties.{name}", _PARSERS[name]) for name in PROPERTIES)
+_PROPERTY_NAMES = frozenset(PROPERTIES)
