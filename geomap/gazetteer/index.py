@@ -24,12 +24,15 @@ CREATE TABLE IF NOT EXISTS places (
     lat REAL NOT NULL, lon REAL NOT NULL, country TEXT, admin1 TEXT, feature TEXT NOT NULL,
     population INTEGER NOT NULL DEFAULT 0, importance REAL NOT NULL, source TEXT NOT NULL, note TEXT
 );
+-- rank is minus the place's importance: a key's most important places are read first.
 CREATE TABLE IF NOT EXISTS names (
-    key TEXT NOT NULL, place INTEGER NOT NULL REFERENCES places(id) ON DELETE CASCADE,
+    key TEXT NOT NULL, rank REAL NOT NULL,
+    place INTEGER NOT NULL REFERENCES places(id) ON DELETE CASCADE,
     name TEXT NOT NULL, norm TEXT NOT NULL, kind TEXT,
-    PRIMARY KEY (key, place, norm)
+    PRIMARY KEY (key, rank, place, norm)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS names_place ON names(place);
+CREATE INDEX IF NOT EXISTS names_key_norm ON names(key, norm);
 CREATE TABLE IF NOT EXISTS skeletons (key TEXT PRIMARY KEY, block TEXT NOT NULL, klen INTEGER NOT NULL)
     WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS skeletons_block ON skeletons(block, klen);
@@ -132,7 +135,7 @@ def insert_places(conn: sqlite3.Connection, records: Iterable[PlaceRecord]) -> i
             [r.gid for r in batch],
         ).fetchall())
         conn.executemany(
-            "INSERT OR IGNORE INTO names VALUES (?,?,?,?,?)",
+            "INSERT OR IGNORE INTO names VALUES (?,?,?,?,?,?)",
             [row for r in batch for row in name_rows(ids[r.gid], r)],
         )
         count += len(batch)
@@ -156,43 +159,49 @@ def _batches(items: Iterable, size: int) -> Iterator[list]:
 
 
 def name_rows(place_id: int, record: PlaceRecord) -> Iterator[tuple]:
-    """(key, place, name, norm, kind) rows: full and kind-stripped forms, codes, scripts."""
+    """(key, rank, place, name, norm, kind) rows: full and kind-stripped forms, codes, scripts."""
     seen = set()
+    rank = -record.importance
     for name in dict.fromkeys([record.name, *record.names]):
-        for row in _rows_for_name(place_id, name):
-            if row[0] and (row[0], row[3]) not in seen:
-                seen.add((row[0], row[3]))
-                yield row
+        for key, norm, kind in _forms_of_name(name):
+            if key and (key, norm) not in seen:
+                seen.add((key, norm))
+                yield (key, rank, place_id, name, norm, kind)
     for code in record.codes:
-        yield ("code:" + code.upper(), place_id, code, code.lower(), None)
+        yield ("code:" + code.upper(), rank, place_id, code, code.lower(), None)
 
 
-def _rows_for_name(place_id: int, name: str) -> Iterator[tuple]:
+def _forms_of_name(name: str) -> Iterator[tuple[str, str, str | None]]:
     if not name.strip():
         return
+    if len(name) <= 4 and name.isupper() and name.isalnum():
+        # GeoNames lists IATA/ICAO codes among alternate names: exact look-up only.
+        yield "code:" + name, name.lower(), None
+        return
     if not normalize.is_latin(name):
-        yield (normalize.script_key(name), place_id, name, name, None)
+        yield normalize.script_key(name), name, None
         return
     full = normalize.normal_form(name)
-    yield (normalize.skeleton_of_normal(full), place_id, name, full, None)
+    yield normalize.skeleton_of_normal(full), full, None
     core, kind = normalize.split_kind(name)
     if kind and core != full:
-        yield (normalize.skeleton_of_normal(core), place_id, name, core, kind)
+        yield normalize.skeleton_of_normal(core), core, kind
 
 
 def add_extra_names(conn: sqlite3.Connection, extras: list[ExtraNames]) -> int:
     """Attach curated names (and importance) to places of other sources."""
     added = 0
     for extra in extras:
-        row = conn.execute("SELECT id FROM places WHERE gid = ?", (extra.gid,)).fetchone()
+        row = conn.execute("SELECT id, -importance FROM places WHERE gid = ?", (extra.gid,)).fetchone()
         if row is None:
             raise sources.SourceError(f"curated same_as {extra.gid!r} names no place in the gazetteer")
-        record = PlaceRecord(extra.gid, extra.names[0] if extra.names else "", 0, 0, None, "",
-                             names=extra.names)
-        rows = [r for r in name_rows(row[0], record)]
-        conn.executemany("INSERT OR IGNORE INTO names VALUES (?,?,?,?,?)", rows)
         if extra.importance is not None:
             conn.execute("UPDATE places SET importance = ? WHERE id = ?", (extra.importance, row[0]))
+            conn.execute("UPDATE names SET rank = ? WHERE place = ?", (-extra.importance, row[0]))
+        record = PlaceRecord(extra.gid, extra.names[0] if extra.names else "", 0, 0, None, "",
+                             names=extra.names, importance=-row[1])
+        rows = list(name_rows(row[0], record))
+        conn.executemany("INSERT OR IGNORE INTO names VALUES (?,?,?,?,?,?)", rows)
         added += len(rows)
     return added
 

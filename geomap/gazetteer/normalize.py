@@ -124,14 +124,19 @@ def skeleton(name: str) -> str:
 
 
 def skeleton_of_normal(normal: str) -> str:
-    """:func:`skeleton` of a text already in normal form."""
+    """:func:`skeleton` of a text already in normal form.
+
+    An initial vowel is kept as "a" (Erbil/Arbil/Irbil, Isfahan/Esfahan), so that names
+    such as Ashdod and Shaddadi do not share a key.
+    """
     key = _VOWEL_W.sub("", _FINAL_H.sub("", normal)).replace(" ", "")
+    initial = "a" if key[:1] in ("a", "e", "i", "o", "u") else ""
     for old, new in _FOLDS[:13]:
         key = key.replace(old, new)
     key = _DOUBLES.sub(r"\1", key)
     for old, new in _FOLDS[13:]:
         key = key.replace(old, new)
-    return _DOUBLES.sub(r"\1", key)
+    return initial + _DOUBLES.sub(r"\1", key)
 
 
 def script_key(name: str) -> str:

@@ -1,0 +1,102 @@
+"""Benchmark: 10,000 mixed queries through ``geomap geocode --json -`` (run by hand).
+
+Prints the index build time (when asked), start-up time, queries per second after
+start-up and the peak memory of the geocoding process.
+
+    python benchmarks/bench_geocode.py [--queries 10000] [--rebuild]
+
+The queries are place names of Iraq, Syria and Iran drawn from the built index and
+re-spelt the way reports spell them (article forms, doubled letters, vowels, suffix
+words), with a share of repeats, country hints and names that are not places.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import resource
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+NON_PLACES = ["Qassem Soleimani", "Kata'ib Hezbollah", "Wilson Center", "Joe Biden", "Lloyd Austin",
+              "Popular Mobilization Forces", "Islamic State", "Pentagon spokesman", "JCPOA", "Dana Straul"]
+SUFFIXES = ["", "", "", " city", " province", " district", " air base", " village"]
+
+
+def respell(name: str, rng: random.Random) -> str:
+    """One report-style spelling of a name."""
+    swaps = [("al-", "al "), ("Al ", "al-"), ("ou", "u"), ("u", "ou"), ("ei", "ai"), ("a", "e"),
+             ("ss", "s"), ("s", "ss"), ("q", "k"), ("kh", "h"), ("ee", "i"), ("i", "ee"), ("-", " ")]
+    for old, new in rng.sample(swaps, 2):
+        if old in name:
+            name = name.replace(old, new, 1)
+    return name + rng.choice(SUFFIXES)
+
+
+def make_queries(index: Path, count: int, seed: int = 7) -> list[str]:
+    """Report-style queries, some with a country hint after a tab."""
+    rng = random.Random(seed)
+    conn = sqlite3.connect(index)
+    names = [n for (n,) in conn.execute(
+        "SELECT n.name FROM names n JOIN places p ON p.id = n.place WHERE p.country IN ('IQ','SY','IR')"
+        " AND n.key NOT LIKE 'u:%' AND n.key NOT LIKE 'code:%'")]
+    queries = []
+    for _ in range(count):
+        roll = rng.random()
+        if roll < 0.05:
+            query = rng.choice(NON_PLACES)
+        elif roll < 0.25 and queries:
+            query = rng.choice(queries).split("\t")[0]
+        else:
+            query = respell(rng.choice(names), rng)
+        if rng.random() < 0.3:
+            query += "\t" + rng.choice(["IQ", "SY", "IR"])
+        queries.append(query)
+    return queries
+
+
+def run_batch(lines: list[str], env: dict) -> tuple[float, int]:
+    """Seconds to answer all lines, and the peak RSS (KiB) of the child."""
+    with tempfile.TemporaryFile() as source:
+        source.write(("\n".join(lines) + "\n").encode())
+        source.seek(0)
+        started = time.perf_counter()
+        done = subprocess.run([sys.executable, "-m", "geomap", "geocode", "--json", "-"], stdin=source,
+                              capture_output=True, env=env, check=True)
+        seconds = time.perf_counter() - started
+    answered = done.stdout.count(b"\n")
+    assert answered == len(lines), f"{answered} answers for {len(lines)} lines"
+    return seconds, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+
+
+def main() -> None:
+    """Run the benchmark and print its figures."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--queries", type=int, default=10_000)
+    parser.add_argument("--rebuild", action="store_true", help="time a full index build first")
+    args = parser.parse_args()
+    from geomap.config import Settings
+    from geomap.gazetteer import open_gazetteer
+
+    settings = Settings.from_env()
+    if args.rebuild:
+        built = open_gazetteer(settings, build=False).build()
+        print(f"index build: {built['seconds']:.1f} s ({settings.gazetteer_db})")
+    open_gazetteer(settings)
+    env = dict(os.environ, GEOMAP_GAZETTEER_DB=str(settings.gazetteer_db))
+    queries = make_queries(settings.gazetteer_db, args.queries)
+    startup = min(run_batch(["Mosul"], env)[0] for _ in range(3))
+    total, peak_kib = run_batch(queries, env)
+    work = max(total - startup, 1e-9)
+    print(f"start-up (one query, process start to exit): {startup * 1000:.0f} ms")
+    print(f"{len(queries):,} queries: {total:.2f} s in all, {len(queries) / work:,.0f} queries/s after start-up")
+    print(f"peak memory of the geocode process: {peak_kib / 1024:.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()

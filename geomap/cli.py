@@ -1,0 +1,185 @@
+"""The ``geomap`` command: a thin skin over the library (see DESIGN.md for the contract)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+import orjson
+
+from geomap.config import Settings
+from geomap.errors import GeomapError, ValidationError
+
+MAX_BATCH_LINE = 1000
+
+
+def _settings(ctx: click.Context) -> Settings:
+    return ctx.obj["settings"]
+
+
+class GeomapGroup(click.Group):
+    """Maps geomap's named errors to a one-line message and exit code 2, in one place."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except GeomapError as exc:
+            click.echo(f"geomap: {exc}", err=True)
+            ctx.exit(2)
+
+
+@click.group(cls=GeomapGroup)
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Incident store (SQLite file); default $GEOMAP_DB or a per-user file.")
+@click.version_option(package_name="geomap")
+@click.pass_context
+def main(ctx: click.Context, db: Path | None) -> None:
+    """geomap: incidents from reports, on a map, with an offline gazetteer."""
+    ctx.obj = {"settings": Settings.from_env(db=db)}
+
+
+def _gazetteer(ctx: click.Context):
+    from geomap.gazetteer import open_gazetteer
+
+    def progress(label, count):
+        click.echo(f"  gazetteer: {label}: {count:,}", err=True)
+
+    settings = _settings(ctx)
+    gazetteer = open_gazetteer(settings, build=False)
+    if not gazetteer.is_current():
+        click.echo(f"Building the gazetteer index at {settings.gazetteer_db} (once)...", err=True)
+        gazetteer.build(progress=progress)
+    return gazetteer
+
+
+@main.command()
+@click.option("--country", metavar="CC", help="ISO 3166-1 alpha-2 country hint, e.g. IQ.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON answer per query (DESIGN.md).")
+@click.argument("queries", nargs=-1, required=True)
+@click.pass_context
+def geocode(ctx: click.Context, country: str | None, as_json: bool, queries: tuple[str, ...]) -> None:
+    """Resolve place names; `-` reads `query<TAB>CC` lines from stdin."""
+    country = parse_country(country, "--country") if country else None
+    gazetteer = _gazetteer(ctx)
+    if queries == ("-",):
+        geocode_lines(gazetteer, sys.stdin.buffer, sys.stdout.buffer, country)
+        return
+    missing = 0
+    for query in queries:
+        answer = gazetteer.resolve(query, country=country)
+        missing += answer["match"] is None
+        click.echo(orjson.dumps(answer).decode() if as_json else describe_answer(answer))
+    ctx.exit(1 if missing else 0)
+
+
+def parse_country(value: str, field: str) -> str:
+    """An ISO 3166-1 alpha-2 code, upper-cased, or ValidationError naming ``field``."""
+    import pycountry
+
+    code = value.strip().upper()
+    if len(code) != 2 or pycountry.countries.get(alpha_2=code) is None:
+        raise ValidationError(field, f"{value!r} is not an ISO 3166-1 alpha-2 country code")
+    return code
+
+
+def geocode_lines(gazetteer, lines, out, default_country: str | None) -> None:
+    """Answer each input line with one JSON line, in order; a bad line gets an error object."""
+    for number, raw in enumerate(lines, start=1):
+        try:
+            query, country = parse_batch_line(raw, default_country)
+            answer = gazetteer.resolve(query, country=country)
+        except ValidationError as exc:
+            answer = {"line": number, **exc.to_dict()}
+        out.write(orjson.dumps(answer) + b"\n")
+        out.flush()
+
+
+def parse_batch_line(raw: bytes, default_country: str | None) -> tuple[str, str | None]:
+    """``query[<TAB>CC]`` from one stdin line, or ValidationError naming what is wrong."""
+    try:
+        text = raw.decode("utf-8").rstrip("\r\n")
+    except UnicodeDecodeError as exc:
+        raise ValidationError("query", f"line is not valid UTF-8 (byte {exc.start})") from None
+    query, _, country = text.partition("\t")
+    if not query.strip():
+        raise ValidationError("query", "empty query")
+    if len(query) > MAX_BATCH_LINE:
+        raise ValidationError("query", f"query is {len(query):,} characters; the limit is {MAX_BATCH_LINE:,}")
+    return query.strip(), parse_country(country, "country") if country.strip() else default_country
+
+
+def describe_answer(answer: dict) -> str:
+    """A human-readable answer: the match, why, and the other candidates."""
+    match = answer["match"]
+    if match is None:
+        lines = [f"{answer['query']}: no place found"]
+    else:
+        lines = [f"{answer['query']} → {match['name']} ({match['feature']}, {match['admin1'] or '-'}, "
+                 f"{match['country']})  {match['lat']:.5f}, {match['lon']:.5f}  {match['gazetteer_id']}"
+                 f"  score {match['score']:.2f}", f"  why: {match['why']}"]
+    for candidate in answer["candidates"][1 if match else 0:]:
+        lines.append(f"  or {candidate['name']} ({candidate['feature']}, {candidate['country']})"
+                     f" {candidate['lat']:.4f}, {candidate['lon']:.4f}  score {candidate['score']:.2f}")
+    return "\n".join(lines)
+
+
+@main.group()
+def gazetteer() -> None:
+    """Build, extend and inspect the offline gazetteer."""
+
+
+@gazetteer.command("build")
+@click.pass_context
+def gazetteer_build(ctx: click.Context) -> None:
+    """Rebuild the gazetteer index from the embedded sources now."""
+    from geomap.gazetteer import open_gazetteer
+
+    built = open_gazetteer(_settings(ctx), build=False).build(
+        progress=lambda label, count: click.echo(f"  {label}: {count:,}", err=True))
+    click.echo(orjson.dumps(built, option=orjson.OPT_INDENT_2).decode())
+
+
+@gazetteer.command("info")
+@click.pass_context
+def gazetteer_info(ctx: click.Context) -> None:
+    """Where the index is, and what it holds."""
+    click.echo(orjson.dumps(_gazetteer(ctx).info(), option=orjson.OPT_INDENT_2).decode())
+
+
+@gazetteer.command("import")
+@click.option("--alternate-names", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="GeoNames alternateNamesV2.txt (or .zip) to add names from.")
+@click.argument("paths", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_context
+def gazetteer_import(ctx: click.Context, alternate_names: Path | None, paths: tuple[Path, ...]) -> None:
+    """Load GeoNames dumps (allCountries.txt, IQ.txt or their .zip) for village-level cover."""
+    from geomap.gazetteer import geonames_dump
+
+    gz = _gazetteer(ctx)
+    for path in paths:
+        counts = geonames_dump.import_dump(gz.path, path, alternate_names=alternate_names, progress=True)
+        click.echo(f"{path}: {counts['places']:,} places, {counts['names']:,} names", err=True)
+
+
+@gazetteer.command("download")
+@click.option("--base-url", default="https://download.geonames.org/export/dump/", show_default=True)
+@click.option("--dest", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where to keep the files (default: beside the index).")
+@click.argument("countries", nargs=-1, required=True)
+@click.pass_context
+def gazetteer_download(ctx: click.Context, base_url: str, dest: Path | None, countries: tuple[str, ...]) -> None:
+    """Fetch GeoNames country files (needs the network), then import them."""
+    from geomap.gazetteer import geonames_dump
+
+    gz = _gazetteer(ctx)
+    codes = [parse_country(c, "COUNTRIES") for c in countries]
+    dest = dest or gz.path.parent / "geonames"
+    for path in geonames_dump.download_country_files(codes, dest, base_url=base_url, progress=True):
+        counts = geonames_dump.import_dump(gz.path, path, progress=True)
+        click.echo(f"{path.name}: {counts['places']:,} places, {counts['names']:,} names", err=True)
+
+
+if __name__ == "__main__":
+    main()
