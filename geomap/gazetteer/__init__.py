@@ -11,6 +11,11 @@ from geomap.gazetteer.resolver import Resolver
 from geomap.gazetteer.sources import curated_files
 
 
+PLACE_COLUMNS = "gid, name, lat, lon, country, admin1, feature, population, source, note"
+PLACE_KEYS = ("gazetteer_id", "name", "lat", "lon", "country", "admin1", "feature", "population",
+              "source", "note")
+
+
 class Gazetteer:
     """Resolve names to places; built from the embedded sources on first use."""
 
@@ -49,23 +54,21 @@ class Gazetteer:
     def get_place(self, gazetteer_id: str) -> dict:
         """One place by its gazetteer id; raises NotFoundError."""
         row = self._resolver.conn.execute(
-            "SELECT gid, name, lat, lon, country, admin1, feature, population, source, note"
-            " FROM places WHERE gid = ?", (gazetteer_id,)).fetchone()
+            f"SELECT {PLACE_COLUMNS} FROM places WHERE gid = ?", (gazetteer_id,)).fetchone()
         if row is None:
             raise NotFoundError(f"no place {gazetteer_id!r} in the gazetteer")
-        keys = ("gazetteer_id", "name", "lat", "lon", "country", "admin1", "feature",
-                "population", "source", "note")
-        return dict(zip(keys, row, strict=True))
+        return dict(zip(PLACE_KEYS, row, strict=True))
 
-    def iter_sites(self, features=("military_base", "air_base", "airfield", "oil_field",
-                                   "gas_field", "border_crossing", "dam", "nuclear_site")):
-        """Reference sites (bases, air bases, facilities) as place dicts, for the sites layer."""
-        marks = ",".join("?" * len(features))
-        rows = self._resolver.conn.execute(
-            f"SELECT gid FROM places WHERE feature IN ({marks})"
-            " AND (source LIKE 'curated:%' OR importance >= 0.45)", features)
-        for (gid,) in rows.fetchall():
-            yield self.get_place(gid)
+    def iter_sites(self, countries: list[str] | None = None):
+        """Reference sites: curated bases and facilities, air bases, airports with an IATA code."""
+        sql = (f"SELECT {PLACE_COLUMNS} FROM places WHERE (source LIKE 'curated:%'"
+               " OR feature = 'air_base' OR (feature = 'airport' AND importance >= 0.55))")
+        params: list = []
+        if countries:
+            sql += f" AND country IN ({','.join('?' * len(countries))})"
+            params = list(countries)
+        for row in self._resolver.conn.execute(sql + " ORDER BY gid", params):
+            yield dict(zip(PLACE_KEYS, row, strict=True))
 
     def info(self) -> dict:
         """Counts by source and feature, and the index's file and size."""

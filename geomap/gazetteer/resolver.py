@@ -37,7 +37,7 @@ KIND_FEATURES = {
     "crossing": {"border_crossing"},
 }
 KIND_MISMATCH = 0.7       # the query says "air base" and this is a town
-UNSAID_KIND = 0.85        # this is "X Air Base" and the query said only "X"
+UNSAID_KIND = 0.95        # this is "X Air Base" and the query said only "X"
 OTHER_COUNTRY = 0.5       # the query's country hint names another country
 FUZZY_CUTOFF = 72
 CACHE_SIZE = 50_000
