@@ -124,6 +124,22 @@ def describe_answer(answer: dict) -> str:
     return "\n".join(lines)
 
 
+@main.command()
+@click.option("--published", metavar="YYYY-MM-DD", help="Publication date, when the report has none.")
+@click.option("--json", "as_json", is_flag=True, required=True, help="Print a GeoJSON FeatureCollection.")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_context
+def extract(ctx: click.Context, published: str | None, as_json: bool, file: Path) -> None:
+    """Print the incidents a report tells of as GeoJSON; nothing is stored."""
+    from geomap.extract import extract_report, read_report
+    from geomap.extract.report import parse_published
+
+    report = read_report(file, published=parse_published(published) if published else None)
+    features = extract_report(report, _gazetteer(ctx), status=_settings(ctx).default_status)
+    collection = {"type": "FeatureCollection", "features": features}
+    click.echo(orjson.dumps(collection, option=orjson.OPT_INDENT_2).decode())
+
+
 @main.group()
 def gazetteer() -> None:
     """Build, extend and inspect the offline gazetteer."""
