@@ -205,9 +205,8 @@ def _forms_of_name(name: str) -> Iterator[tuple[str, str, str | None]]:
     if not normalize.is_latin(name):
         yield normalize.script_key(name), name, None
         return
-    full = normalize.normal_form(name)
+    full, core, kind = normalize.name_forms(name)
     yield normalize.skeleton_of_normal(full), full, None
-    core, kind = normalize.split_kind(name)
     if kind and core != full:
         yield normalize.skeleton_of_normal(core), core, kind
 

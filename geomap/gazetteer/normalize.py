@@ -81,9 +81,12 @@ _DOUBLES = re.compile(r"(.)\1+")
 _VOWEL_W = re.compile(r"w(?![aeiouy])")
 
 
+_NOT_LATIN = re.compile("[^\u0000-\u024f\u02bb\u02bc\u02be\u02bf\u2018\u2019]")
+
+
 def is_latin(name: str) -> bool:
     """True when the name is written in Latin letters (diacritics allowed)."""
-    return all(ord(c) < 0x250 or c in "\u02bb\u02bc\u02be\u02bf\u2018\u2019" for c in name)
+    return _NOT_LATIN.search(name) is None
 
 
 def tokens(name: str) -> list[str]:
@@ -103,19 +106,38 @@ def normal_form(name: str) -> str:
     return " ".join(_drop_articles(tokens(name)))
 
 
+def _by_edge_word(affixes, at_end: bool) -> dict[str, list]:
+    table: dict[str, list] = {}
+    for affix, kind in sorted(affixes, key=lambda a: -len(a[0])):
+        table.setdefault(affix[-1] if at_end else affix[0], []).append((affix, kind))
+    return table
+
+
+_SUFFIXES_BY_LAST = _by_edge_word(KIND_SUFFIXES, at_end=True)
+_PREFIXES_BY_FIRST = _by_edge_word(KIND_PREFIXES, at_end=False)
+
+
 def split_kind(name: str) -> tuple[str, str | None]:
     """(normal form without kind words, the kind they imply or None)."""
-    words = _drop_articles(tokens(name))
+    return _split_words(_drop_articles(tokens(name)))
+
+
+def _split_words(words: list[str]) -> tuple[str, str | None]:
     kind = None
-    for affixes, at_end in ((KIND_SUFFIXES, True), (KIND_PREFIXES, False)):
-        for affix, affix_kind in affixes:
+    for table, at_end in ((_SUFFIXES_BY_LAST, True), (_PREFIXES_BY_FIRST, False)):
+        for affix, affix_kind in table.get(words[-1] if at_end else words[0], ()) if words else ():
             n = len(affix)
-            part = tuple(words[-n:] if at_end else words[:n])
-            if part == affix and len(words) > n:
+            if len(words) > n and tuple(words[-n:] if at_end else words[:n]) == affix:
                 words = words[:-n] if at_end else words[n:]
                 kind = kind or affix_kind
                 break
     return " ".join(_drop_articles(words)), kind
+
+
+def name_forms(name: str) -> tuple[str, str, str | None]:
+    """(normal form, normal form without kind words, the kind they imply): tokenised once."""
+    words = _drop_articles(tokens(name))
+    return " ".join(words), *_split_words(words)
 
 
 def skeleton(name: str) -> str:
