@@ -1,0 +1,1 @@
+"""Services between the CLI/web and the store, gazetteer and extractor: ingest and export."""

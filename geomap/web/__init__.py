@@ -1,0 +1,1 @@
+"""The web layer: the app factory, the map page and the HTTP API."""
