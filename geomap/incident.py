@@ -18,7 +18,6 @@ import re
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from functools import lru_cache
-from urllib.parse import urlsplit
 
 import pycountry
 
@@ -27,31 +26,24 @@ from geomap.errors import ValidationError
 DEFAULT_LAYER = "incidents"
 STATUSES = ("draft", "published")
 GEOMETRY_TYPES = ("Point", "LineString", "Polygon")
-PRECISIONS = (1, 2, 3)
 
 EVENT_TYPES: dict[str, tuple[str, ...]] = {
-    "Battles": (
-        "Armed clash", "Government regains territory", "Non-state actor overtakes territory",
-    ),
-    "Explosions/Remote violence": (
-        "Chemical weapon", "Air/drone strike", "Suicide bomb", "Shelling/artillery/missile attack",
-        "Remote explosive/landmine/IED", "Grenade",
-    ),
+    "Battles": ("Armed clash", "Government regains territory",
+                "Non-state actor overtakes territory"),
+    "Explosions/Remote violence": ("Chemical weapon", "Air/drone strike", "Suicide bomb",
+                                   "Shelling/artillery/missile attack",
+                                   "Remote explosive/landmine/IED", "Grenade"),
     "Violence against civilians": ("Sexual violence", "Attack", "Abduction/forced disappearance"),
-    "Protests": (
-        "Peaceful protest", "Protest with intervention", "Excessive force against protesters",
-    ),
+    "Protests": ("Peaceful protest", "Protest with intervention",
+                 "Excessive force against protesters"),
     "Riots": ("Violent demonstration", "Mob violence"),
-    "Strategic developments": (
-        "Agreement", "Arrests", "Change to group/activity", "Disrupted weapons use",
-        "Headquarters or base established", "Looting/property destruction",
-        "Non-violent transfer of territory", "Other",
-    ),
+    "Strategic developments": ("Agreement", "Arrests", "Change to group/activity",
+                               "Disrupted weapons use", "Headquarters or base established",
+                               "Looting/property destruction",
+                               "Non-violent transfer of territory", "Other"),
 }
 #: Each ACLED sub-event type mapped to the one event type it belongs to.
-SUB_EVENT_TYPES: dict[str, str] = {
-    sub: kind for kind, subs in EVENT_TYPES.items() for sub in subs
-}
+SUB_EVENT_TYPES: dict[str, str] = {sub: kind for kind, subs in EVENT_TYPES.items() for sub in subs}
 
 #: The contract's properties, in the order a parsed feature lists them.
 PROPERTIES = (
@@ -74,6 +66,8 @@ _TIME = re.compile(r"(?:[01]\d|2[0-3]):[0-5]\d")
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
 _LAYER = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 _GAZETTEER_ID = re.compile(r"[A-Za-z][A-Za-z0-9_.-]*:\S+")
+_UTC_SECOND = re.compile(r"\d{4}-\d\d-\d\dT(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\dZ")
+_URL = re.compile(r"(?i:https?)://[^\s/?#]+[^\s]*")
 _KINDS = {bool: "a boolean", int: "a number", float: "a number", str: "a string",
           dict: "an object", list: "a list", tuple: "a list"}
 
@@ -111,14 +105,28 @@ def _parse_properties(obj: Mapping, geometry: dict, now: datetime | None) -> dic
     raw = obj.get("properties")
     if not isinstance(raw, Mapping):
         raise ValidationError("properties", "must be an object" if raw is not None else "is required")
-    props = {name: parse(raw.get(name), field) for name, field, parse in _FIELD_PARSERS}
+    props = _parse_fields(raw, _PROPERTY_SPECS)
     if SUB_EVENT_TYPES[props["sub_event_type"]] != props["event_type"]:
         raise ValidationError("properties.sub_event_type", f"{props['sub_event_type']!r} is not "
                               f"a sub-event type of {props['event_type']!r}")
     _fill_times(props, now)
     props["id"] = _feature_id(obj.get("id"), props, geometry)
-    props.update(_extras(raw, _PROPERTY_NAMES, "properties"))
+    if not raw.keys() <= _PROPERTY_NAMES:
+        props.update(_extras(raw, _PROPERTY_NAMES, "properties"))
     return props
+
+
+def _parse_fields(raw: Mapping, specs: tuple) -> dict:
+    parsed = {}
+    for name, field, parse, default in specs:
+        value = raw.get(name)
+        if value is None:
+            if default is _REQUIRED:
+                raise ValidationError(field, "is required")
+            parsed[name] = default
+        else:
+            parsed[name] = parse(value, field)
+    return parsed
 
 
 def _fill_times(props: dict, now: datetime | None) -> None:
@@ -341,53 +349,36 @@ def _whole(value: object, field: str, low: int, high: int) -> int:
     return value
 
 
-def _text(limit: int, required: bool = False):
+def _text(limit: int):
     def parse(value: object, field: str) -> str | None:
-        if value is not None and not isinstance(value, str):
+        if not isinstance(value, str):
             raise ValidationError(field, f"must be a string, not {_kind(value)}")
-        value = value.strip() if value else None
-        if not value:
-            if required:
-                raise ValidationError(field, "is required")
-            return None
         if len(value) > limit:
             raise ValidationError(field, f"is longer than {limit:,} characters")
         if _CONTROL.search(value):
             raise ValidationError(field, "contains control characters")
-        return value
+        return value.strip() or None
     return parse
 
 
-def _optional(parse, default=None):
-    return lambda value, field: default if value is None else parse(value, field)
-
-
-def _matching(pattern: re.Pattern, limit: int, example: str):
-    text = _text(limit)
-
-    def parse(value: object, field: str) -> str | None:
-        value = text(value, field)
-        if value is not None and not pattern.fullmatch(value):
-            raise ValidationError(field, f"{value!r} does not look like {example!r}")
-        return value
-    return parse
-
-
-def _count(value: object, field: str) -> int | None:
-    return None if value is None else _whole(value, field, 0, 1_000_000)
+def _gazetteer_id(value: object, field: str) -> str | None:
+    value = _GAZETTEER_TEXT(value, field)
+    if value is not None and not _GAZETTEER_ID.fullmatch(value):
+        raise ValidationError(field, f"{value!r} does not look like 'geonames:170794'")
+    return value
 
 
 def _time(value: object, field: str) -> str | None:
-    if value is None or value == "":
+    if value == "":
         return None
     if not isinstance(value, str) or not _TIME.fullmatch(value):
         raise ValidationError(field, f"must be a time written HH:MM (00:00-23:59), not {value!r}")
     return value
 
 
-def _timestamp(value: object, field: str) -> str | None:
-    if value is None:
-        return None
+def _timestamp(value: object, field: str) -> str:
+    if isinstance(value, str) and _UTC_SECOND.fullmatch(value) and _is_real_date(value[:10]):
+        return value  # already in the form this module writes
     text = _utc_text(value) if isinstance(value, str) else None
     if text is None:
         raise ValidationError(field, f"must be an ISO 8601 timestamp, not {value!r}")
@@ -404,32 +395,23 @@ def _utc_text(value: str) -> str | None:
 
 def _url(value: object, field: str) -> str | None:
     value = _URL_TEXT(value, field)
-    if value is not None:
-        parts = urlsplit(value)
-        if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-            raise ValidationError(field, f"must be an http(s) URL, not {value!r}")
+    if value is not None and not _URL.fullmatch(value):
+        raise ValidationError(field, f"must be an http(s) URL, not {value!r}")
     return value
 
 
-def _published(value: object, field: str) -> str | None:
-    if value is None or (isinstance(value, str) and _DATE.fullmatch(value)):
-        return _optional(parse_date)(value, field)
+def _published(value: object, field: str) -> str:
+    if isinstance(value, str) and _DATE.fullmatch(value):
+        return parse_date(value, field)
     return _timestamp(value, field)
 
 
-_URL_TEXT = _text(2000)
-_EXTRA_TEXT = _text(MAX_QUOTE)
-_SOURCE_PARSERS = (("title", _text(1000)), ("publisher", _text(300)), ("url", _url),
-                   ("published", _published), ("document", _text(500)))
-
-
-def _source(value: object, field: str) -> dict | None:
-    if value is None:
-        return None
+def _source(value: object, field: str) -> dict:
     if not isinstance(value, Mapping):
         raise ValidationError(field, f"must be an object ({', '.join(SOURCE_FIELDS)})")
-    source = {name: parse(value.get(name), f"{field}.{name}") for name, parse in _SOURCE_PARSERS}
-    source.update(_extras(value, frozenset(SOURCE_FIELDS), field))
+    source = _parse_fields(value, _SOURCE_SPECS)
+    if not value.keys() <= _SOURCE_NAMES:
+        source.update(_extras(value, _SOURCE_NAMES, field))
     return source
 
 
@@ -454,38 +436,36 @@ def _extra(key: object, value: object, prefix: str) -> object:
     return value
 
 
-def _required(parse):
-    def check(value: object, field: str):
-        if value is None:
-            raise ValidationError(field, "is required")
-        return parse(value, field)
-    return check
-
-
-_PARSERS = {
-    "id": _optional(parse_id),
-    "layer": _optional(parse_layer, DEFAULT_LAYER),
-    "event_date": _required(parse_date),
-    "event_time": _time,
-    "time_precision": _optional(parse_precision, 1),
-    "event_type": _required(parse_event_type),
-    "sub_event_type": _required(parse_sub_event_type),
-    "actor1": _text(300),
-    "actor2": _text(300),
-    "fatalities": _count,
-    "injuries": _count,
-    "location": _text(300),
-    "location_mention": _text(300),
-    "country": _optional(parse_country),
-    "admin1": _text(200),
-    "geo_precision": _optional(parse_precision, 1),
-    "gazetteer_id": _matching(_GAZETTEER_ID, 200, "geonames:170794"),
-    "summary": _text(5000),
-    "quote": _text(MAX_QUOTE),
-    "source": _source,
-    "status": _optional(parse_status, "draft"),
-    "created_at": _timestamp,
-    "updated_at": _timestamp,
+_REQUIRED = object()
+_URL_TEXT, _EXTRA_TEXT, _GAZETTEER_TEXT = _text(2000), _text(MAX_QUOTE), _text(200)
+_SOURCE_SPECS = tuple((name, f"properties.source.{name}", parse, None) for name, parse in (
+    ("title", _text(1000)), ("publisher", _text(300)), ("url", _url),
+    ("published", _published), ("document", _text(500))))
+_SOURCE_NAMES = frozenset(SOURCE_FIELDS)
+_PARSERS = {  # name: (parse a value that is not null, value when null or absent)
+    "id": (parse_id, None),
+    "layer": (parse_layer, DEFAULT_LAYER),
+    "event_date": (parse_date, _REQUIRED),
+    "event_time": (_time, None),
+    "time_precision": (parse_precision, 1),
+    "event_type": (parse_event_type, _REQUIRED),
+    "sub_event_type": (parse_sub_event_type, _REQUIRED),
+    "actor1": (_text(300), None),
+    "actor2": (_text(300), None),
+    "fatalities": (lambda value, field: _whole(value, field, 0, 1_000_000), None),
+    "injuries": (lambda value, field: _whole(value, field, 0, 1_000_000), None),
+    "location": (_text(300), None),
+    "location_mention": (_text(300), None),
+    "country": (parse_country, None),
+    "admin1": (_text(200), None),
+    "geo_precision": (parse_precision, 1),
+    "gazetteer_id": (_gazetteer_id, None),
+    "summary": (_text(5000), None),
+    "quote": (_text(MAX_QUOTE), None),
+    "source": (_source, None),
+    "status": (parse_status, "draft"),
+    "created_at": (_timestamp, None),
+    "updated_at": (_timestamp, None),
 }
-_FIELD_PARSERS = tuple((name, f"properties.{name}", _PARSERS[name]) for name in PROPERTIES)
+_PROPERTY_SPECS = tuple((name, f"properties.{name}", *_PARSERS[name]) for name in PROPERTIES)
 _PROPERTY_NAMES = frozenset(PROPERTIES)

@@ -1,0 +1,232 @@
+"""One query object for every way incidents are read: the map API, the OGC API, exports.
+
+``parse_query`` turns HTTP-style parameters into an :class:`IncidentQuery`; the store
+turns that into its own query language. Filters live in the store's translation of
+this object and nowhere else.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from datetime import date, datetime
+
+from geomap.errors import ValidationError
+from geomap.incident import (
+    DEFAULT_LAYER,
+    parse_country,
+    parse_date,
+    parse_event_type,
+    parse_layer,
+    parse_precision,
+    parse_status,
+    parse_sub_event_type,
+)
+
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 10_000
+MAX_OFFSET = 10_000_000
+#: Sort orders: ``event_date`` newest first then id, ``event_date_asc`` the exact reverse,
+#: ``fatalities`` most first (unknown last) then newest, ``id`` by id.
+SORTS = ("event_date", "event_date_asc", "fatalities", "id")
+
+#: HTTP parameter → IncidentQuery field.
+PARAMETERS = {
+    "layer": "layer", "bbox": "bbox", "start": "start", "end": "end", "type": "event_types",
+    "sub_type": "sub_event_types", "country": "countries", "actor": "actor", "q": "text",
+    "min_fatalities": "min_fatalities", "precision": "precision", "status": "statuses",
+    "limit": "limit", "offset": "offset", "sort": "sort",
+}
+_FIELD_PARAMETERS = {name: param for param, name in PARAMETERS.items()}
+_LISTS = frozenset(("bbox", "event_types", "sub_event_types", "countries", "statuses"))
+_INTEGER = re.compile(r"-?[0-9]{1,18}")
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,3})?")
+_WORD = re.compile(r"[^\W_]")
+_NOT_NULL = frozenset(("event_types", "sub_event_types", "countries", "statuses", "offset", "sort"))
+
+
+@dataclass(frozen=True)
+class IncidentQuery:
+    """A validated search over stored incidents; ``limit=None`` means every match.
+
+    >>> IncidentQuery(bbox=(40, 34, 41, 35.5), event_types=["battles"]).event_types
+    ('Battles',)
+    """
+
+    layer: str | None = DEFAULT_LAYER
+    bbox: tuple[float, float, float, float] | None = None
+    start: date | None = None
+    end: date | None = None
+    event_types: tuple[str, ...] = ()
+    sub_event_types: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+    actor: str | None = None
+    text: str | None = None
+    min_fatalities: int | None = None
+    precision: int | None = None
+    statuses: tuple[str, ...] = ()
+    limit: int | None = DEFAULT_LIMIT
+    offset: int = 0
+    sort: str = "event_date"
+
+    def __post_init__(self):
+        for name, check in _CHECKS.items():
+            value = getattr(self, name)
+            if value is not None or name in _NOT_NULL:
+                object.__setattr__(self, name, check(value, name))
+        if self.start and self.end and self.start > self.end:
+            raise ValidationError("end", f"{self.end} is before start {self.start}")
+
+    def unpaged(self) -> IncidentQuery:
+        """The same filters and order without limit or offset, for streams and exports."""
+        return replace(self, limit=None, offset=0)
+
+    def to_params(self) -> dict[str, str]:
+        """HTTP parameters that ``parse_query`` turns back into this query (None layer aside)."""
+        params = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value != f.default and value is not None:
+                params[_FIELD_PARAMETERS[f.name]] = _format(value)
+        return params
+
+
+def parse_query(params: Mapping[str, str | list[str]]) -> IncidentQuery:
+    """An IncidentQuery from HTTP-style parameters; unknown parameters are ignored.
+
+    Lists are comma-separated or repeated; empty values count as absent.
+
+    >>> q = parse_query({"bbox": "40,34,41,35.5", "type": ["Battles", "Riots"], "limit": "5"})
+    >>> q.bbox, q.event_types, q.limit
+    ((40.0, 34.0, 41.0, 35.5), ('Battles', 'Riots'), 5)
+    """
+    values = {}
+    for param, name in PARAMETERS.items():
+        raw = _values(params, param)
+        if raw:
+            values[name] = _PARSERS.get(name, _scalar)(raw, param)
+    try:
+        return IncidentQuery(**values)
+    except ValidationError as error:
+        raise ValidationError(_FIELD_PARAMETERS.get(error.field, error.field),
+                              error.message) from None
+
+
+def _values(params: Mapping, param: str) -> list[str]:
+    raw = params.getlist(param) if hasattr(params, "getlist") else params.get(param)
+    raw = [] if raw is None else [raw] if isinstance(raw, str) else list(raw)
+    if not all(isinstance(item, str) for item in raw):
+        raise ValidationError(param, "must be text")
+    return [item.strip() for item in raw if item.strip()]
+
+
+def _scalar(raw: list[str], param: str) -> str:
+    if len(raw) > 1:
+        raise ValidationError(param, "is given more than once")
+    return raw[0]
+
+
+def _list(raw: list[str], param: str) -> tuple[str, ...]:
+    return tuple(item.strip() for value in raw for item in value.split(",") if item.strip())
+
+
+def _integer(raw: list[str], param: str) -> int:
+    text = _scalar(raw, param)
+    if not _INTEGER.fullmatch(text):
+        raise ValidationError(param, f"must be a whole number, not {text!r}")
+    return int(text)
+
+
+def _bbox(raw: list[str], param: str) -> tuple[float, ...]:
+    parts = _list(raw, param)
+    if len(parts) != 4 or not all(_NUMBER.fullmatch(part) for part in parts):
+        raise ValidationError(param, "must be four numbers: minlon,minlat,maxlon,maxlat")
+    return tuple(float(part) for part in parts)
+
+
+_PARSERS = {"bbox": _bbox, "min_fatalities": _integer, "precision": _integer,
+            "limit": _integer, "offset": _integer}
+_PARSERS.update({name: _list for name in _LISTS - {"bbox"}})
+
+
+def _check_bbox(value, name: str) -> tuple[float, float, float, float]:
+    if len(value) != 4 or not all(isinstance(v, int | float) and math.isfinite(v) for v in value):
+        raise ValidationError(name, "must be four finite numbers: minlon,minlat,maxlon,maxlat")
+    minlon, minlat, maxlon, maxlat = (float(v) for v in value)
+    if not (-180 <= minlon <= 180 and -180 <= maxlon <= 180):
+        raise ValidationError(name, "longitudes must be within -180..180")
+    if not (-90 <= minlat <= 90 and -90 <= maxlat <= 90):
+        raise ValidationError(name, "latitudes must be within -90..90")
+    if minlat > maxlat:
+        raise ValidationError(name, "minlat is greater than maxlat")
+    if minlon > maxlon:
+        raise ValidationError(name, "minlon is greater than maxlon: a bbox crossing the "
+                              "antimeridian is not supported; query each side separately")
+    return minlon, minlat, maxlon, maxlat
+
+
+def _check_date(value, name: str) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(parse_date(value, name))
+
+
+def _check_words(value, name: str) -> str | None:
+    if not isinstance(value, str) or len(value) > 500:
+        raise ValidationError(name, "must be text of at most 500 characters")
+    value = value.strip()
+    if value and not _WORD.search(value):
+        raise ValidationError(name, f"{value!r} has no word to search for")
+    return value or None
+
+
+def _check_int(low: int, high: int):
+    def check(value, name: str) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise ValidationError(name, f"must be a whole number from {low} to {high:,}")
+        return value
+    return check
+
+
+def _check_each(parse):
+    def check(value, name: str) -> tuple:
+        items = () if value is None else (value,) if isinstance(value, str) else tuple(value)
+        return tuple(dict.fromkeys(parse(item, name) for item in items))
+    return check
+
+
+def _check_sort(value, name: str) -> str:
+    if value not in SORTS:
+        raise ValidationError(name, f"must be one of {', '.join(SORTS)}, not {value!r}")
+    return value
+
+
+_CHECKS = {
+    "layer": parse_layer,
+    "bbox": _check_bbox,
+    "start": _check_date,
+    "end": _check_date,
+    "event_types": _check_each(parse_event_type),
+    "sub_event_types": _check_each(parse_sub_event_type),
+    "countries": _check_each(parse_country),
+    "actor": _check_words,
+    "text": _check_words,
+    "min_fatalities": _check_int(0, 1_000_000),
+    "precision": parse_precision,
+    "statuses": _check_each(parse_status),
+    "limit": _check_int(1, MAX_LIMIT),
+    "offset": _check_int(0, MAX_OFFSET),
+    "sort": _check_sort,
+}
+
+
+def _format(value) -> str:
+    if isinstance(value, tuple):
+        return ",".join(_format(item) for item in value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)

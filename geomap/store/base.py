@@ -1,0 +1,133 @@
+"""The small interface every incident store implements, and what backends share."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+
+from geomap.errors import NotFoundError, ValidationError
+from geomap.incident import PROPERTIES
+from geomap.query import IncidentQuery
+
+#: Properties that record when a version was written, not what it says.
+TIMESTAMPS = ("created_at", "updated_at")
+
+
+@dataclass
+class AddResult:
+    """What ``add_many`` did: counts, and each refused input as (position, field, message).
+
+    ``position`` is the 0-based index of the feature in the iterable given.
+    """
+
+    added: int = 0
+    skipped: int = 0
+    refused: list[tuple[int, str, str]] = field(default_factory=list)
+
+
+class IncidentStore(ABC):
+    """Incidents kept as GeoJSON Features; every read goes through an IncidentQuery."""
+
+    @abstractmethod
+    def add(self, feature: Mapping) -> dict:
+        """Validate and store one feature; an identical stored copy is returned as is."""
+
+    @abstractmethod
+    def add_many(self, features: Iterable[Mapping], *, batch_size: int = 5000) -> AddResult:
+        """Store many features, one transaction per batch; refuse bad ones, skip known ones."""
+
+    @abstractmethod
+    def find(self, incident_id: str) -> dict | None:
+        """The stored feature, or None."""
+
+    def get(self, incident_id: str) -> dict:
+        """The stored feature; NotFoundError when there is none."""
+        feature = self.find(incident_id)
+        if feature is None:
+            raise NotFoundError(f"no incident {incident_id!r}")
+        return feature
+
+    @abstractmethod
+    def update(self, incident_id: str, patch: Mapping, *, author: str | None = None) -> dict:
+        """Merge a patch (Feature-shaped or bare properties) and keep the old version."""
+
+    @abstractmethod
+    def history(self, incident_id: str) -> list[dict]:
+        """Earlier versions, oldest first: action, author, recorded_at and feature."""
+
+    @abstractmethod
+    def delete(self, incident_id: str, *, author: str | None = None) -> None:
+        """Remove a feature, keeping its last version in the history."""
+
+    @abstractmethod
+    def query(self, query: IncidentQuery) -> list[dict]:
+        """The features matching ``query``, in its order, one page of them."""
+
+    @abstractmethod
+    def count(self, query: IncidentQuery) -> int:
+        """How many features match ``query``, ignoring limit and offset."""
+
+    @abstractmethod
+    def iter_features(self, query: IncidentQuery) -> Iterator[dict]:
+        """Stream the matches in constant memory (use ``query.unpaged()`` for all)."""
+
+    @abstractmethod
+    def iter_feature_json(self, query: IncidentQuery) -> Iterator[bytes]:
+        """Stream each match's stored JSON bytes, for fast downloads."""
+
+    @abstractmethod
+    def layers(self) -> list[dict]:
+        """Each layer: id, title, count, bbox and time_extent [first date, last date]."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release connections; the store is unusable afterwards."""
+
+    def __enter__(self) -> IncidentStore:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def same_content(a: Mapping, b: Mapping) -> bool:
+    """Whether two parsed features say the same thing, whenever they were written."""
+    return _without_timestamps(a) == _without_timestamps(b)
+
+
+def _without_timestamps(feature: Mapping) -> dict:
+    properties = {k: v for k, v in feature["properties"].items() if k not in TIMESTAMPS}
+    return {**feature, "properties": properties}
+
+
+def merge_patch(stored: Mapping, patch: Mapping, *, updated_at: str) -> dict:
+    """The stored feature with a patch applied, to be parsed again.
+
+    A patch is Feature-shaped (``geometry`` replaces, ``properties`` merge) or a bare
+    properties object. Within properties, null clears a contract field and removes an
+    extra one (JSON Merge Patch). ``id`` and ``created_at`` cannot change.
+    """
+    if not isinstance(patch, Mapping):
+        raise ValidationError("patch", "must be an object")
+    shaped = patch.get("type") == "Feature" or "geometry" in patch or "properties" in patch
+    changes = (patch.get("properties") or {}) if shaped else patch
+    if not isinstance(changes, Mapping):
+        raise ValidationError("properties", "must be an object")
+    _check_same_id(stored["id"], patch.get("id") if shaped else None, changes.get("id"))
+    properties = dict(stored["properties"])
+    for key, value in changes.items():
+        if value is None and key not in PROPERTIES:
+            properties.pop(key, None)
+        else:
+            properties[key] = value
+    properties["created_at"] = created_at = stored["properties"]["created_at"]
+    properties["updated_at"] = max(updated_at, created_at)
+    geometry = patch.get("geometry") if shaped and "geometry" in patch else stored["geometry"]
+    return {"type": "Feature", "id": stored["id"], "geometry": geometry, "properties": properties}
+
+
+def _check_same_id(stored_id: str, *given: object) -> None:
+    for value in given:
+        if value is not None and value != stored_id:
+            raise ValidationError("properties.id", f"cannot change ({stored_id!r} to {value!r})")

@@ -1,0 +1,68 @@
+"""SQLite connections and forward migrations (numbered SQL files, PRAGMA user_version)."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from importlib import resources
+from pathlib import Path
+
+from geomap.errors import SourceError
+
+_MIGRATION = re.compile(r"(\d{3})_[a-z0-9_]+\.sql")
+CACHE_KIB = 64 * 1024  # page cache per connection; reads mostly go through mmap
+_PRAGMAS = (
+    "PRAGMA foreign_keys = ON",
+    "PRAGMA synchronous = NORMAL",  # safe with WAL: a crash loses no committed transaction
+    f"PRAGMA cache_size = -{CACHE_KIB:d}",
+    "PRAGMA mmap_size = 268435456",
+)
+
+
+def connect(path: Path, *, text_as_bytes: bool = False) -> sqlite3.Connection:
+    """A connection in autocommit mode; the store opens its transactions itself."""
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
+    if text_as_bytes:
+        conn.text_factory = bytes
+    for pragma in _PRAGMAS:
+        conn.execute(pragma)
+    return conn
+
+
+def migrations() -> list[tuple[int, str]]:
+    """(number, SQL) of every migration shipped, in order."""
+    folder = resources.files("geomap.store").joinpath("migrations")
+    found = []
+    for entry in folder.iterdir():
+        match = _MIGRATION.fullmatch(entry.name)
+        if match:
+            found.append((int(match.group(1)), entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Apply the migrations newer than the file's user_version; return the version."""
+    conn.execute("PRAGMA journal_mode = WAL")
+    known = migrations()
+    conn.execute("BEGIN IMMEDIATE")  # a second process opening the file waits here
+    with conn:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        latest = known[-1][0] if known else 0
+        if version > latest:
+            raise SourceError(f"the store has schema version {version}; this geomap knows "
+                              f"only up to {latest}: upgrade geomap")
+        for number, script in known:
+            if number > version:
+                _run_script(conn, script)
+                conn.execute(f"PRAGMA user_version = {number:d}")
+                version = number
+    return version
+
+
+def _run_script(conn: sqlite3.Connection, script: str) -> None:
+    statement = ""
+    for line in script.splitlines(keepends=True):
+        statement += line
+        if sqlite3.complete_statement(statement):
+            conn.execute(statement)
+            statement = ""
