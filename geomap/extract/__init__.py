@@ -16,8 +16,7 @@ def extract_report(report: Report, gazetteer, *, status: str = "draft", layer: s
                    now: dt.datetime | None = None) -> list[dict]:
     """The incidents a report tells of, as validated GeoJSON Features."""
     reader = ReportReader(report, gazetteer)
-    base = report.published or dt.date.today()
-    return [parse_feature(to_feature(d, report, base, status, layer), now=now) for d in reader.drafts()]
+    return [parse_feature(to_feature(d, report, reader.base, status, layer), now=now) for d in reader.drafts()]
 
 
 def to_feature(draft: Draft, report: Report, base: dt.date, status: str, layer: str) -> dict:

@@ -13,12 +13,14 @@ from dataclasses import dataclass, field
 
 import pycountry
 import pysbd
+from geopy.distance import geodesic
 
 from geomap.extract import dates, rules
 from geomap.extract.places import DocumentPlaces, Mention
 from geomap.extract.report import Report
 
 MAX_QUOTE_SENTENCES = 6
+SAME_PLACE_KM = 30
 
 
 @dataclass
@@ -42,9 +44,12 @@ class Draft:
             self.sentences.append(sentence)
         self.dates += found_dates
         self.times += times
+        if rules.is_background(sentence):
+            return
+        # The first figure stated is the toll; later ones are usually a breakdown of it.
         fatalities, injuries = rules.casualties(sentence)
-        self.fatalities = self.fatalities if fatalities is None else fatalities
-        self.injuries = self.injuries if injuries is None else injuries
+        self.fatalities = fatalities if self.fatalities is None else self.fatalities
+        self.injuries = injuries if self.injuries is None else self.injuries
 
 
 class ReportReader:
@@ -52,13 +57,14 @@ class ReportReader:
 
     def __init__(self, report: Report, gazetteer):
         self.report = report
-        self.base = report.published or dt.date.today()
+        self.base = filing_date(report)
         segmenter = pysbd.Segmenter(language="en", clean=False)
         # Captions are left out before numbering, so a casualty line after a photo still follows its event.
         texts = [p.text for p in report.paragraphs if not p.caption]
         self.paragraphs = [(i, [s.strip() for s in segmenter.segment(text) if s.strip()])
                            for i, text in enumerate(texts)]
-        self.places = DocumentPlaces(gazetteer, [s for _, ss in self.paragraphs for s in ss])
+        context = [report.title or "", report.dateline or ""] + [s for _, ss in self.paragraphs for s in ss]
+        self.places = DocumentPlaces(gazetteer, context)
 
     def drafts(self) -> list[Draft]:
         """Incident drafts in report order, with duplicates merged."""
@@ -101,6 +107,13 @@ class ReportReader:
         return casualty_only and paragraph == draft.paragraph + 1 and len(draft.sentences) < MAX_QUOTE_SENTENCES
 
 
+def filing_date(report: Report) -> dt.date:
+    """The day the report was written: its dateline's date, else its publication date."""
+    published = report.published or dt.date.today()
+    found = dates.find_dates(report.dateline or "", published)
+    return found[0].date if found else published
+
+
 def previous_date(draft: Draft | None, base: dt.date) -> dt.date | None:
     """The date of the incident told just before, for "24 hours earlier"."""
     return None if draft is None else dt.date.fromisoformat(event_date(draft, base)[0])
@@ -120,15 +133,28 @@ def event_date(draft: Draft, base: dt.date) -> tuple[str, int]:
 
 
 def merge_duplicates(drafts: list[Draft], base: dt.date) -> list[Draft]:
-    """One incident per event type, place and date: a report that tells it twice gives one."""
-    kept: dict[tuple, Draft] = {}
+    """One incident per event type, date and place (within 30 km): a report that tells it twice gives one."""
+    kept: list[Draft] = []
     for draft in drafts:
-        key = (draft.event.sub_event_type, draft.place.place["gazetteer_id"], event_date(draft, base)[0])
-        if key in kept:
-            kept[key].sentences += [s for s in draft.sentences if s not in kept[key].sentences]
+        same = next((k for k in kept if _same_event(k, draft, base)), None)
+        if same is None:
+            kept.append(draft)
         else:
-            kept[key] = draft
-    return list(kept.values())
+            same.sentences += [s for s in draft.sentences if s not in same.sentences]
+            same.fatalities = draft.fatalities if same.fatalities is None else same.fatalities
+            same.injuries = draft.injuries if same.injuries is None else same.injuries
+    return kept
+
+
+def _same_event(one: Draft, other: Draft, base: dt.date) -> bool:
+    """Same date and type, and either the same sub-type nearby or a retelling by a vaguer source."""
+    if one.event.event_type != other.event.event_type or event_date(one, base)[0] != event_date(other, base)[0]:
+        return False
+    a, b = one.place.place, other.place.place
+    km = geodesic((a["lat"], a["lon"]), (b["lat"], b["lon"])).km
+    if one.event.sub_event_type == other.event.sub_event_type:
+        return km <= SAME_PLACE_KM
+    return km <= SAME_PLACE_KM / 2 and None in (one.actors[0], other.actors[0])
 
 
 def geo_precision(draft: Draft) -> int:

@@ -38,9 +38,20 @@ _PERSON = re.compile(r"\b(?i:minister|president|secretary|general|commander|depu
                      r"(?:\s+(?:[A-Z][\w'’-]+|al-[\w'’-]+)){0,3})")
 _NOT_PLACES = re.compile(r"^(?:[A-Z]{2,}s?|[\w-]+-(?:led|backed|linked|based|aligned)|White House|Pentagon|Kremlin"
                          r"|Capitol|Foreign Ministry|Wilson Center)$")
+# Adjectives of nationality: they name a country ("the Syrian city of ...") but are not places.
+DEMONYMS = {"iraqi": "IQ", "syrian": "SY", "iranian": "IR", "lebanese": "LB", "jordanian": "JO",
+            "yemeni": "YE", "turkish": "TR", "israeli": "IL", "saudi": "SA", "egyptian": "EG",
+            "libyan": "LY", "palestinian": "PS", "kuwaiti": "KW", "emirati": "AE", "afghan": "AF",
+            "kurdish": None, "arab": None, "persian": None, "american": "US", "russian": "RU"}
+_DEMONYM = re.compile(r"\b(" + "|".join(DEMONYMS) + r")\b(?!-)", re.I)
+# "the northeastern Syrian city of", "the Iraqi town of": the adjective places what follows.
+_DEMONYM_OF_PLACE = re.compile(r"\b(" + "|".join(DEMONYMS) + r")\s+(?:[a-z-]+\s+){0,2}(?:city|town|village|"
+                               r"province|governorate|capital|region|district|countryside|desert)\s+of\s+$", re.I)
 COMMON_WORD_ZIPF = 4.0
 CONFIDENT = 0.85
 SINGLE_WORD_SCORE = 0.95
+SINGLE_WORD_IN_COUNTRY = 0.88
+MULTI_WORD_SCORE = 0.75
 SPECIFIC = {"city", "town", "village", "airport", "air_base", "airfield", "military_base", "oil_field",
             "gas_field", "border_crossing", "dam", "nuclear_site", "government_site", "checkpoint", "camp",
             "port", "neighbourhood"}
@@ -100,7 +111,7 @@ def _is_candidate(text: str, before: str) -> bool:
     words = text.split()
     if not words or text.lower() in _STOP or all(w.lower() in _STOP for w in words):
         return False
-    if _NOT_PLACES.match(text):
+    if _NOT_PLACES.match(text) or words[0].lower() in DEMONYMS:
         return False
     if _TITLES.search(before) or any(p.fullmatch(text) for p in _ACTOR_PATTERNS):
         return False
@@ -113,15 +124,23 @@ class DocumentPlaces:
     def __init__(self, gazetteer, sentences: list[str]):
         self.gazetteer = gazetteer
         self.people = people_named(" ".join(sentences))
+        self.countries: Counter = Counter()
         self.countries = self._document_countries(sentences)
 
     def _document_countries(self, sentences: list[str]) -> Counter:
+        """Countries the report names, by name or adjective ("Iraq", "Syrian"), and how often."""
         counts: Counter = Counter()
         for sentence in sentences:
             for mention in find_mentions(sentence, self.people):
                 match = self._plain(mention.text)
-                if match and match["score"] >= CONFIDENT and match["feature"] in ("country", "division", "city"):
-                    counts[match["country"]] += 3 if match["feature"] == "country" else 1
+                if match and match["feature"] == "country":
+                    counts[match["country"]] += 2
+                elif match and match["score"] == 1.0 and (match["feature"] == "division"
+                                                          or (match.get("population") or 0) >= 50_000):
+                    counts[match["country"]] += 1
+            for word in _DEMONYM.findall(sentence):
+                if DEMONYMS[word.lower()]:
+                    counts[DEMONYMS[word.lower()]] += 1
         return counts
 
     def _plain(self, text: str) -> dict | None:
@@ -130,14 +149,16 @@ class DocumentPlaces:
             return None
         return match
 
-    @staticmethod
-    def _trustworthy(text: str, match: dict) -> bool:
-        """A lone word must match closely and not be a common English word (Huh, Since)."""
+    def _trustworthy(self, text: str, match: dict) -> bool:
+        """A lone word must match closely, in a country the report names, and not be common English."""
         if len(text.split()) > 1:
-            return True
-        if match["score"] < SINGLE_WORD_SCORE:
+            return match["score"] >= MULTI_WORD_SCORE
+        if match["feature"] in ("country", "division"):
+            return match["score"] >= SINGLE_WORD_SCORE
+        if match["country"] not in self.countries and (
+                match["score"] < SINGLE_WORD_SCORE or (self.countries and (match.get("population") or 0) < 100_000)):
             return False
-        return match["feature"] in ("country", "division") or zipf_frequency(text.lower(), "en") < COMMON_WORD_ZIPF
+        return match["score"] >= SINGLE_WORD_IN_COUNTRY and zipf_frequency(text.lower(), "en") < COMMON_WORD_ZIPF
 
     def resolve_sentence(self, sentence: str) -> list[Mention]:
         """The sentence's place mentions, resolved; unresolvable ones are dropped."""
@@ -150,17 +171,20 @@ class DocumentPlaces:
 
     def _resolve(self, mention: Mention, sentence: str, mentions: list[Mention]) -> dict | None:
         plain = self._plain(mention.text)
-        hint = self._country_hint(mention, mentions)
-        if (plain and plain["feature"] == "country") or hint is None:
-            mention.place = self._choose(mention.text, self.gazetteer.resolve(mention.text))
-        else:
+        hint = self._country_hint(mention, mentions, sentence)
+        if hint is not None and not (plain and plain["feature"] == "country"):
             mention.place = self._choose(mention.text, self.gazetteer.resolve(mention.text, country=hint))
+        if mention.place is None:
+            mention.place = self._choose(mention.text, self.gazetteer.resolve(mention.text))
         return mention.place
 
-    def _country_hint(self, mention: Mention, mentions: list[Mention]) -> str | None:
+    def _country_hint(self, mention: Mention, mentions: list[Mention], sentence: str) -> str | None:
         before = [m for m in mentions if m.end <= mention.start and m.place and m.feature == "country"]
         if before and mention.start - before[-1].end < 40:
             return before[-1].place["country"]
+        adjective = _DEMONYM_OF_PLACE.search(sentence[max(0, mention.start - 60):mention.start])
+        if adjective and DEMONYMS[adjective.group(1).lower()]:
+            return DEMONYMS[adjective.group(1).lower()]
         return self.countries.most_common(1)[0][0] if len(self.countries) == 1 else None
 
     def _choose(self, text: str, answer: dict) -> dict | None:
@@ -168,8 +192,9 @@ class DocumentPlaces:
         if not candidates:
             return None
         best = candidates[0]["score"]
-        in_document = [c for c in candidates if c["country"] in self.countries and c["score"] >= best - 0.1]
-        return in_document[0] if in_document else candidates[0]
+        close = [c for c in candidates if c["score"] >= best - 0.1]
+        # Among near-equal readings, the one in the country the report speaks of most.
+        return max(close, key=lambda c: (self.countries.get(c["country"], 0), c["score"]))
 
     def _refine(self, mention: Mention, sentence: str, regions: list[Mention]) -> None:
         """Re-resolve a town or base near the province or country named beside it."""

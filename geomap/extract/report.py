@@ -21,6 +21,9 @@ MAX_REPORT_BYTES = 5_000_000
 _CREDIT = re.compile(
     r"(getty images|\bafp\b|reuters|associated press|\bap photo\b|anadolu|/\s*us army|"
     r"/\s*u\.s\. army|dvids|handout|photo by|file photo|\bepa\b|/\s*[A-Z][\w .]+/)", re.I)
+# "KIRKUK, Iraq, March 15 (GWS) - " or "WASHINGTON/BEIRUT (Wire desk) - ": where and when it was filed.
+DATELINE = re.compile(r"^(?P<place>[A-Z][A-Z/ .'’-]{2,40})(?:,\s*[A-Z][\w ]{1,30})?(?:,\s*(?P<date>[A-Z][a-z]{2,8}\.?"
+                      r"\s+\d{1,2}))?\s*(?:\([^)]{1,40}\))?\s*[-–—]\s+")
 _TAG_LINE = re.compile(r"^[\w'.-]{1,20}( [\w'.-]{1,20})?(,\s*[\w'.-]{1,20}( [\w'.-]{1,20})?){3,}$")
 
 
@@ -43,6 +46,7 @@ class Report:
     url: str | None = None
     published: dt.date | None = None
     paragraphs: list[Paragraph] = field(default_factory=list)
+    dateline: str | None = None
 
     def source(self) -> dict:
         """The incident's ``source`` object (DESIGN.md)."""
@@ -78,7 +82,18 @@ def parse_report(text: str, document: str, published: dt.date | None = None) -> 
     if report.title is None:
         report.title = _first_line_title(post.content)
     report.paragraphs = split_paragraphs(post.content)
+    report.dateline = strip_dateline(report.paragraphs)
     return report
+
+
+def strip_dateline(paragraphs: list[Paragraph]) -> str | None:
+    """Remove the dateline from the first paragraph that has one, and return it."""
+    for paragraph in paragraphs[:3]:
+        match = DATELINE.match(paragraph.text)
+        if match and not paragraph.caption:
+            paragraph.text = paragraph.text[match.end():]
+            return match.group(0).strip(" -–—")
+    return None
 
 
 def _text(meta: dict, key: str) -> str | None:

@@ -29,14 +29,18 @@ EVENT_RULES = [
     (r"\bsuicide (?:bomb(?:er|ing)?|attack(?:er)?|vest|car bomb)", ERV, "Suicide bomb", None),
     (r"\b(?:ieds?|improvised explosive|roadside bombs?|land ?mines?|car bombs?|vbieds?|sticky bombs?"
      r"|explosive devices?)\b", ERV, "Remote explosive/landmine/IED", None),
-    (r"\bgrenades?\b", ERV, "Grenade", None),
+    (r"\b(?:clash(?:es|ed)?|firefights?|gun ?battles?|exchanged fire|fighting between|ambush(?:ed)?|fought"
+     r"|stormed|hours of fighting|heavy fighting|fighting (?:erupted|broke out))\b", "Battles", "Armed clash", None),
+    (r"(?<!rocket-propelled )\bgrenades?\b", ERV, "Grenade", None),
+    (r"\b(?:strikes?|struck|jets|warplanes|aircraft)\b", ERV, "Air/drone strike", "air_power"),
+    (r"\bdrones?\b[^.]{0,40}\b(?:targeted|struck|hit|attacked|crashed into|exploded)\b", ERV, "Air/drone strike",
+     None),
     (r"\b(?:air ?strikes?|drone strikes?|air raids?|warplanes?|bombed|aerial bombardment|drone attacks?"
      r"|struck by (?:a |an )?drones?|armed drones?)\b", ERV, "Air/drone strike", None),
-    (r"\b(?:indirect fire|mortars?|rocket (?:attacks?|fire)|rockets? (?:struck|hit|landed|fired)|shelling"
+    (r"\b(?:indirect fire|mortars?|rocket (?:attacks?|fire)|rockets? (?:struck|hit|landed|fired|at|on|towards)"
+     r"|barrage of (?:rockets|missiles|mortars)|fired (?:rockets|mortars|missiles)|shelling"
      r"|shelled|artillery|missile (?:attacks?|strikes?)|ballistic missiles?|katyushas?|rounds of)\b",
      ERV, "Shelling/artillery/missile attack", None),
-    (r"\b(?:clash(?:es|ed)?|firefights?|gun ?battles?|exchanged fire|fighting between|ambush(?:ed)?)\b",
-     "Battles", "Armed clash", None),
     (r"\b(?:recaptured|retook|regained control)\b", "Battles", "Government regains territory", None),
     (r"\b(?:overran|took control of|seized control of)\b", "Battles", "Non-state actor overtakes territory",
      None),
@@ -48,13 +52,14 @@ EVENT_RULES = [
      r"[^.]{0,60}\b(?:tear gas|dispersed)\b", "Protests", "Protest with intervention", None),
     (r"\b(?:rioters|riots?|rioted)\b", "Riots", "Violent demonstration", None),
     (r"\bmob\b", "Riots", "Mob violence", None),
-    (r"\b(?:protesters|demonstrators|protest(?:ed)?|rall(?:y|ied))\b", "Protests", "Peaceful protest", None),
+    (r"\b(?:protesters|demonstrators|protest(?:ed|s)?|rall(?:y|ied)|marched|general strike|shops were shut)\b",
+     "Protests", "Peaceful protest", None),
     (r"\b(?:gunmen|shot dead|assassinat(?:ed|ion)|executed|stabbed|killed [^.]{0,40}civilians?)\b", VAC,
      "Attack", None),
     (r"\b(?:arrested|detained|arrests)\b", SD, "Arrests", None),
     (r"\b(?:looted|looting|set fire to|torched|demolished)\b", SD, "Looting/property destruction", None),
     # A killing or attack by a state that strikes from the air, with no weapon named.
-    (r"\b(?:killing|killed|strike|attack(?:ed)?)\b", ERV, "Air/drone strike", "air_power"),
+    (r"\b(?:killing|killed|attack(?:ed)?)\b", ERV, "Air/drone strike", "air_power"),
 ]
 AIR_POWER = {"US military", "US-led coalition", "Israeli military", "Turkish military", "Russian military"}
 
@@ -63,7 +68,7 @@ ACTORS = [
     ("US-led coalition", r"\b(?:us|u\.s\.)-led coalition(?: forces)?\b|\bcoalition forces\b|\bcjtf-oir\b"
                          r"|\boperation inherent resolve\b"),
     ("US military", r"\b(?:us|u\.s\.|american) (?:military|forces|troops|army|air force|soldiers|personnel"
-                    r"|air defen[cs]e(?: systems?)?|warplanes|drones?)\b|\bpentagon\b|\bthe (?:us|u\.s\.)(?= killing| strike| attack| killed)"),
+                    r"|air defen[cs]e(?: systems?)?|warplanes|drones?|fighter jets|jets|aircraft)\b|\bpentagon\b|\bthe (?:us|u\.s\.)(?= killing| strike| attack| killed)"),
     ("Islamic State", r"\b(?:islamic state|isis|isil|daesh)\b"),
     ("Kata'ib Hezbollah", r"\bkata'?ib hez?bollah\b|\bkataib hizballah\b"),
     ("Islamic Revolutionary Guard Corps", r"\b(?:iranian )?revolutionary guards?(?: corps)?(?: quds force)?\b"
@@ -83,7 +88,7 @@ ACTORS = [
     ("Hezbollah", r"(?<!ib )\bhez?bollah\b"),
     ("Protesters", r"\bprotesters\b|\bdemonstrators\b"),
     ("Civilians", r"\bcivilians?\b"),
-    ("Unidentified armed group", r"\bgunmen\b|\bunidentified (?:armed )?(?:group|attackers|assailants|men)\b"),
+    ("Unidentified armed group", r"\bgunmen\b|\bmilitants\b|\bunidentified (?:armed )?(?:group|attackers|assailants|men)\b"),
 ]
 UNIDENTIFIED = "unidentified armed group"
 # Words that make the next actor the target ("attacks against US troops", "the killing of ...").
@@ -93,15 +98,19 @@ _TARGET_AFTER = re.compile(r"^[^.]{0,80}?\b(?:received|came under|were targeted|
                            r"|was attacked|were hit|was hit|are being evaluated|were wounded|were killed)\b", re.I)
 
 _NUMBER = r"(\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|a dozen)"
-NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
                 "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "a dozen": 12, "dozen": 12, "dozens": 24}
-_WHO = r"(?:[\w-]+\s+){0,3}"
+_WHO = r"(?:[\w,-]+\s+){0,6}"
 FATALITY_PATTERNS = [
+    r"\bkilled (one|an?) [\w\s-]{0,40}? and (one|two|three) (?:of )?(?:his|her|their) ",
+    r"\b(?:shot dead|killed|stabbed to death) (an?|one) (?:man|woman|member|soldier|civilian|policeman|fighter|child|boy|girl)\b",
+    r"\b(an?) (?:man|woman|member|soldier|civilian|policeman|fighter|child|boy|girl) was (?:shot dead|killed|stabbed to death)\b",
     rf"\b{_NUMBER}\s+{_WHO}(?:were|was|have been|had been|are|is)?\s*(?:killed|dead|died|slain)\b",
     rf"\b(?:killing|killed)\s+(?:at least\s+)?{_NUMBER}\b",
     rf"\bdeath toll\s+(?:rose to|of|stood at|reached)\s+{_NUMBER}\b",
 ]
 INJURY_PATTERNS = [
+    rf"\b{_NUMBER}\s+{_WHO}suffered\s+(?:[\w-]+\s+){{0,2}}injuries\b",
     rf"\b{_NUMBER}\s+{_WHO}(?:were|was|are|is|have been|had been)?\s*(?:wounded|injured|hurt)\b",
     rf"\b(?:wounding|injuring|wounded|injured)\s+(?:at least\s+)?{_NUMBER}\b",
     rf"\b{_NUMBER}\s+{_WHO}(?:are|were|is|was)\s+being\s+(?:evaluated|treated)\s+for\s+{_WHO}injur",
@@ -115,12 +124,14 @@ _PERSON_TITLE = re.compile(
     r"president|secretary|specialist|brigadier)\s+((?:[A-Z][\w'’-]+|al-[\w'’-]+)"
     r"(?:\s+(?:[A-Z][\w'’-]+|al-[\w'’-]+)){1,4})")
 
-NEAR = re.compile(r"\b(?:near|nearby|outside|outskirts of|around|vicinity of|close to|(?:\d+|several) ?(?:km|kilometres"
+NEAR = re.compile(r"\b(?:near|nearby|outside|outskirts of|around|vicinity of|close to|approaching|heading (?:for|towards)|(?:\d+|several) ?(?:km|kilometres"
                   r"|kilometers|miles) (?:from|of|north|south|east|west))\s+(?:the\s+)?(?:so-called\s+)?$", re.I)
 # Sentences that speak of attacks in general, in the future or as policy: not incidents.
 BACKGROUND = re.compile(r"\b(?:continues? to face|have been blamed|has been blamed|similar attacks|would|will|"
                         r"could|threatens?|sanctions|policy|has sought|anniversary|for years|a series of|"
-                        r"if |plans? to|vowed|warned)\b", re.I)
+                        r"if |plans? to|vowed|warned|repeatedly|regularly|frequently|condemned|denounced|welcomed|this year|so far|in total|last year|"
+                        r"(?:have|has) (?:deterred|displaced|driven|forced|kept|made|left|become)|"
+                        r"since\b[^.]{0,80}\b(?:19|20)\d\d)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -174,12 +185,17 @@ def casualties(text: str) -> tuple[int | None, int | None]:
 
 
 def _first_number(patterns: list[str], text: str) -> int | None:
+    """The number the first matching pattern states (the sum when it names two groups)."""
     for pattern in patterns:
         match = re.search(pattern, text, re.I)
         if match:
-            word = match.group(1).lower()
-            return NUMBER_WORDS.get(word) if word in NUMBER_WORDS else int(word)
+            return sum(_number(word) for word in match.groups() if word)
     return None
+
+
+def _number(word: str) -> int:
+    word = word.lower()
+    return NUMBER_WORDS[word] if word in NUMBER_WORDS else int(word)
 
 
 def named_victims(text: str) -> list[str]:

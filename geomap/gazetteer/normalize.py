@@ -72,11 +72,12 @@ _GLUED_ARTICLE = re.compile(r"\b([ae]l)'(?=\w)")
 _FINAL_H = re.compile(r"(?<=[aeiou])h\b")
 _FOLDS = [
     ("kh", "h"), ("gh", "g"), ("sh", "s"), ("ch", "s"), ("zh", "j"), ("dj", "j"),
-    ("th", "t"), ("dh", "d"), ("ph", "f"), ("ck", "k"), ("q", "k"), ("g", "k"),
+    ("th", "t"), ("dh", "t"), ("ph", "f"), ("ck", "k"), ("q", "k"), ("g", "k"),
     ("c", "k"), ("x", "ks"), ("w", "v"), ("e", ""), ("a", ""), ("i", ""), ("o", ""),
     ("u", ""), ("y", ""),
 ]
 _DOUBLES = re.compile(r"(.)\1+")
+# dh and th both stand for Arabic dhal and tha (Dhiban/Thiban, Dhi Qar/Thi Qar).
 # "w" closing a syllable is the diphthong (Zawr/Zour/Zor, Mawsil/Mosul); before a vowel it is a consonant.
 _VOWEL_W = re.compile(r"w(?![aeiouy])")
 
