@@ -185,7 +185,8 @@ def gazetteer_import(ctx: click.Context, alternate_names: Path | None, paths: tu
               help="Where to keep the files (default: beside the index).")
 @click.argument("countries", nargs=-1, required=True)
 @click.pass_context
-def gazetteer_download(ctx: click.Context, base_url: str, dest: Path | None, countries: tuple[str, ...]) -> None:
+def gazetteer_download(ctx: click.Context, base_url: str, dest: Path | None,
+                       countries: tuple[str, ...]) -> None:
     """Fetch GeoNames country files (needs the network), then import them."""
     from geomap.gazetteer import geonames_dump
 

@@ -28,23 +28,28 @@ class Settings:
     )
     gazetteer_db: Path = field(
         default_factory=lambda: _cache_home() / "gazetteer.sqlite",
-        metadata={"env": "GEOMAP_GAZETTEER_DB", "help": "built gazetteer index (rebuilt when a source changes)"},
+        metadata={"env": "GEOMAP_GAZETTEER_DB",
+                  "help": "built gazetteer index (rebuilt when a source changes)"},
     )
     gazetteer_extra: tuple[Path, ...] = field(
         default=(),
-        metadata={"env": "GEOMAP_GAZETTEER_EXTRA", "help": "extra curated YAML files, separated by os.pathsep"},
+        metadata={"env": "GEOMAP_GAZETTEER_EXTRA",
+                  "help": "extra curated YAML files, separated by os.pathsep"},
     )
     geocoder_fallback: str = field(
         default="",
-        metadata={"env": "GEOMAP_GEOCODER_FALLBACK", "help": "'nominatim' to ask Nominatim online when offline lookup fails"},
+        metadata={"env": "GEOMAP_GEOCODER_FALLBACK",
+                  "help": "'nominatim' to ask Nominatim online when offline lookup fails"},
     )
     nominatim_user_agent: str = field(
         default="geomap",
-        metadata={"env": "GEOMAP_NOMINATIM_USER_AGENT", "help": "User-Agent sent to Nominatim"},
+        metadata={"env": "GEOMAP_NOMINATIM_USER_AGENT",
+                  "help": "User-Agent sent to Nominatim"},
     )
     api_token: str = field(
         default="",
-        metadata={"env": "GEOMAP_API_TOKEN", "help": "bearer token required for writes; writes are refused when empty"},
+        metadata={"env": "GEOMAP_API_TOKEN",
+                  "help": "bearer token required for writes; writes are refused when empty"},
     )
     tile_url: str = field(
         default="https://tile.openstreetmap.org/{z}/{x}/{y}.png",
@@ -52,15 +57,18 @@ class Settings:
     )
     tile_attribution: str = field(
         default="&copy; OpenStreetMap contributors",
-        metadata={"env": "GEOMAP_TILE_ATTRIBUTION", "help": "attribution shown for the base map"},
+        metadata={"env": "GEOMAP_TILE_ATTRIBUTION",
+                  "help": "attribution shown for the base map"},
     )
     max_body_bytes: int = field(
         default=2_000_000,
-        metadata={"env": "GEOMAP_MAX_BODY_BYTES", "help": "largest request body accepted"},
+        metadata={"env": "GEOMAP_MAX_BODY_BYTES",
+                  "help": "largest request body accepted"},
     )
     default_status: str = field(
         default="draft",
-        metadata={"env": "GEOMAP_DEFAULT_STATUS", "help": "status of newly extracted incidents"},
+        metadata={"env": "GEOMAP_DEFAULT_STATUS",
+                  "help": "status of newly extracted incidents"},
     )
 
     @classmethod

@@ -103,7 +103,8 @@ def test_answer_has_the_design_shape(gazetteer):
     assert answer["query"] == "Deir Azor"
     assert 1 <= len(answer["candidates"]) <= 5
     for candidate in answer["candidates"]:
-        assert {"name", "lat", "lon", "country", "admin1", "feature", "gazetteer_id", "score", "why"} <= set(candidate)
+        keys = {"name", "lat", "lon", "country", "admin1", "feature", "gazetteer_id", "score", "why"}
+        assert keys <= set(candidate)
         assert 0 <= candidate["score"] <= 1 and candidate["why"]
     assert answer["match"] == answer["candidates"][0]
     assert answer["match"]["admin1"] == "Deir ez-Zor"

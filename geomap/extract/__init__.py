@@ -16,7 +16,8 @@ def extract_report(report: Report, gazetteer, *, status: str = "draft", layer: s
                    now: dt.datetime | None = None) -> list[dict]:
     """The incidents a report tells of, as validated GeoJSON Features."""
     reader = ReportReader(report, gazetteer)
-    return [parse_feature(to_feature(d, report, reader.base, status, layer), now=now) for d in reader.drafts()]
+    drafts = reader.drafts()
+    return [parse_feature(to_feature(d, report, reader.base, status, layer), now=now) for d in drafts]
 
 
 def to_feature(draft: Draft, report: Report, base: dt.date, status: str, layer: str) -> dict:
@@ -52,7 +53,8 @@ def _actors(draft: Draft) -> tuple[str | None, str | None]:
 
 def summary(draft: Draft, place: dict, day: str, actor1: str) -> str:
     """One sentence: what, where, when, who and the toll as stated."""
-    where = f"{'near' if geo_precision(draft) == 2 else 'at' if draft.place.is_specific else 'in'} {place['name']}"
+    preposition = "near" if geo_precision(draft) == 2 else "at" if draft.place.is_specific else "in"
+    where = f"{preposition} {place['name']}"
     region = ", ".join(p for p in (place.get("admin1"), country_name(place["country"])) if p)
     toll = []
     if draft.fatalities is not None:

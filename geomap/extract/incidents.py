@@ -104,7 +104,8 @@ class ReportReader:
         if paragraph == draft.paragraph:
             return True
         casualty_only = rules.casualties(sentence) != (None, None)
-        return casualty_only and paragraph == draft.paragraph + 1 and len(draft.sentences) < MAX_QUOTE_SENTENCES
+        room = len(draft.sentences) < MAX_QUOTE_SENTENCES
+        return casualty_only and paragraph == draft.paragraph + 1 and room
 
 
 def filing_date(report: Report) -> dt.date:
@@ -148,7 +149,8 @@ def merge_duplicates(drafts: list[Draft], base: dt.date) -> list[Draft]:
 
 def _same_event(one: Draft, other: Draft, base: dt.date) -> bool:
     """Same date and type, and either the same sub-type nearby or a retelling by a vaguer source."""
-    if one.event.event_type != other.event.event_type or event_date(one, base)[0] != event_date(other, base)[0]:
+    same_day = event_date(one, base)[0] == event_date(other, base)[0]
+    if one.event.event_type != other.event.event_type or not same_day:
         return False
     a, b = one.place.place, other.place.place
     km = geodesic((a["lat"], a["lon"]), (b["lat"], b["lon"])).km

@@ -10,7 +10,6 @@ from geomap.gazetteer import index
 from geomap.gazetteer.resolver import Resolver
 from geomap.gazetteer.sources import curated_files
 
-
 PLACE_COLUMNS = "gid, name, lat, lon, country, admin1, feature, population, source, note"
 PLACE_KEYS = ("gazetteer_id", "name", "lat", "lon", "country", "admin1", "feature", "population",
               "source", "note")
