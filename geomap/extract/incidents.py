@@ -9,6 +9,7 @@ time, casualties). The same event told twice becomes one incident.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 import pycountry
@@ -87,8 +88,10 @@ class ReportReader:
         event = rules.classify(sentence, actors)
         if event is None or rules.is_background(sentence):
             return None
+        if _speaks_of_past_years(sentence, self.base):
+            return None
         mentions = self.places.resolve_sentence(sentence)
-        place = next((m for m in mentions if m.is_specific), None)
+        place = _main_place(sentence, mentions)
         region = next((m for m in mentions if m.feature == "division"), None)
         if place is None and region is None:
             return None
@@ -106,6 +109,25 @@ class ReportReader:
         casualty_only = rules.casualties(sentence) != (None, None)
         room = len(draft.sentences) < MAX_QUOTE_SENTENCES
         return casualty_only and paragraph == draft.paragraph + 1 and room
+
+
+_YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
+_TOWN_OF = re.compile(r"\b(?:town|village|city|area|district|neighbourhood|neighborhood|camp) of\s+(?:the\s+)?$", re.I)
+
+
+def _speaks_of_past_years(sentence: str, base: dt.date) -> bool:
+    """A sentence naming an earlier year but no day in it is history ("regained control in 2018")."""
+    years = [int(y) for y in _YEAR.findall(sentence)]
+    if not years or min(years) >= base.year:
+        return False
+    return not any(d.precision == 1 and not d.reporting for d in dates.find_dates(sentence, base))
+
+
+def _main_place(sentence: str, mentions: list[Mention]) -> Mention | None:
+    """The place the event happened at: one introduced as "the town of X" first, else the first specific one."""
+    specific = [m for m in mentions if m.is_specific]
+    introduced = [m for m in specific if _TOWN_OF.search(sentence[:m.start])]
+    return (introduced or specific or [None])[0]
 
 
 def filing_date(report: Report) -> dt.date:

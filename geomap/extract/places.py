@@ -37,12 +37,15 @@ _PERSON = re.compile(r"\b(?i:minister|president|secretary|general|commander|depu
                      r"leader|chief|colonel|director|envoy|ambassador)\s+((?:[A-Z][\w'’-]+|al-[\w'’-]+)"
                      r"(?:\s+(?:[A-Z][\w'’-]+|al-[\w'’-]+)){0,3})")
 _NOT_PLACES = re.compile(r"^(?:[A-Z]{2,}s?|[\w-]+-(?:led|backed|linked|based|aligned)|White House|Pentagon|Kremlin"
-                         r"|Capitol|Foreign Ministry|Wilson Center)$")
+                         r"|Capitol|Foreign Ministry|Wilson Center|Katyushas?|Grads?|Kornet|Shahed(?:-\d+)?|Hellfire|Reapers?|Strike Eagles?"
+                         r"|Bradleys?|Humvees?|Toyota|Hilux)$")
 # Adjectives of nationality: they name a country ("the Syrian city of ...") but are not places.
 DEMONYMS = {"iraqi": "IQ", "syrian": "SY", "iranian": "IR", "lebanese": "LB", "jordanian": "JO",
             "yemeni": "YE", "turkish": "TR", "israeli": "IL", "saudi": "SA", "egyptian": "EG",
             "libyan": "LY", "palestinian": "PS", "kuwaiti": "KW", "emirati": "AE", "afghan": "AF",
-            "kurdish": None, "arab": None, "persian": None, "american": "US", "russian": "RU"}
+            "kurdish": None, "arab": None, "persian": None, "american": "US", "russian": "RU",
+            "druze": None, "alawite": None, "sunni": None, "shia": None, "shiite": None, "yazidi": None,
+            "christian": None, "bedouin": None, "baluch": None, "houthi": None}
 _DEMONYM = re.compile(r"\b(" + "|".join(DEMONYMS) + r")\b(?!-)", re.I)
 # "the northeastern Syrian city of", "the Iraqi town of": the adjective places what follows.
 _DEMONYM_OF_PLACE = re.compile(r"\b(" + "|".join(DEMONYMS) + r")\s+(?:[a-z-]+\s+){0,2}(?:city|town|village|"
@@ -51,7 +54,7 @@ COMMON_WORD_ZIPF = 4.0
 CONFIDENT = 0.85
 SINGLE_WORD_SCORE = 0.95
 SINGLE_WORD_IN_COUNTRY = 0.88
-MULTI_WORD_SCORE = 0.75
+MULTI_WORD_SCORE = 0.85
 SPECIFIC = {"city", "town", "village", "airport", "air_base", "airfield", "military_base", "oil_field",
             "gas_field", "border_crossing", "dam", "nuclear_site", "government_site", "checkpoint", "camp",
             "port", "neighbourhood"}

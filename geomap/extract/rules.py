@@ -30,7 +30,9 @@ EVENT_RULES = [
     (r"\b(?:ieds?|improvised explosive|roadside bombs?|land ?mines?|car bombs?|vbieds?|sticky bombs?"
      r"|explosive devices?)\b", ERV, "Remote explosive/landmine/IED", None),
     (r"\b(?:clash(?:es|ed)?|firefights?|gun ?battles?|exchanged fire|fighting between|ambush(?:ed)?|fought"
-     r"|stormed|hours of fighting|heavy fighting|fighting (?:erupted|broke out))\b", "Battles", "Armed clash", None),
+     r"|stormed|hours of fighting|heavy fighting|fighting (?:erupted|broke out)|gunfights?|shootouts?"
+     r"|attacked (?:\w+ ){0,2}positions|repelled (?:an? )?(?:\w+ )?(?:attack|infiltration)|infiltration attempt)\b",
+     "Battles", "Armed clash", None),
     (r"(?<!rocket-propelled )\bgrenades?\b", ERV, "Grenade", None),
     (r"\b(?:strikes?|struck|jets|warplanes|aircraft)\b", ERV, "Air/drone strike", "air_power"),
     (r"\bdrones?\b[^.]{0,40}\b(?:targeted|struck|hit|attacked|crashed into|exploded)\b", ERV, "Air/drone strike",
@@ -46,15 +48,15 @@ EVENT_RULES = [
      None),
     (r"\b(?:kidnapp(?:ed|ing)|abduct(?:ed|ion)|forcibly disappeared)\b", VAC, "Abduction/forced disappearance",
      None),
-    (r"\b(?:killed|shot dead|opened fire on)\b[^.]{0,40}\bprotesters\b", "Protests",
-     "Excessive force against protesters", None),
+    (r"\b(?:killed|shot dead|opened fire on|fired (?:live ammunition|live rounds|on))\b[^.]{0,60}\b(?:protesters|demonstrators)\b",
+     "Protests", "Excessive force against protesters", None),
     (r"\b(?:tear gas|dispersed)\b[^.]{0,60}\b(?:protesters|demonstrators)\b|\b(?:protesters|demonstrators)\b"
      r"[^.]{0,60}\b(?:tear gas|dispersed)\b", "Protests", "Protest with intervention", None),
     (r"\b(?:rioters|riots?|rioted)\b", "Riots", "Violent demonstration", None),
     (r"\bmob\b", "Riots", "Mob violence", None),
-    (r"\b(?:protesters|demonstrators|protest(?:ed|s)?|rall(?:y|ied)|marched|general strike|shops were shut)\b",
+    (r"\b(?:protesters|demonstrators|(?<!in )protest(?:ed|s)?|rall(?:y|ied)|marched|general strike|shops were shut|sit-ins?)\b",
      "Protests", "Peaceful protest", None),
-    (r"\b(?:gunmen|shot dead|assassinat(?:ed|ion)|executed|stabbed|killed [^.]{0,40}civilians?)\b", VAC,
+    (r"\b(?:gunmen|shot dead|snipers?|assassinat(?:ed|ion)|executed|stabbed|killed [^.]{0,40}civilians?)\b", VAC,
      "Attack", None),
     (r"\b(?:arrested|detained|arrests)\b", SD, "Arrests", None),
     (r"\b(?:looted|looting|set fire to|torched|demolished)\b", SD, "Looting/property destruction", None),
@@ -68,7 +70,7 @@ ACTORS = [
     ("US-led coalition", r"\b(?:us|u\.s\.)-led coalition(?: forces)?\b|\bcoalition forces\b|\bcjtf-oir\b"
                          r"|\boperation inherent resolve\b"),
     ("US military", r"\b(?:us|u\.s\.|american) (?:military|forces|troops|army|air force|soldiers|personnel"
-                    r"|air defen[cs]e(?: systems?)?|warplanes|drones?|fighter jets|jets|aircraft)\b|\bpentagon\b|\bthe (?:us|u\.s\.)(?= killing| strike| attack| killed)"),
+                    r"|air defen[cs]e(?: systems?)?|warplanes|drones?|fighter jets|jets|aircraft)\b|\b(?:f-15e?|f-16|f-35|a-10|b-1b?|mq-9|strike eagles?)\b|\bpentagon\b|\bthe (?:us|u\.s\.)(?= killing| strike| attack| killed)"),
     ("Islamic State", r"\b(?:islamic state|isis|isil|daesh)\b"),
     ("Kata'ib Hezbollah", r"\bkata'?ib hez?bollah\b|\bkataib hizballah\b"),
     ("Islamic Revolutionary Guard Corps", r"\b(?:iranian )?revolutionary guards?(?: corps)?(?: quds force)?\b"
@@ -124,12 +126,13 @@ _PERSON_TITLE = re.compile(
     r"president|secretary|specialist|brigadier)\s+((?:[A-Z][\w'’-]+|al-[\w'’-]+)"
     r"(?:\s+(?:[A-Z][\w'’-]+|al-[\w'’-]+)){1,4})")
 
-NEAR = re.compile(r"\b(?:near|nearby|outside|outskirts of|around|vicinity of|close to|approaching|heading (?:for|towards)|(?:\d+|several) ?(?:km|kilometres"
+NEAR = re.compile(r"\b(?:near|nearby|outside|outskirts of|around|vicinity of|close to|approaching|countryside of|border areas? of|"
+                  r"(?:north|south|east|west|northeast|northwest|southeast|southwest) of|heading (?:for|towards)|(?:\d+|several) ?(?:km|kilometres"
                   r"|kilometers|miles) (?:from|of|north|south|east|west))\s+(?:the\s+)?(?:so-called\s+)?$", re.I)
 # Sentences that speak of attacks in general, in the future or as policy: not incidents.
 BACKGROUND = re.compile(r"\b(?:continues? to face|have been blamed|has been blamed|similar attacks|would|will|"
                         r"could|threatens?|sanctions|policy|has sought|anniversary|for years|a series of|"
-                        r"if |plans? to|vowed|warned|repeatedly|regularly|frequently|condemned|denounced|welcomed|this year|so far|in total|last year|"
+                        r"if |plans? to|vowed|warned|escalated their|no (?:clashes|attacks|fighting|strikes|protests|incidents)|repeatedly|regularly|frequently|condemned|denounced|welcomed|this year|so far|in total|last year|"
                         r"(?:have|has) (?:deterred|displaced|driven|forced|kept|made|left|become)|"
                         r"since\b[^.]{0,80}\b(?:19|20)\d\d)\b", re.I)
 
