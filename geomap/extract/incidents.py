@@ -112,7 +112,8 @@ class ReportReader:
 
 
 _YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
-_TOWN_OF = re.compile(r"\b(?:town|village|city|area|district|neighbourhood|neighborhood|camp) of\s+(?:the\s+)?$", re.I)
+_TOWN_OF = re.compile(r"\b(?:town|village|city|area|district|neighbou?rhood|camp) of\s+(?:the\s+)?$",
+                      re.I)
 
 
 def _speaks_of_past_years(sentence: str, base: dt.date) -> bool:
@@ -124,7 +125,7 @@ def _speaks_of_past_years(sentence: str, base: dt.date) -> bool:
 
 
 def _main_place(sentence: str, mentions: list[Mention]) -> Mention | None:
-    """The place the event happened at: one introduced as "the town of X" first, else the first specific one."""
+    """Where the event happened: a place introduced as "the town of X", else the first specific one."""
     specific = [m for m in mentions if m.is_specific]
     introduced = [m for m in specific if _TOWN_OF.search(sentence[:m.start])]
     return (introduced or specific or [None])[0]
