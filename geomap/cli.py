@@ -140,6 +140,93 @@ def extract(ctx: click.Context, published: str | None, as_json: bool, file: Path
     click.echo(orjson.dumps(collection, option=orjson.OPT_INDENT_2).decode())
 
 
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int) -> None:
+    """Serve the map and the API with waitress."""
+    import waitress
+
+    from geomap.web import create_app
+
+    app = create_app(_settings(ctx))
+    click.echo(f"geomap: serving {_settings(ctx).db} on http://{host}:{port}/", err=True)
+    waitress.serve(app, host=host, port=port, ident="geomap")
+
+
+PROGRESS_MIN_BYTES = 5_000_000  # smaller files are read too fast for a progress bar
+
+
+@main.command()
+@click.option("--status", type=click.Choice(["draft", "published"]), default=None,
+              help="Status of incidents extracted from reports (default $GEOMAP_DEFAULT_STATUS).")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.pass_context
+def ingest(ctx: click.Context, status: str | None, paths: tuple[Path, ...]) -> None:
+    """Store incidents from reports, GeoJSON, CSV and GeoPackage files, or folders of them.
+
+    Reports are .txt or .md files; exit status 1 when a file or a feature was refused.
+    """
+    from geomap.services.ingest import ingest_paths
+    from geomap.store import open_store
+
+    settings = _settings(ctx)
+    with open_store(settings.db) as store:
+        summary = ingest_paths(store, paths, gazetteer_factory=lambda: _gazetteer(ctx),
+                               status=status or settings.default_status, progress=_progress_bar)
+    for line in summary.lines():
+        click.echo(line)
+    ctx.exit(1 if summary.refused or summary.failed else 0)
+
+
+def _progress_bar(label: str, total: int):
+    """A tqdm bar on stderr, by bytes read, for large files on a terminal."""
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=label, unit="B", unit_scale=True, file=sys.stderr,
+                leave=False, disable=True if total < PROGRESS_MIN_BYTES else None)
+
+
+_QUERY_OPTIONS = {  # geomap.query.parse_query's parameters; repeatable ones marked with *
+    "layer": "Layer id (default incidents).", "bbox": "minlon,minlat,maxlon,maxlat.",
+    "start": "First day, YYYY-MM-DD.", "end": "Last day, YYYY-MM-DD.",
+    "type": "ACLED event type.*", "sub_type": "ACLED sub-event type.*",
+    "country": "ISO 3166-1 alpha-2 code.*", "actor": "Words in actor1 or actor2.",
+    "q": "Words anywhere in the text.", "min_fatalities": "At least this many fatalities.",
+    "precision": "Geo precision 1, 2 or 3.", "status": "draft or published.*",
+    "limit": "At most this many (default: every match).", "offset": "Skip this many.",
+    "sort": "event_date, event_date_asc, fatalities or id.",
+}
+
+
+def _query_options(command):
+    for name, help_text in reversed(_QUERY_OPTIONS.items()):
+        repeat = help_text.endswith("*")
+        command = click.option(f"--{name.replace('_', '-')}", name, multiple=repeat,
+                               help=help_text.rstrip("*") + (" Repeatable." if repeat else ""))(command)
+    return command
+
+
+@main.command()
+@click.option("--format", "fmt", metavar="FORMAT",
+              help="geojson, csv, kml, gpkg or html (default: from the file name).")
+@click.option("-o", "--output", required=True, help="File to write; - for stdout.")
+@_query_options
+@click.pass_context
+def export(ctx: click.Context, fmt: str | None, output: str, **params) -> None:
+    """Write the incidents matching the filters to GeoJSON, CSV, KML, GeoPackage or HTML."""
+    from geomap.services.export import export_query, export_to, format_for
+    from geomap.store import open_store
+
+    settings = _settings(ctx)
+    query, fmt = export_query(params), format_for(output, fmt)
+    options = {"tiles": settings.tile_url, "attribution": settings.tile_attribution}
+    with open_store(settings.db) as store:
+        count = export_to(store, query, fmt, output, **(options if fmt == "html" else {}))
+    click.echo(f"{count:,} incidents written to {output}", err=True)
+
+
 @main.group()
 def gazetteer() -> None:
     """Build, extend and inspect the offline gazetteer."""

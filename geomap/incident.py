@@ -13,7 +13,6 @@ so that every export format (CSV, KML, GeoPackage) can hold every property.
 from __future__ import annotations
 
 import hashlib
-import math
 import re
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
@@ -22,10 +21,18 @@ from functools import lru_cache
 import pycountry
 
 from geomap.errors import ValidationError
+from geomap.geometry import (  # noqa: F401  (geometry names stay importable from here)
+    GEOMETRY_TYPES,
+    MAX_POSITIONS,
+    check_finite,
+    geometry_bbox,
+    kind_of,
+    parse_geometry,
+    representative_point,
+)
 
 DEFAULT_LAYER = "incidents"
 STATUSES = ("draft", "published")
-GEOMETRY_TYPES = ("Point", "LineString", "Polygon")
 
 EVENT_TYPES: dict[str, tuple[str, ...]] = {
     "Battles": ("Armed clash", "Government regains territory",
@@ -55,7 +62,6 @@ PROPERTIES = (
 SOURCE_FIELDS = ("title", "publisher", "url", "published", "document")
 MAX_QUOTE = 10_000
 MAX_EXTRA_PROPERTIES = 50
-MAX_POSITIONS = 100_000
 _FEATURE_MEMBERS = frozenset(("type", "id", "geometry", "properties", "bbox"))
 
 _TYPE_BY_KEY = {kind.casefold(): kind for kind in EVENT_TYPES}
@@ -68,8 +74,6 @@ _LAYER = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 _GAZETTEER_ID = re.compile(r"[A-Za-z][A-Za-z0-9_.-]*:\S+")
 _UTC_SECOND = re.compile(r"\d{4}-\d\d-\d\dT(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\dZ")
 _URL = re.compile(r"(?i:https?)://[^\s/?#]+[^\s]*")
-_KINDS = {bool: "a boolean", int: "a number", float: "a number", str: "a string",
-          dict: "an object", list: "a list", tuple: "a list"}
 
 
 def parse_feature(obj: Mapping, *, now: datetime | None = None) -> dict:
@@ -85,8 +89,8 @@ def parse_feature(obj: Mapping, *, now: datetime | None = None) -> dict:
     >>> f["id"] == f["properties"]["id"]
     True
     """
-    if not isinstance(obj, Mapping):
-        raise ValidationError("feature", f"must be a GeoJSON Feature object, not {_kind(obj)}")
+    if type(obj) is not dict and not isinstance(obj, Mapping):
+        raise ValidationError("feature", f"must be a GeoJSON Feature object, not {kind_of(obj)}")
     _check_members(obj)
     geometry = parse_geometry(obj.get("geometry"))
     properties = _parse_properties(obj, geometry, now)
@@ -97,13 +101,14 @@ def parse_feature(obj: Mapping, *, now: datetime | None = None) -> dict:
 def _check_members(obj: Mapping) -> None:
     if obj.get("type", "Feature") != "Feature":
         raise ValidationError("type", f"must be 'Feature', not {obj.get('type')!r}")
-    for key in obj.keys() - _FEATURE_MEMBERS:
-        raise ValidationError(str(key), "is not a member of an incident Feature")
+    if not obj.keys() <= _FEATURE_MEMBERS:
+        for key in obj.keys() - _FEATURE_MEMBERS:
+            raise ValidationError(str(key), "is not a member of an incident Feature")
 
 
 def _parse_properties(obj: Mapping, geometry: dict, now: datetime | None) -> dict:
     raw = obj.get("properties")
-    if not isinstance(raw, Mapping):
+    if type(raw) is not dict and not isinstance(raw, Mapping):
         raise ValidationError("properties", "must be an object" if raw is not None else "is required")
     props = _parse_fields(raw, _PROPERTY_SPECS)
     if SUB_EVENT_TYPES[props["sub_event_type"]] != props["event_type"]:
@@ -117,21 +122,19 @@ def _parse_properties(obj: Mapping, geometry: dict, now: datetime | None) -> dic
 
 
 def _parse_fields(raw: Mapping, specs: tuple) -> dict:
-    parsed = {}
-    for name, field, parse, default in specs:
-        value = raw.get(name)
-        if value is None:
-            if default is _REQUIRED:
-                raise ValidationError(field, "is required")
-            parsed[name] = default
-        else:
-            parsed[name] = parse(value, field)
-    return parsed
+    get = raw.get  # one comprehension: this runs 28 times per feature
+    return {name: parse(value, field) if (value := get(name)) is not None
+            else default if default is not _REQUIRED else _missing(field)
+            for name, field, parse, default in specs}
+
+
+def _missing(field: str) -> None:
+    raise ValidationError(field, "is required")
 
 
 def _fill_times(props: dict, now: datetime | None) -> None:
     if props["created_at"] is None:
-        props["created_at"] = format_timestamp(now)
+        props["created_at"] = format_timestamp(now) if now is None else _timestamp_of(now)
     if props["updated_at"] is None:
         props["updated_at"] = props["created_at"]
     elif props["updated_at"] < props["created_at"]:
@@ -163,77 +166,8 @@ def incident_id(layer: str, document: str | None, event_date: str, location: str
     '40ee040bf82014cd'
     """
     parts = (layer, document, event_date, location, sub_event_type, quote)
-    key = "\x1f".join(" ".join(str(part or "").split()).casefold() for part in parts)
-    return hashlib.sha256(key.encode()).hexdigest()[:16]
-
-
-# --- geometry ---------------------------------------------------------------------------
-
-def parse_geometry(value: object, field: str = "geometry") -> dict:
-    """A Point, LineString or Polygon in WGS84 ``[lon, lat]``, other members dropped."""
-    if value is None:
-        raise ValidationError(field, "is required: a Point, LineString or Polygon")
-    if not isinstance(value, Mapping):
-        raise ValidationError(field, f"must be a GeoJSON geometry object, not {_kind(value)}")
-    kind = value.get("type")
-    if kind not in _COORDINATES:
-        raise ValidationError(f"{field}.type", f"must be Point, LineString or Polygon, not {kind!r}")
-    return {"type": kind, "coordinates": _COORDINATES[kind](value.get("coordinates"),
-                                                            f"{field}.coordinates")}
-
-
-def _position(value: object, field: str) -> list[float]:
-    if not isinstance(value, list | tuple) or len(value) not in (2, 3):
-        raise ValidationError(field, "a position must be [lon, lat] or [lon, lat, altitude]")
-    for number in value:
-        _finite(number, field)
-    lon, lat = value[0], value[1]
-    if not -180 <= lon <= 180:
-        raise ValidationError(field, f"longitude {lon} is outside -180..180")
-    if not -90 <= lat <= 90:
-        hint = "; GeoJSON positions are [lon, lat]" if -90 <= lon <= 90 else ""
-        raise ValidationError(field, f"latitude {lat} is outside -90..90{hint}")
-    return [float(number) for number in value]
-
-
-def _line(value: object, field: str, minimum: int = 2) -> list[list[float]]:
-    if not isinstance(value, list | tuple) or not minimum <= len(value) <= MAX_POSITIONS:
-        raise ValidationError(field, f"must be a list of {minimum} to {MAX_POSITIONS:,} positions")
-    return [_position(position, field) for position in value]
-
-
-def _polygon(value: object, field: str) -> list[list[list[float]]]:
-    if not isinstance(value, list | tuple) or not value:
-        raise ValidationError(field, "a polygon must be a list of linear rings")
-    rings = [_line(ring, field, 4) for ring in value]
-    for ring in rings:
-        if ring[0] != ring[-1]:
-            raise ValidationError(field, "a polygon ring must end where it starts")
-    return rings
-
-
-_COORDINATES = {"Point": _position, "LineString": _line, "Polygon": _polygon}
-
-
-def geometry_bbox(geometry: Mapping) -> tuple[float, float, float, float]:
-    """(minlon, minlat, maxlon, maxlat) of a parsed geometry.
-
-    >>> geometry_bbox({"type": "LineString", "coordinates": [[44.3, 33.3], [43.1, 36.3]]})
-    (43.1, 33.3, 44.3, 36.3)
-    """
-    coords = geometry["coordinates"]
-    if geometry["type"] == "Point":
-        return coords[0], coords[1], coords[0], coords[1]
-    points = coords if geometry["type"] == "LineString" else coords[0]
-    lons = [p[0] for p in points]
-    lats = [p[1] for p in points]
-    return min(lons), min(lats), max(lons), max(lats)
-
-
-def representative_point(geometry: Mapping) -> tuple[float, float]:
-    """(lon, lat): the Point itself, or the centre of a line's or polygon's bbox."""
-    minlon, minlat, maxlon, maxlat = geometry_bbox(geometry)
-    return (minlon + maxlon) / 2, (minlat + maxlat) / 2
+    key = "\x1f".join(" ".join(str(part).split()) if part else "" for part in parts)
+    return hashlib.sha256(key.casefold().encode()).hexdigest()[:16]
 
 
 # --- single values ----------------------------------------------------------------------
@@ -260,8 +194,10 @@ def parse_country(value: object, field: str = "properties.country") -> str:
     >>> parse_country("iq")
     'IQ'
     """
+    if type(value) is str and value in _alpha2_codes():
+        return value
     code = value.upper() if isinstance(value, str) else value
-    if code not in _alpha2_codes():
+    if not isinstance(code, str) or code not in _alpha2_codes():
         alpha3 = pycountry.countries.get(alpha_3=code) if isinstance(code, str) else None
         hint = f"; use {alpha3.alpha_2!r}" if alpha3 else ""
         raise ValidationError(field, f"{value!r} is not an ISO 3166-1 alpha-2 code{hint}")
@@ -282,11 +218,19 @@ def parse_status(value: object, field: str = "properties.status") -> str:
 
 def parse_date(value: object, field: str = "properties.event_date") -> str:
     """A real calendar date written ``YYYY-MM-DD``."""
+    if type(value) is str and _is_date(value):
+        return value
     if not isinstance(value, str) or not _DATE.fullmatch(value):
         raise ValidationError(field, f"must be a date written YYYY-MM-DD, not {value!r}")
     if not _is_real_date(value):
         raise ValidationError(field, f"{value} is not a day of the calendar")
     return value
+
+
+@lru_cache(maxsize=65536)
+def _is_date(text: str) -> bool:
+    """Whether ``text`` is a real date written YYYY-MM-DD (cached: dates repeat)."""
+    return _DATE.fullmatch(text) is not None and _is_real_date(text)
 
 
 @lru_cache(maxsize=8192)
@@ -300,6 +244,8 @@ def _is_real_date(text: str) -> bool:
 
 def parse_layer(value: object, field: str = "properties.layer") -> str:
     """A layer id: letters, digits, ``_`` and ``-``, at most 64 characters."""
+    if type(value) is str and _is_layer(value):
+        return value
     if not isinstance(value, str) or not _LAYER.fullmatch(value):
         raise ValidationError(field, f"{value!r} is not a layer id (letters, digits, '_', '-')")
     return value
@@ -307,6 +253,8 @@ def parse_layer(value: object, field: str = "properties.layer") -> str:
 
 def parse_precision(value: object, field: str) -> int:
     """A time or geo precision: 1, 2 or 3 (ACLED)."""
+    if type(value) is int and 1 <= value <= 3:
+        return value
     return _whole(value, field, 1, 3)
 
 
@@ -327,19 +275,21 @@ def format_timestamp(moment: datetime | None = None) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _kind(value: object) -> str:
-    return "null" if value is None else _KINDS.get(type(value), type(value).__name__)
+@lru_cache(maxsize=64)
+def _timestamp_of(moment: datetime) -> str:
+    """format_timestamp of a given moment, cached: a batch is stamped with one ``now``."""
+    return format_timestamp(moment)
 
 
-def _finite(value: object, field: str) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValidationError(field, f"must be a number, not {_kind(value)}")
-    if not math.isfinite(value):
-        raise ValidationError(field, f"must be a finite number, not {value}")
+@lru_cache(maxsize=256)
+def _is_layer(text: str) -> bool:
+    return _LAYER.fullmatch(text) is not None
 
 
 def _whole(value: object, field: str, low: int, high: int) -> int:
-    _finite(value, field)
+    if type(value) is int and low <= value <= high:
+        return value
+    check_finite(value, field)
     if isinstance(value, float):
         if not value.is_integer():
             raise ValidationError(field, f"must be a whole number, not {value}")
@@ -349,10 +299,20 @@ def _whole(value: object, field: str, low: int, high: int) -> int:
     return value
 
 
+def _count(value: object, field: str) -> int:
+    if type(value) is int and 0 <= value <= 1_000_000:
+        return value
+    return _whole(value, field, 0, 1_000_000)
+
+
 def _text(limit: int):
     def parse(value: object, field: str) -> str | None:
+        # isprintable() is a fast C scan; it is False for every control character
+        if type(value) is str and len(value) <= limit and (
+                value.isprintable() or not _CONTROL.search(value)):
+            return value.strip() or None
         if not isinstance(value, str):
-            raise ValidationError(field, f"must be a string, not {_kind(value)}")
+            raise ValidationError(field, f"must be a string, not {kind_of(value)}")
         if len(value) > limit:
             raise ValidationError(field, f"is longer than {limit:,} characters")
         if _CONTROL.search(value):
@@ -401,13 +361,15 @@ def _url(value: object, field: str) -> str | None:
 
 
 def _published(value: object, field: str) -> str:
+    if type(value) is str and _is_date(value):
+        return value
     if isinstance(value, str) and _DATE.fullmatch(value):
         return parse_date(value, field)
     return _timestamp(value, field)
 
 
 def _source(value: object, field: str) -> dict:
-    if not isinstance(value, Mapping):
+    if type(value) is not dict and not isinstance(value, Mapping):
         raise ValidationError(field, f"must be an object ({', '.join(SOURCE_FIELDS)})")
     source = _parse_fields(value, _SOURCE_SPECS)
     if not value.keys() <= _SOURCE_NAMES:
@@ -429,10 +391,10 @@ def _extra(key: object, value: object, prefix: str) -> object:
     if isinstance(value, str):
         return _EXTRA_TEXT(value, field) or ""
     if isinstance(value, int | float) and not isinstance(value, bool):
-        _finite(value, field)
+        check_finite(value, field)
     elif value is not None and not isinstance(value, bool):
         raise ValidationError(field, "extra properties must be strings, numbers, booleans or "
-                              f"null, not {_kind(value)}")
+                              f"null, not {kind_of(value)}")
     return value
 
 
@@ -452,8 +414,8 @@ _PARSERS = {  # name: (parse a value that is not null, value when null or absent
     "sub_event_type": (parse_sub_event_type, _REQUIRED),
     "actor1": (_text(300), None),
     "actor2": (_text(300), None),
-    "fatalities": (lambda value, field: _whole(value, field, 0, 1_000_000), None),
-    "injuries": (lambda value, field: _whole(value, field, 0, 1_000_000), None),
+    "fatalities": (_count, None),
+    "injuries": (_count, None),
     "location": (_text(300), None),
     "location_mention": (_text(300), None),
     "country": (parse_country, None),

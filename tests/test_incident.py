@@ -259,3 +259,46 @@ def test_not_a_mapping_is_refused():
     with pytest.raises(ValidationError) as caught:
         parse_feature([1, 2])
     assert caught.value.field == "feature"
+
+
+class Text(str):
+    """A str subclass: the fast paths check exact types and leave these to the full checks."""
+
+
+def test_subclasses_and_other_number_types_parse_as_the_plain_values():
+    plain = sample("green_village")
+    plain["geometry"]["coordinates"] = [40, 35]
+    odd = sample("green_village")
+    odd["geometry"]["coordinates"] = (40.0, 35)
+    odd["properties"].update(country=Text("SY"), event_date=Text("2022-04-07"),
+                             summary=Text(odd["properties"]["summary"]), fatalities=0.0,
+                             layer=Text("incidents"), geo_precision=1.0)
+    odd["properties"]["source"] = {**odd["properties"]["source"],
+                                   "published": Text("2022-04-08")}
+    assert parse(odd) == parse(plain)
+    assert parse(plain)["geometry"]["coordinates"] == [40.0, 35.0]
+
+
+def test_allowed_whitespace_and_refused_control_characters():
+    raw = sample("green_village")
+    raw["properties"]["summary"] = "  Two lines\nand a\ttab.  "
+    assert parse(raw)["properties"]["summary"] == "Two lines\nand a\ttab."
+    raw["properties"]["summary"] = "Two lines\n\x07"
+    with pytest.raises(ValidationError, match="control characters") as caught:
+        parse(raw)
+    assert caught.value.field == "properties.summary"
+
+
+def test_a_country_that_is_not_text_is_refused():
+    raw = sample("green_village")
+    raw["properties"]["country"] = ["SY"]
+    with pytest.raises(ValidationError) as caught:
+        parse(raw)
+    assert caught.value.field == "properties.country"
+
+
+def test_geometry_names_stay_importable_from_incident():
+    from geomap import geometry, incident
+    for name in ("parse_geometry", "geometry_bbox", "representative_point", "GEOMETRY_TYPES",
+                 "MAX_POSITIONS"):
+        assert getattr(incident, name) is getattr(geometry, name)

@@ -1,16 +1,27 @@
 """The SQLite store on real files: writes, history, every filter, layers, migrations."""
 
+import contextlib
+import copy
+import random
+import signal
 import sqlite3
+import subprocess
+import sys
 import threading
+import time
 from datetime import date, datetime
+from pathlib import Path
 
 import orjson
 import pytest
 
 from geomap.errors import ConflictError, NotFoundError, SourceError, ValidationError
-from geomap.incident import parse_feature
+from geomap.incident import geometry_bbox, parse_feature
 from geomap.query import IncidentQuery
 from geomap.store import SQLiteStore, open_store, sqlite_query, sqlite_schema
+from geomap.store.sqlite_grid import cell_of
+from geomap.store.sqlite_query import estimate_hits
+from geomap.store.sqlite_write import prepare
 from tests.incident_samples import sample, samples
 
 ID = {name: parse_feature(raw)["id"] for name, raw in samples().items()}
@@ -43,6 +54,17 @@ def found(store, **filters):
 
 def table_count(store, table):
     return store._conn().execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+
+def assert_summaries_agree(store):
+    """incident_cells and incident_layers say what counting the incidents again says."""
+    conn = store._conn()
+    cells = ("SELECT layer, cell, count(*), min(minlon), min(minlat), max(maxlon), max(maxlat), "
+             "min(event_date), max(event_date) FROM incidents GROUP BY layer, cell")
+    layers = ("SELECT layer, count(*), min(minlon), min(minlat), max(maxlon), max(maxlat), "
+              "min(event_date), max(event_date) FROM incidents GROUP BY layer")
+    assert sorted(conn.execute(cells)) == sorted(conn.execute("SELECT * FROM incident_cells"))
+    assert sorted(conn.execute(layers)) == sorted(conn.execute("SELECT * FROM incident_layers"))
 
 
 # --- writing --------------------------------------------------------------------------
@@ -95,7 +117,7 @@ def test_a_bad_feature_is_refused_and_the_others_stored(store):
     assert [(position, field) for position, field, _ in result.refused] == [
         (2, "properties.fatalities"), (4, "geometry.coordinates")]
     assert store.count(IncidentQuery()) == 4
-    assert table_count(store, "incidents_rtree") == 4
+    assert_summaries_agree(store)
 
 
 def test_duplicates_within_one_input(store):
@@ -108,13 +130,14 @@ def test_duplicates_within_one_input(store):
 
 
 def test_a_failing_batch_leaves_nothing_half_written(store, monkeypatch):
-    monkeypatch.setattr("geomap.store.sqlite._INSERT_TEXT", "INSERT INTO missing VALUES (?, ?)")
+    monkeypatch.setattr("geomap.store.sqlite_write._COPY_TEXT", "INSERT INTO missing VALUES (1)")
     with pytest.raises(sqlite3.OperationalError):
         store.add_many(samples().values())
-    for table in ("incidents", "incidents_rtree"):
+    for table in ("incidents", "incident_cells", "incident_layers"):
         assert table_count(store, table) == 0
     monkeypatch.undo()
     assert store.add_many(samples().values()).added == 6
+    assert_summaries_agree(store)
 
 
 def test_update_merges_validates_and_keeps_history(store):
@@ -141,6 +164,7 @@ def test_update_moves_geometry_and_reindexes_text(loaded):
     assert "mayadin_launch_site" not in found(loaded, bbox=(40.4, 35.0, 40.5, 35.1))
     assert "mayadin_launch_site" in found(loaded, text="albu kamal")
     assert "mayadin_launch_site" not in found(loaded, text="launch point")
+    assert_summaries_agree(loaded)
 
 
 def test_update_refuses_bad_values_and_changes_nothing(loaded):
@@ -180,7 +204,7 @@ def test_delete_keeps_the_last_version(loaded):
     assert loaded.count(IncidentQuery()) == 5
     assert found(loaded, text="tahrir") == []
     assert found(loaded, bbox=(44.3, 33.3, 44.4, 33.4)) == []
-    assert table_count(loaded, "incidents_rtree") == 5
+    assert_summaries_agree(loaded)
     with pytest.raises(NotFoundError):
         loaded.delete(incident_id)
     with pytest.raises(NotFoundError):
@@ -242,9 +266,11 @@ def test_each_filter(loaded, filters, expected):
 def test_both_bbox_plans_agree(loaded, monkeypatch):
     query = IncidentQuery(bbox=(36, 33, 45, 37), statuses=["draft", "published"], limit=4)
     sparse = loaded.query(query)
-    monkeypatch.setattr(sqlite_query, "RTREE_MIN", 0)  # every bbox counts as dense
-    monkeypatch.setattr(sqlite_query, "RTREE_FACTOR", 0)
-    assert loaded.query(query) == sparse
+    for cost in (0, 1e9):  # the date walk always looks cheaper, then never does
+        monkeypatch.setattr(sqlite_query, "DATE_WALK_COST", cost)
+        assert loaded.query(query) == sparse
+        assert loaded.query(query.unpaged()) == loaded.query(IncidentQuery(
+            bbox=query.bbox, statuses=query.statuses, limit=10))
     assert names(sparse) == [name for name in NEWEST_FIRST if name != "mosul_ied"][:4]
 
 
@@ -299,17 +325,17 @@ def test_another_thread_gets_its_own_connection(loaded):
 def test_migrations_apply_once(tmp_path, monkeypatch):
     path = tmp_path / "geomap.sqlite"
     with SQLiteStore(path) as store:
-        assert store.schema_version == 1
+        assert store.schema_version == 2
         store.add_many(samples().values())
     shipped = sqlite_schema.migrations()
     monkeypatch.setattr(sqlite_schema, "migrations",
-                        lambda: [*shipped, (2, "CREATE TABLE extra (x);\n")])
+                        lambda: [*shipped, (3, "CREATE TABLE extra (x);\n")])
     for _ in range(2):  # a second run would fail: the table exists
         with SQLiteStore(path) as store:
-            assert store.schema_version == 2
+            assert store.schema_version == 3
             assert store.count(IncidentQuery()) == 6
     with sqlite3.connect(path) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 3
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
@@ -336,3 +362,203 @@ def test_open_store_takes_paths_and_sqlite_urls(tmp_path, monkeypatch):
         assert caught.value.field == "db"
     with pytest.raises(ValidationError, match="'postgresql'"):
         open_store("postgresql://localhost/geomap")
+
+
+# --- bulk loads, summaries, the grid --------------------------------------------------
+
+def many(count, seed=0):
+    """``count`` valid raw features with distinct ids, points, lines and polygons."""
+    rng = random.Random(seed)
+    shapes = list(samples().values())
+    for number in range(count):
+        feature = copy.deepcopy(shapes[number % len(shapes)])
+        day = f"20{rng.randrange(18, 24)}-0{rng.randrange(1, 10)}-1{rng.randrange(10)}"
+        feature["properties"].update(id=f"f{seed}-{number}", layer=rng.choice(["a", "b"]),
+                                     event_date=day)
+        feature["geometry"] = random_geometry(rng)
+        yield feature
+
+
+def random_geometry(rng):
+    lon, lat = rng.uniform(-180, 180), rng.uniform(-90, 90)
+    if rng.random() < 0.5:
+        return {"type": "Point", "coordinates": [lon, lat]}
+    size = rng.choice((0.01, 0.1, 0.7, 5, 100))
+    end = [min(lon + rng.uniform(0, size), 180), min(lat + rng.uniform(0, size), 90)]
+    if rng.random() < 0.5:
+        return {"type": "LineString", "coordinates": [[lon, lat], end]}
+    return {"type": "Polygon", "coordinates": [[[lon, lat], [end[0], lat], end, [lon, lat]]]}
+
+
+def index_names(store):
+    return sorted(name for (name,) in store._conn().execute(
+        "SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'incidents'"))
+
+
+def test_bulk_stores_what_batches_store(tmp_path):
+    features = [*samples().values(), sample("mosul_ied"), *many(40)]
+    features[3] = {**features[3], "geometry": None}
+    results, stores = [], []
+    for bulk in (False, True):
+        store = SQLiteStore(tmp_path / f"bulk-{bulk}.sqlite")
+        stores.append(store)
+        results.append(store.add_many(features, batch_size=7, bulk=bulk))
+    assert results[0] == results[1]
+    assert (results[1].added, results[1].skipped, len(results[1].refused)) == (45, 1, 1)
+    everything = IncidentQuery(layer=None, limit=None)
+    assert stores[0].query(everything) == stores[1].query(everything)
+    assert stores[0].layers() == stores[1].layers()
+    assert index_names(stores[0]) == index_names(stores[1])
+    for store in stores:
+        assert_summaries_agree(store)
+        assert store._conn().execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        store.close()
+
+
+def test_bulk_is_one_transaction_and_batches_are_several(store, monkeypatch):
+    def features_then_failure():
+        yield from samples().values()
+        raise RuntimeError("the file turned unreadable")
+    indexes = index_names(store)
+    with pytest.raises(RuntimeError):
+        store.add_many(features_then_failure(), batch_size=2, bulk=True)
+    assert table_count(store, "incidents") == 0
+    assert index_names(store) == indexes
+    with pytest.raises(RuntimeError):
+        store.add_many(features_then_failure(), batch_size=2)
+    assert table_count(store, "incidents") == 6
+    assert_summaries_agree(store)
+
+
+def test_a_long_sized_input_is_loaded_in_bulk(store, monkeypatch):
+    monkeypatch.setattr("geomap.store.sqlite.BULK_MIN", 5)
+    calls = []
+    monkeypatch.setattr("geomap.store.sqlite.rebuilt_indexes",
+                        lambda conn, most: calls.append(most) or contextlib.nullcontext())
+    store.add_many(list(samples().values())[:5])
+    assert calls == []
+    store.add_many(list(many(6)))
+    assert calls == [5]
+
+
+def test_query_json_gives_the_stored_bytes(loaded):
+    for query in (IncidentQuery(), IncidentQuery(bbox=(38, 34, 42, 37), sort="fatalities")):
+        data = loaded.query_json(query)
+        assert all(isinstance(item, bytes) for item in data)
+        assert [orjson.loads(item) for item in data] == loaded.query(query)
+        assert data == [orjson.dumps(feature) for feature in loaded.query(query)]
+
+
+def test_summaries_follow_every_write(store):
+    rng = random.Random(5)
+    store.add_many(many(60, seed=1))
+    ids = [f"f1-{number}" for number in range(60)]
+    for step in range(40):
+        incident_id = rng.choice(ids)
+        if store.find(incident_id) is None:
+            continue
+        if step % 3 == 0:
+            store.delete(incident_id)
+        else:
+            store.update(incident_id, {"geometry": random_geometry(rng), "properties": {
+                "layer": rng.choice(["a", "b", "c"]), "event_date": f"2019-0{rng.randrange(1, 10)}-01"}})
+        assert_summaries_agree(store)
+    expected = {}
+    for feature in store.iter_features(IncidentQuery(layer=None, limit=None)):
+        expected[feature["properties"]["layer"]] = expected.get(feature["properties"]["layer"], 0) + 1
+    assert {layer["id"]: layer["count"] for layer in store.layers()} == expected
+
+
+def test_the_grid_cell_is_the_same_in_python_and_sqlite(store):
+    edges = [{"type": "Point", "coordinates": list(point)}
+             for point in ((180, 90), (-180, -90), (0, 0), (-0.0001, 89.9999), (179.99, -45.125))]
+    features = list(many(200, seed=2))
+    for feature, geometry in zip(features, edges, strict=False):
+        feature["geometry"] = geometry
+    store.add_many(features)
+    rows = store._conn().execute("SELECT minlon, minlat, maxlon, maxlat, cell FROM incidents")
+    for *bbox, cell in rows:
+        assert cell == cell_of(*bbox), bbox
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_grid_finds_every_feature_that_meets_a_bbox(store, seed):
+    features = [parse_feature(feature) for feature in many(300, seed=seed)]
+    store.add_many(features)
+    rng = random.Random(seed)
+    for _ in range(30):
+        lon, lat, size = rng.uniform(-180, 180), rng.uniform(-90, 90), rng.choice((0.2, 3, 40))
+        bbox = (lon, lat, min(lon + size, 180), min(lat + size, 90))
+        expected = sorted(f["id"] for f in features if f["properties"]["layer"] == "a"
+                          and meets(geometry_bbox(f["geometry"]), bbox))
+        query = IncidentQuery(layer="a", bbox=bbox, limit=None)
+        assert sorted(f["id"] for f in store.query(query)) == expected
+        assert store.count(query) == len(expected)
+        assert estimate_hits(store._conn(), "a", bbox) >= len(expected)
+        assert estimate_hits(store._conn(), None, bbox) >= len(expected)
+
+
+def meets(box, bbox):
+    return box[0] <= bbox[2] and box[2] >= bbox[0] and box[1] <= bbox[3] and box[3] >= bbox[1]
+
+
+def test_migration_002_converts_a_store_of_migration_001(tmp_path, monkeypatch):
+    path = tmp_path / "old.sqlite"
+    shipped = sqlite_schema.migrations()
+    monkeypatch.setattr(sqlite_schema, "migrations", lambda: shipped[:1])
+    with SQLiteStore(path) as old:
+        conn = old._conn()
+        for seq, raw in enumerate(samples().values(), 1):  # as the store of 001 wrote them
+            feature, row, text = prepare(parse_feature(raw))
+            conn.execute(f"INSERT INTO incidents VALUES ({', '.join('?' * 19)})", (seq, *row))
+            conn.execute("INSERT INTO incidents_rtree VALUES (?, ?, ?, ?, ?)",
+                         (seq, row[13], row[15], row[14], row[16]))
+            conn.execute("INSERT INTO incidents_fts (rowid, body) VALUES (?, ?)", (seq, text))
+    monkeypatch.undo()
+    with SQLiteStore(path) as store:
+        assert store.schema_version == 2
+        assert store.count(IncidentQuery()) == table_count(store, "incidents_rtree") == 6
+        assert found(store, bbox=(38, 34, 42, 37)) == ["green_village", "mayadin_launch_site"]
+        assert found(store, text="tahrir") == ["baghdad_protest"]
+        assert store.layers()[0]["count"] == 6
+        assert_summaries_agree(store)
+
+
+def test_a_new_store_has_large_pages(store):
+    assert store._conn().execute("PRAGMA page_size").fetchone() == (16384,)
+
+
+KILLED_BULK = """
+import sys
+from geomap.store import SQLiteStore
+from tests.test_store import many
+
+def features():
+    for number, feature in enumerate(many(100_000)):
+        if number == 3000:
+            print("loading", flush=True)
+        yield feature
+
+with SQLiteStore(sys.argv[1]) as store:
+    store.add_many(features(), batch_size=500, bulk=True)
+"""
+
+
+def test_a_killed_bulk_load_leaves_nothing_and_a_rerun_completes(tmp_path):
+    path = tmp_path / "killed.sqlite"
+    child = subprocess.Popen([sys.executable, "-c", KILLED_BULK, str(path)],
+                             stdout=subprocess.PIPE, cwd=Path(__file__).parent.parent)
+    try:
+        assert child.stdout.readline() == b"loading\n"
+        time.sleep(0.2)  # a few batches into the transaction
+        child.send_signal(signal.SIGKILL)
+        assert child.wait(timeout=30) == -signal.SIGKILL
+    finally:
+        if child.poll() is None:
+            child.kill()
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert conn.execute("SELECT count(*) FROM incidents").fetchone() == (0,)
+    with SQLiteStore(path) as store:
+        assert store.add_many(many(3000), batch_size=500, bulk=True).added == 3000
+        assert_summaries_agree(store)

@@ -6,6 +6,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
+import orjson
+
 from geomap.errors import NotFoundError, ValidationError
 from geomap.incident import PROPERTIES
 from geomap.query import IncidentQuery
@@ -34,8 +36,13 @@ class IncidentStore(ABC):
         """Validate and store one feature; an identical stored copy is returned as is."""
 
     @abstractmethod
-    def add_many(self, features: Iterable[Mapping], *, batch_size: int = 5000) -> AddResult:
-        """Store many features, one transaction per batch; refuse bad ones, skip known ones."""
+    def add_many(self, features: Iterable[Mapping], *, batch_size: int = 5000,
+                 bulk: bool | None = None) -> AddResult:
+        """Store many features, one transaction per batch; refuse bad ones, skip known ones.
+
+        ``bulk=True`` asks for one transaction for the whole input, for a large import; a
+        backend without a faster way may ignore it.
+        """
 
     @abstractmethod
     def find(self, incident_id: str) -> dict | None:
@@ -63,6 +70,10 @@ class IncidentStore(ABC):
     @abstractmethod
     def query(self, query: IncidentQuery) -> list[dict]:
         """The features matching ``query``, in its order, one page of them."""
+
+    def query_json(self, query: IncidentQuery) -> list[bytes]:
+        """The features of ``query(query)`` as JSON bytes, for a web layer to frame."""
+        return [orjson.dumps(feature) for feature in self.query(query)]
 
     @abstractmethod
     def count(self, query: IncidentQuery) -> int:

@@ -1,40 +1,44 @@
-"""The default store: one SQLite file (WAL) with an R*Tree for bboxes and FTS5 for text."""
+"""The default store: one SQLite file (WAL) with a grid index for bboxes and FTS5 for text."""
 
 from __future__ import annotations
 
 import os
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable, Iterator, Mapping, Sized
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 import orjson
 
-from geomap.errors import ConflictError, NotFoundError, ValidationError
-from geomap.incident import format_timestamp, geometry_bbox, parse_feature
+from geomap.errors import ConflictError, NotFoundError
+from geomap.incident import format_timestamp, parse_feature
 from geomap.query import IncidentQuery
 from geomap.store.base import AddResult, IncidentStore, merge_patch, same_content
-from geomap.store.sqlite_query import count_sql, search_text, select_sql, use_rtree
-from geomap.store.sqlite_schema import CACHE_KIB, connect, migrate
+from geomap.store.sqlite_query import count_sql, select_sql, use_grid
+from geomap.store.sqlite_schema import connect, migrate
+from geomap.store.sqlite_write import (
+    bulk_settings,
+    existing,
+    flush,
+    forget,
+    insert,
+    paused_gc,
+    prepare,
+    prepare_batch,
+    rebuilt_indexes,
+    stage,
+)
 
+#: A sized input longer than this is loaded in one transaction (see ``add_many``).
+BULK_MIN = 50_000
+#: SQLite's page cache while add_many runs, in KiB (bench_import.py changes it).
 BULK_CACHE_KIB = 512 * 1024
 
-_COLUMNS = ("seq", "id", "layer", "event_date", "event_type", "sub_event_type", "country",
-            "fatalities", "geo_precision", "status", "actor1", "actor2", "lon", "lat",
-            "minlon", "minlat", "maxlon", "maxlat", "feature")
-_INSERT = "INSERT INTO incidents ({}) VALUES ({})".format(
-    ", ".join(_COLUMNS), ", ".join("?" * len(_COLUMNS)))
-_INSERT_BOX = ("INSERT INTO incidents_rtree (seq, minlon, maxlon, minlat, maxlat) "
-               "VALUES (?, ?, ?, ?, ?)")
-_INSERT_TEXT = "INSERT INTO incidents_fts (rowid, body) VALUES (?, ?)"
-_DELETE_TEXT = "INSERT INTO incidents_fts (incidents_fts, rowid, body) VALUES ('delete', ?, ?)"
-_EXISTING = ("SELECT id, seq, feature FROM incidents "
-             "WHERE id IN (SELECT value FROM json_each(?))")
-_LAYERS = ("SELECT layer, count(*), min(event_date), max(event_date), min(minlon), "
-           "min(minlat), max(maxlon), max(maxlat) FROM incidents GROUP BY layer ORDER BY layer")
+_LAYERS = ("SELECT layer, count, minlon, minlat, maxlon, maxlat, first_date, last_date "
+           "FROM incident_layers ORDER BY layer")
 
 
 class SQLiteStore(IncidentStore):
@@ -61,48 +65,69 @@ class SQLiteStore(IncidentStore):
         """Validate and store one feature; an identical stored copy is returned as is."""
         feature = parse_feature(feature)
         with self._writing() as conn:
-            stored = _existing(conn, [feature["id"]])
+            stored = existing(conn, [feature["id"]])
             if not stored:
-                _insert(conn, [_prepare(feature)])
+                insert(conn, [prepare(feature)])
                 return feature
         _, stored = stored[feature["id"]]
         if same_content(stored, feature):
             return stored
         raise ConflictError(f"incident {feature['id']!r} is stored with different content")
 
-    def add_many(self, features: Iterable[Mapping], *, batch_size: int = 5000) -> AddResult:
+    def add_many(self, features: Iterable[Mapping], *, batch_size: int = 5000,
+                 bulk: bool | None = None) -> AddResult:
         """Store many features, one transaction per batch; refuse bad ones, skip known ones.
 
-        While one batch is written (SQLite releases the GIL), the next is parsed.
+        With ``bulk=True`` the whole input is one transaction, and a store of at most
+        BULK_MIN incidents builds its indexes once, after the rows are in: much faster
+        for a large import, but other writers wait until it commits. ``bulk=None`` means
+        bulk for an input with a length above BULK_MIN. A killed process leaves whole
+        transactions only. While SQLite writes one batch, the next one is parsed.
         """
-        result, pending = AddResult(), None
-        with _bulk_cache(self._conn()), ThreadPoolExecutor(1) as parser:
-            for batch in _batches(features, batch_size):
-                ready, pending = pending, parser.submit(_parse_batch, batch)
-                if ready:
-                    self._store_batch(*ready.result(), result)
-            if pending:
-                self._store_batch(*pending.result(), result)
+        if bulk is None:
+            bulk = isinstance(features, Sized) and len(features) > BULK_MIN
+        result, conn = AddResult(), self._conn()
+        with bulk_settings(conn, BULK_CACHE_KIB), paused_gc():
+            if bulk:
+                with self._writing() as conn, rebuilt_indexes(conn, BULK_MIN):
+                    self._write_batches(conn, features, batch_size, result, bulk=True)
+            else:
+                self._write_batches(conn, features, batch_size, result, bulk=False)
         result.refused.sort(key=lambda refusal: refusal[0])
         return result
 
-    def _store_batch(self, prepared: list, refused: list, result: AddResult) -> None:
-        result.refused.extend(refused)
-        with self._writing() as conn:
-            known = _existing(conn, [item[1]["id"] for item in prepared])
-            fresh = []
-            for item in prepared:
-                position, feature = item[0], item[1]
-                stored = known.setdefault(feature["id"], (None, feature))[1]
-                if stored is feature:
-                    fresh.append(item[1:])
-                elif same_content(stored, feature):
-                    result.skipped += 1
-                else:
-                    result.refused.append((position, "id", f"{feature['id']!r} is stored with "
-                                           "different content; update it instead"))
-            _insert(conn, fresh)
-        result.added += len(fresh)
+    def _write_batches(self, conn: sqlite3.Connection, features: Iterable[Mapping],
+                       batch_size: int, result: AddResult, *, bulk: bool) -> None:
+        """Parse each batch in a worker thread while the previous one is written.
+
+        Only the worker reads ``features``; it parses while this thread is inside SQLite
+        (which lets go of the GIL), never while this thread runs Python.
+        """
+        items = enumerate(features)
+        with ThreadPoolExecutor(1, thread_name_prefix="geomap-parse") as worker:
+            parsing: Future = worker.submit(prepare_batch, items, batch_size)
+            while True:
+                prepared, refused, more = parsing.result()
+                result.refused.extend(refused)
+                if not prepared and not more:
+                    return
+                if not bulk:
+                    conn.execute("BEGIN IMMEDIATE")
+                try:
+                    fresh = _select_fresh(conn, prepared, result)
+                    seqs = stage(conn, fresh)
+                    if more:  # parse the next batch while SQLite copies this one
+                        parsing = worker.submit(prepare_batch, items, batch_size)
+                    flush(conn, seqs)
+                except BaseException:
+                    if not bulk:
+                        conn.execute("ROLLBACK")
+                    raise
+                if not bulk:
+                    conn.execute("COMMIT")
+                result.added += len(fresh)
+                if not more:
+                    return
 
     def update(self, incident_id: str, patch: Mapping, *, author: str | None = None) -> dict:
         """Merge a patch (Feature-shaped or bare properties) and keep the old version."""
@@ -114,8 +139,8 @@ class SQLiteStore(IncidentStore):
             if same_content(feature, stored):
                 return stored
             _archive(conn, stored, "update", author, now)
-            _remove(conn, seq, stored)
-            _insert(conn, [_prepare(feature)], first=seq)
+            forget(conn, seq, stored)
+            insert(conn, [prepare(feature)], first=seq)
         return feature
 
     def delete(self, incident_id: str, *, author: str | None = None) -> None:
@@ -123,13 +148,13 @@ class SQLiteStore(IncidentStore):
         with self._writing() as conn:
             seq, stored = _load(conn, incident_id)
             _archive(conn, stored, "delete", author, datetime.now(UTC))
-            _remove(conn, seq, stored)
+            forget(conn, seq, stored)
 
     # --- reading ------------------------------------------------------------------------
 
     def find(self, incident_id: str) -> dict | None:
         """The stored feature, or None."""
-        row = self._conn().execute("SELECT feature FROM incidents WHERE id = ?",
+        row = self._conn().execute("SELECT CAST(feature AS BLOB) FROM incidents WHERE id = ?",
                                    (incident_id,)).fetchone()
         return orjson.loads(row[0]) if row else None
 
@@ -145,9 +170,13 @@ class SQLiteStore(IncidentStore):
 
     def query(self, query: IncidentQuery) -> list[dict]:
         """The features matching ``query``, in its order, one page of them."""
+        return [orjson.loads(data) for data in self.query_json(query)]
+
+    def query_json(self, query: IncidentQuery) -> list[bytes]:
+        """The stored JSON bytes of ``query(query)``'s features, for a web layer to frame."""
         conn = self._conn()
-        sql, params = select_sql(query, "feature", rtree=use_rtree(conn, query))
-        return [orjson.loads(feature) for (feature,) in conn.execute(sql, params)]
+        sql, params = select_sql(query, grid=use_grid(conn, query))
+        return [data for (data,) in conn.execute(sql, params)]
 
     def count(self, query: IncidentQuery) -> int:
         """How many features match ``query``, ignoring limit and offset."""
@@ -161,9 +190,9 @@ class SQLiteStore(IncidentStore):
 
     def iter_feature_json(self, query: IncidentQuery) -> Iterator[bytes]:
         """Stream each match's stored JSON bytes, for fast downloads."""
-        conn = connect(self.path, text_as_bytes=True)  # its own snapshot, closed when done
+        conn = connect(self.path)  # its own snapshot, closed when done
         try:
-            sql, params = select_sql(query, "feature", rtree=use_rtree(conn, query))
+            sql, params = select_sql(query, grid=use_grid(conn, query))
             for (data,) in conn.execute(sql, params):
                 yield data
         finally:
@@ -174,7 +203,7 @@ class SQLiteStore(IncidentStore):
         rows = self._conn().execute(_LAYERS).fetchall()
         return [{"id": layer, "title": layer.replace("_", " ").replace("-", " ").capitalize(),
                  "count": count, "bbox": list(box), "time_extent": [first, last]}
-                for layer, count, first, last, *box in rows]
+                for layer, count, *box, first, last in rows]
 
     def close(self) -> None:
         """Close every connection this store opened."""
@@ -201,73 +230,31 @@ class SQLiteStore(IncidentStore):
             yield conn
 
 
-@contextmanager
-def _bulk_cache(conn: sqlite3.Connection) -> Iterator[None]:
-    """A bigger page cache while a bulk load touches index pages all over the file."""
-    conn.execute(f"PRAGMA cache_size = -{BULK_CACHE_KIB:d}")
-    try:
-        yield
-    finally:
-        conn.execute(f"PRAGMA cache_size = -{CACHE_KIB:d}")
-
-
-def _batches(items: Iterable, size: int) -> Iterator[list[tuple[int, object]]]:
-    batch = []
-    for position, item in enumerate(items):
-        batch.append((position, item))
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
-def _parse_batch(batch: list[tuple[int, Mapping]]) -> tuple[list, list]:
-    """((position, feature, row, box, text) for each valid feature, refusals)."""
-    now, prepared, refused = datetime.now(UTC), [], []
-    for position, obj in batch:
-        try:
-            prepared.append((position, *_prepare(parse_feature(obj, now=now))))
-        except ValidationError as error:
-            refused.append((position, error.field, error.message))
-    return prepared, refused
-
-
-def _existing(conn: sqlite3.Connection, ids: list[str]) -> dict[str, tuple[int, dict]]:
-    rows = conn.execute(_EXISTING, (orjson.dumps(ids).decode(),))
-    return {incident_id: (seq, orjson.loads(feature)) for incident_id, seq, feature in rows}
+def _select_fresh(conn: sqlite3.Connection, prepared: list, result: AddResult) -> list:
+    """The prepared features not stored yet; count the known ones, refuse the changed ones."""
+    ids = [item[1]["id"] for item in prepared]
+    known = existing(conn, ids)
+    if not known and len(set(ids)) == len(ids):  # the common case in an import
+        return [item[1:] for item in prepared]
+    fresh = []
+    for item in prepared:
+        position, feature = item[0], item[1]
+        stored = known.setdefault(feature["id"], (None, feature))[1]
+        if stored is feature:
+            fresh.append(item[1:])
+        elif same_content(stored, feature):
+            result.skipped += 1
+        else:
+            result.refused.append((position, "id", f"{feature['id']!r} is stored with "
+                                   "different content; update it instead"))
+    return fresh
 
 
 def _load(conn: sqlite3.Connection, incident_id: str) -> tuple[int, dict]:
-    found = _existing(conn, [incident_id]).get(incident_id)
+    found = existing(conn, [incident_id]).get(incident_id)
     if found is None:
         raise NotFoundError(f"no incident {incident_id!r}")
     return found
-
-
-def _insert(conn: sqlite3.Connection, prepared: list[tuple], first: int | None = None) -> None:
-    if first is None:
-        first = conn.execute("SELECT coalesce(max(seq), 0) + 1 FROM incidents").fetchone()[0]
-    conn.executemany(_INSERT, [(seq, *item[1]) for seq, item in enumerate(prepared, first)])
-    conn.executemany(_INSERT_BOX, [(seq, *item[2]) for seq, item in enumerate(prepared, first)])
-    conn.executemany(_INSERT_TEXT, [(seq, item[3]) for seq, item in enumerate(prepared, first)])
-
-
-def _prepare(feature: dict) -> tuple[dict, tuple, tuple, str]:
-    """The feature, its row without seq, its R*Tree box without seq, its search text."""
-    p, geometry = feature["properties"], feature["geometry"]
-    minlon, minlat, maxlon, maxlat = geometry_bbox(geometry)
-    row = (p["id"], p["layer"], p["event_date"], p["event_type"], p["sub_event_type"],
-           p["country"], p["fatalities"], p["geo_precision"], p["status"], p["actor1"],
-           p["actor2"], (minlon + maxlon) / 2, (minlat + maxlat) / 2, minlon, minlat, maxlon,
-           maxlat, orjson.dumps(feature).decode())
-    return feature, row, (minlon, maxlon, minlat, maxlat), search_text(p)
-
-
-def _remove(conn: sqlite3.Connection, seq: int, stored: dict) -> None:
-    conn.execute(_DELETE_TEXT, (seq, search_text(stored["properties"])))
-    conn.execute("DELETE FROM incidents_rtree WHERE seq = ?", (seq,))
-    conn.execute("DELETE FROM incidents WHERE seq = ?", (seq,))
 
 
 def _archive(conn: sqlite3.Connection, stored: dict, action: str, author: str | None,

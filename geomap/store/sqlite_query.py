@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import math
 import sqlite3
 from collections.abc import Iterator
+from datetime import date
 
 from geomap.incident import SUB_EVENT_TYPES
 from geomap.query import IncidentQuery
+from geomap.store.sqlite_grid import cell_ranges
 
-#: A bbox query with fewer R*Tree hits than RTREE_FACTOR * sqrt(page end * rows) (at
-#: least RTREE_MIN) starts from the R*Tree and sorts the hits (cost ~ hits); otherwise it
-#: walks the (layer, event_date) index in order, reading the bbox from the index, until
-#: the page is full (cost ~ page end * rows / hits). The factor is the ratio of the two
-#: costs per row, measured with benchmarks/bench_store.py.
-RTREE_FACTOR = 0.5
-RTREE_MIN = 1000
+#: A bbox query starts from the grid when its hits H (read from incident_cells) cost less
+#: there than the walk down the (layer, event_date) index costs until the page is full:
+#: H < DATE_WALK_COST * min(rows in its date range, page end * rows / H). The walk reads
+#: the bbox from the index and so costs about a third as much per row as a grid hit,
+#: which is sorted; measured with benchmarks/bench_store.py.
+DATE_WALK_COST = 0.33
 MAX_SEARCH_WORDS = 16
 
 _ORDER = {
@@ -24,30 +24,32 @@ _ORDER = {
     "fatalities": "{t}.fatalities IS NULL, {t}.fatalities DESC, {t}.event_date DESC, {t}.id",
     "id": "{t}.id",
 }
-_RTREE_HITS = "r.minlon <= ? AND r.maxlon >= ? AND r.minlat <= ? AND r.maxlat >= ?"
-_PROBE = ("SELECT count(*) FROM (SELECT 1 FROM incidents_rtree AS r WHERE "
-          f"{_RTREE_HITS} LIMIT ?)")
 _BBOX = "i.minlon <= ? AND i.maxlon >= ? AND i.minlat <= ? AND i.maxlat >= ?"
-_FROM_RTREE = "incidents_rtree AS r CROSS JOIN incidents AS i ON i.seq = r.seq"
+_FEATURE = "CAST({t}.feature AS BLOB)"  # bytes as stored: no UTF-8 decoding in Python
+_CELL_BBOX = "c.minlon <= ? AND c.maxlon >= ? AND c.minlat <= ? AND c.maxlat >= ?"
+_LAYER = ("SELECT count, first_date, last_date FROM incident_layers WHERE layer = ?")
+_ALL_LAYERS = ("SELECT coalesce(sum(count), 0), min(first_date), max(last_date) "
+               "FROM incident_layers")
 
 
-def select_sql(query: IncidentQuery, column: str, *, rtree: bool) -> tuple[str, list]:
-    """SELECT one column of the matches' rows, in the query's order, one page of them.
+def select_sql(query: IncidentQuery, *, grid: bool) -> tuple[str, list]:
+    """SELECT the matches' feature JSON (bytes), in the query's order, one page of them.
 
-    From the R*Tree the page is chosen on the small columns first, so that the sort
-    does not carry every hit's feature JSON.
+    From the grid the page is chosen on the small columns first, so that the sort does
+    not carry every hit's feature JSON.
     """
-    source, where, params = _source_and_where(query, rtree)
+    source, where, params = _source_and_where(query, grid)
     order = _ORDER[query.sort]
     sql = f"FROM {source} WHERE {where} ORDER BY {order.format(t='i')}"
     if query.limit is not None:
         sql, params = f"{sql} LIMIT ? OFFSET ?", [*params, query.limit, query.offset]
     elif query.offset:
         sql, params = f"{sql} LIMIT -1 OFFSET ?", [*params, query.offset]
-    if not rtree:
-        return f"SELECT i.{column} {sql}", params
-    return (f"SELECT f.{column} FROM (SELECT i.seq {sql}) AS page CROSS JOIN incidents AS f "
-            f"ON f.seq = page.seq ORDER BY {order.format(t='f')}", params)
+    if not grid:
+        return f"SELECT {_FEATURE.format(t='i')} {sql}", params
+    return (f"SELECT {_FEATURE.format(t='f')} FROM (SELECT i.seq {sql}) AS page "
+            f"CROSS JOIN incidents AS f ON f.seq = page.seq ORDER BY {order.format(t='f')}",
+            params)
 
 
 def count_sql(query: IncidentQuery) -> tuple[str, list]:
@@ -56,16 +58,29 @@ def count_sql(query: IncidentQuery) -> tuple[str, list]:
     return f"SELECT count(*) FROM {source} WHERE {where}", params
 
 
-def use_rtree(conn: sqlite3.Connection, query: IncidentQuery) -> bool:
-    """Whether to start from the R*Tree: for a sparse bbox, or when every match is read."""
+def use_grid(conn: sqlite3.Connection, query: IncidentQuery) -> bool:
+    """Whether to start from the grid rather than walk the date index (see DATE_WALK_COST)."""
     if query.bbox is None:
         return False
-    if query.limit is None:
-        return True
-    rows = conn.execute("SELECT coalesce(max(seq), 0) FROM incidents").fetchone()[0]
-    cap = max(RTREE_MIN, int(RTREE_FACTOR * math.sqrt((query.limit + query.offset) * rows)))
-    hits = conn.execute(_PROBE, [*_box_params(query.bbox), cap]).fetchone()[0]
-    return hits < cap
+    rows, first, last = conn.execute(*_layer_sql(query.layer)).fetchone() or (0, None, None)
+    hits = estimate_hits(conn, query.layer, query.bbox)
+    walk = rows * _date_share(query, first, last)
+    if query.limit is not None and hits:
+        walk = min(walk, (query.limit + query.offset) * rows / hits)
+    return hits <= DATE_WALK_COST * walk
+
+
+def estimate_hits(conn: sqlite3.Connection, layer: str | None,
+                  bbox: tuple[float, float, float, float]) -> int:
+    """How many incidents the cells that meet ``bbox`` hold (all of each edge cell)."""
+    values, params = _ranges(bbox)
+    layers = "incident_layers AS l CROSS JOIN " if layer is None else ""
+    on = "c.layer = l.layer" if layer is None else "c.layer = ?"
+    sql = (f"SELECT coalesce(sum(c.count), 0) FROM {layers}{values} AS r CROSS JOIN "
+           f"incident_cells AS c ON {on} AND c.cell BETWEEN r.column1 AND r.column2 "
+           f"WHERE {_CELL_BBOX}")
+    args = [*params, *([] if layer is None else [layer]), *_box_params(bbox)]
+    return conn.execute(sql, args).fetchone()[0]
 
 
 def search_text(properties: dict) -> str:
@@ -85,15 +100,42 @@ def fts_match(text: str) -> str:
                         for word in words[:MAX_SEARCH_WORDS])
 
 
-def _source_and_where(query: IncidentQuery, rtree: bool) -> tuple[str, str, list]:
+def _layer_sql(layer: str | None) -> tuple[str, list]:
+    return (_ALL_LAYERS, []) if layer is None else (_LAYER, [layer])
+
+
+def _date_share(query: IncidentQuery, first: str | None, last: str | None) -> float:
+    """The share of a layer's days that the query's date range covers (1 without one)."""
+    if not (query.start or query.end) or not first:
+        return 1.0
+    first, last = date.fromisoformat(first), date.fromisoformat(last)
+    start, end = max(query.start or first, first), min(query.end or last, last)
+    return max((end - start).days + 1, 0) / ((last - first).days + 1)
+
+
+def _source_and_where(query: IncidentQuery, grid: bool) -> tuple[str, str, list]:
     clauses, params = ["1"], []
     for clause, values in _clauses(query):
         clauses.append(clause)
         params.extend(values)
-    if rtree:
-        return _FROM_RTREE, f"{_RTREE_HITS} AND {' AND '.join(clauses)}", [
-            *_box_params(query.bbox), *params]
-    return "incidents AS i", " AND ".join(clauses), params
+    if not grid:
+        return "incidents AS i", " AND ".join(clauses), params
+    values, ranges = _ranges(query.bbox)
+    if query.layer is None:  # the index starts with the layer: visit each one
+        source = (f"incident_layers AS l CROSS JOIN {values} AS r CROSS JOIN incidents AS i "
+                  "INDEXED BY incidents_layer_cell ON i.layer = l.layer")
+    else:
+        source = (f"{values} AS r CROSS JOIN incidents AS i INDEXED BY incidents_layer_cell "
+                  "ON i.layer = ?")
+        ranges = [*ranges, query.layer]
+    return (f"{source} AND i.cell BETWEEN r.column1 AND r.column2", " AND ".join(clauses),
+            [*ranges, *params])
+
+
+def _ranges(bbox: tuple[float, float, float, float]) -> tuple[str, list[int]]:
+    ranges = cell_ranges(bbox)
+    values = "(VALUES {})".format(", ".join(["(?, ?)"] * len(ranges)))
+    return values, [number for pair in ranges for number in pair]
 
 
 def _clauses(q: IncidentQuery) -> Iterator[tuple[str, list]]:
@@ -105,7 +147,7 @@ def _clauses(q: IncidentQuery) -> Iterator[tuple[str, list]]:
         yield "i.event_date <= ?", [q.end.isoformat()]
     if q.event_types:
         yield _in("i.event_type", q.event_types)
-    if q.sub_event_types:  # the implied event types let the type index help
+    if q.sub_event_types:  # the implied event types can be checked from an index
         yield _in("i.event_type", sorted({SUB_EVENT_TYPES[sub] for sub in q.sub_event_types}))
         yield _in("i.sub_event_type", q.sub_event_types)
     if q.countries:

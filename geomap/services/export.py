@@ -1,0 +1,212 @@
+"""Export: the incidents matching one IncidentQuery to GeoJSON, CSV, KML, GeoPackage or a
+standalone HTML map. Every format but the map streams in constant memory.
+
+CSV and GeoPackage share the flat table of :mod:`geomap.services.columns`, which the
+CSV and GeoPackage readers read back: export then ingest gives the same features.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import itertools
+import os
+import sys
+import tempfile
+from collections.abc import Iterator, Mapping
+from dataclasses import replace
+from pathlib import Path
+from typing import BinaryIO
+from xml.sax.saxutils import escape, quoteattr
+
+from geomap.errors import ValidationError
+from geomap.incident import DEFAULT_LAYER
+from geomap.query import IncidentQuery, parse_query
+from geomap.services.columns import COLUMNS, TABLE, feature_to_row
+from geomap.services.html_map import write_html_map
+from geomap.store import IncidentStore
+
+FORMATS = ("geojson", "csv", "kml", "gpkg", "html")
+SUFFIXES = {".geojson": "geojson", ".json": "geojson", ".csv": "csv", ".kml": "kml",
+            ".gpkg": "gpkg", ".html": "html", ".htm": "html"}
+GPKG_CHUNK = 10_000  # features written to a GeoPackage at a time
+_KML_HEAD = ('<?xml version="1.0" encoding="UTF-8"?>\n<kml xmlns="http://www.opengis.net/kml/2.2">'
+             "<Document><name>{}</name>\n")
+_KML_TAIL = "</Document></kml>\n"
+
+__all__ = ["FORMATS", "export_query", "export_to", "format_for", "iter_csv_rows", "write_csv",
+           "write_geojson", "write_gpkg", "write_html_map", "write_kml"]
+
+
+def export_query(params: Mapping) -> IncidentQuery:
+    """The query of ``parse_query``, without a page limit unless one is given."""
+    query = parse_query(params)
+    limit = params.get("limit")
+    return query if limit not in (None, "", (), []) else replace(query, limit=None)
+
+
+def format_for(path: str | os.PathLike, fmt: str | None = None) -> str:
+    """The export format: ``fmt`` when given, else the one the file name's suffix says."""
+    fmt = fmt or SUFFIXES.get(Path(path).suffix.lower())
+    if fmt not in FORMATS:
+        raise ValidationError("format", f"say which format ({', '.join(FORMATS)}); the file "
+                              f"name {os.fspath(path)!r} does not")
+    return fmt
+
+
+def export_to(store: IncidentStore, query: IncidentQuery, fmt: str,
+              path: str | os.PathLike, **map_options) -> int:
+    """Write the matches to ``path`` (``-``: stdout) in ``fmt``; return how many.
+
+    The file appears whole or not at all: it is written beside and renamed when done.
+    """
+    if os.fspath(path) == "-":
+        if fmt == "gpkg":
+            raise ValidationError("output", "a GeoPackage needs a file name, not stdout")
+        return _write(store, query, fmt, sys.stdout.buffer, **map_options)
+    with _replacing(Path(path)) as partial:
+        if fmt == "gpkg":
+            return write_gpkg(store, query, partial)
+        with partial.open("wb") as out:
+            return _write(store, query, fmt, out, **map_options)
+
+
+def _write(store: IncidentStore, query: IncidentQuery, fmt: str, out: BinaryIO,
+           **map_options) -> int:
+    if fmt == "html":
+        return write_html_map(store, query, out, **map_options)
+    return {"geojson": write_geojson, "csv": write_csv, "kml": write_kml}[fmt](store, query, out)
+
+
+@contextlib.contextmanager
+def _replacing(path: Path) -> Iterator[Path]:
+    """A temporary path beside ``path``, renamed onto it when the block succeeds."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
+    os.close(handle)
+    partial = Path(name)
+    partial.unlink()  # writers create it; the GeoPackage driver wants no file there
+    try:
+        yield partial
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+# --- GeoJSON ------------------------------------------------------------------------------
+
+def write_geojson(store: IncidentStore, query: IncidentQuery, out: BinaryIO) -> int:
+    """A FeatureCollection of the stored features' JSON, streamed as stored."""
+    out.write(b'{"type":"FeatureCollection","features":[\n')
+    count = 0
+    for count, data in enumerate(store.iter_feature_json(query), 1):
+        if count > 1:
+            out.write(b",\n")
+        out.write(data)
+    out.write(b"\n]}\n")
+    return count
+
+
+# --- CSV ----------------------------------------------------------------------------------
+
+def iter_csv_rows(store: IncidentStore, query: IncidentQuery) -> Iterator[tuple]:
+    """One flat row per match, values in ``COLUMNS`` order (None when empty)."""
+    for feature in store.iter_features(query):
+        yield feature_to_row(feature)
+
+
+def write_csv(store: IncidentStore, query: IncidentQuery, out: BinaryIO) -> int:
+    """UTF-8 CSV: a header of ``COLUMNS``, then one row per match."""
+    text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=False)
+    try:
+        writer = csv.writer(text)
+        writer.writerow(COLUMNS)
+        count = 0
+        for row in iter_csv_rows(store, query):
+            writer.writerow(row)
+            count += 1
+        text.flush()
+    finally:
+        text.detach()
+    return count
+
+
+# --- KML ----------------------------------------------------------------------------------
+
+def write_kml(store: IncidentStore, query: IncidentQuery, out: BinaryIO) -> int:
+    """KML 2.2: one Placemark per match, every column under ExtendedData."""
+    out.write(_KML_HEAD.format(escape(query.layer or DEFAULT_LAYER)).encode())
+    count = 0
+    for feature in store.iter_features(query):
+        out.write(placemark(feature).encode())
+        count += 1
+    out.write(_KML_TAIL.encode())
+    return count
+
+
+def placemark(feature: Mapping) -> str:
+    """One feature as a KML Placemark, its text escaped."""
+    p = feature["properties"]
+    name = p.get("location") or p.get("location_mention") or p["sub_event_type"]
+    data = "".join(f"<Data name={quoteattr(column)}><value>{escape(str(value))}</value></Data>"
+                   for column, value in zip(COLUMNS, feature_to_row(feature), strict=True)
+                   if value is not None and column != "geometry")
+    return (f"<Placemark><name>{escape(name)}</name>"
+            f"<description>{escape(p.get('summary') or '')}</description>"
+            f"<TimeStamp><when>{p['event_date']}</when></TimeStamp>"
+            f"<ExtendedData>{data}</ExtendedData>{kml_geometry(feature['geometry'])}"
+            "</Placemark>\n")
+
+
+def kml_geometry(geometry: Mapping) -> str:
+    """A Point, LineString or Polygon in KML."""
+    coords = geometry["coordinates"]
+    if geometry["type"] == "Point":
+        return f"<Point><coordinates>{_kml_coordinates([coords])}</coordinates></Point>"
+    if geometry["type"] == "LineString":
+        return f"<LineString><coordinates>{_kml_coordinates(coords)}</coordinates></LineString>"
+    rings = [f"<LinearRing><coordinates>{_kml_coordinates(ring)}</coordinates></LinearRing>"
+             for ring in coords]
+    inner = "".join(f"<innerBoundaryIs>{ring}</innerBoundaryIs>" for ring in rings[1:])
+    return f"<Polygon><outerBoundaryIs>{rings[0]}</outerBoundaryIs>{inner}</Polygon>"
+
+
+def _kml_coordinates(positions) -> str:
+    return " ".join(",".join(repr(float(number)) for number in position) for position in positions)
+
+
+# --- GeoPackage ---------------------------------------------------------------------------
+
+def write_gpkg(store: IncidentStore, query: IncidentQuery, path: str | os.PathLike) -> int:
+    """A GeoPackage layer named after the query's layer, written GPKG_CHUNK rows at a time."""
+    features, count = store.iter_features(query), 0
+    layer = query.layer or DEFAULT_LAYER
+    while True:
+        chunk = list(itertools.islice(features, GPKG_CHUNK))
+        if chunk or not count:
+            _append_gpkg(path, layer, chunk, append=count > 0)
+        count += len(chunk)
+        if len(chunk) < GPKG_CHUNK:
+            return count
+
+
+def _append_gpkg(path, layer: str, features: list[dict], *, append: bool) -> None:
+    import geopandas
+    import pandas
+    import pyogrio
+    import shapely.geometry
+
+    columns = [column for column in COLUMNS if column != "geometry"]
+    rows = [feature_to_row(feature) for feature in features]
+    frame = pandas.DataFrame.from_records(rows, columns=COLUMNS).drop(columns="geometry")
+    frame = frame.astype({column: _GPKG_TYPES[kind] for column, _, kind, _ in TABLE
+                          if column in columns})
+    shapes = [shapely.geometry.shape(feature["geometry"]) for feature in features]
+    frame = geopandas.GeoDataFrame(frame, geometry=geopandas.GeoSeries(shapes, crs="EPSG:4326"))
+    pyogrio.write_dataframe(frame, path, layer=layer, driver="GPKG", append=append,
+                            geometry_type="Unknown")
+
+
+_GPKG_TYPES = {"text": object, "date": object, "country": object, "json": object,
+               "int": "Int64", "float": "float64"}

@@ -1,0 +1,96 @@
+"""A standalone HTML map of incidents (folium: Leaflet with clustered markers).
+
+Every value shown is HTML-escaped, and ``$``, backslash and backtick too, because folium
+places popup and tooltip HTML inside JavaScript template literals.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping
+from typing import BinaryIO
+
+from geomap.errors import ValidationError
+from geomap.incident import representative_point
+from geomap.query import IncidentQuery
+from geomap.store import IncidentStore
+
+MAX_FEATURES = 20_000  # beyond this a single HTML page gets too slow to open
+COLORS = {"Battles": "red", "Explosions/Remote violence": "darkred",
+          "Violence against civilians": "purple", "Protests": "blue", "Riots": "orange",
+          "Strategic developments": "gray"}
+
+
+def write_html_map(store: IncidentStore, query: IncidentQuery, out: BinaryIO, *,
+                   tiles: str = "OpenStreetMap", attribution: str | None = None,
+                   max_features: int = MAX_FEATURES) -> int:
+    """One HTML file: a Leaflet map with a clustered marker and popup per match."""
+    import folium
+    from folium.plugins import MarkerCluster
+
+    _check_size(store, query, max_features)
+    fmap = folium.Map(tiles=tiles, attr=attribution, control_scale=True)
+    cluster = MarkerCluster(name=query.layer or "incidents").add_to(fmap)
+    lons, lats = [], []
+    for feature in store.iter_features(query):
+        lon, lat = representative_point(feature["geometry"])
+        lons.append(lon)
+        lats.append(lat)
+        marker(feature, lat, lon).add_to(cluster)
+    if lons:
+        fmap.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]], max_zoom=10)
+    out.write(fmap.get_root().render().encode("utf-8"))
+    return len(lons)
+
+
+def _check_size(store: IncidentStore, query: IncidentQuery, max_features: int) -> None:
+    count = store.count(query)
+    if query.limit is not None:
+        count = min(count, query.limit)
+    if count > max_features:
+        raise ValidationError("limit", f"{count:,} incidents match; an HTML map holds at most "
+                              f"{max_features:,}: narrow the query or give a limit")
+
+
+def marker(feature: Mapping, lat: float, lon: float):
+    """A folium Marker with an escaped tooltip and popup, coloured by event type."""
+    import folium
+
+    p = feature["properties"]
+    return folium.Marker(
+        [lat, lon], popup=folium.Popup(popup_html(feature), max_width=360),
+        tooltip=folium.Tooltip(safe(p.get("location") or p["sub_event_type"])),
+        icon=folium.Icon(color=COLORS.get(p["event_type"], "gray"), icon="info-sign"))
+
+
+def popup_html(feature: Mapping) -> str:
+    """The popup's HTML: what, when, where, who, the toll and the source, all escaped."""
+    p = feature["properties"]
+    rows = [("Date", " ".join(filter(None, (p["event_date"], p.get("event_time"))))),
+            ("Type", f"{p['event_type']}: {p['sub_event_type']}"),
+            ("Where", ", ".join(filter(None, (p.get("location"), p.get("admin1"),
+                                               p.get("country"))))),
+            ("Actors", " / ".join(filter(None, (p.get("actor1"), p.get("actor2"))))),
+            ("Fatalities", "" if p.get("fatalities") is None else str(p["fatalities"])),
+            ("Source", _source_text(p.get("source") or {}))]
+    table = "".join(f"<tr><th>{name}</th><td>{safe(value)}</td></tr>"
+                    for name, value in rows if value)
+    url = (p.get("source") or {}).get("url")
+    link = f'<a href="{safe(url)}" target="_blank" rel="noopener">source</a>' if url else ""
+    return (f"<b>{safe(p['sub_event_type'])}</b><p>{safe(p.get('summary') or '')}</p>"
+            f"<table>{table}</table>{link}")
+
+
+def _source_text(source: Mapping) -> str:
+    return " — ".join(filter(None, (source.get("title"), source.get("publisher"),
+                                    source.get("published"))))
+
+
+def safe(text: object) -> str:
+    """Text escaped for HTML inside a JavaScript template literal.
+
+    >>> safe('<script>alert(`${1}`)</script>')
+    '&lt;script&gt;alert(&#96;&#36;{1}&#96;)&lt;/script&gt;'
+    """
+    return (html.escape(str(text), quote=True).replace("\\", "&#92;").replace("$", "&#36;")
+            .replace("`", "&#96;"))

@@ -1,0 +1,182 @@
+"""How the SQLite store writes: rows staged in memory, then copied in a few statements.
+
+Each batch is bound into a TEMP table row by row (Python holds the GIL), then copied into
+``incidents`` and the full-text index and summed into ``incident_cells`` and
+``incident_layers`` by a few INSERT ... SELECT statements, during which SQLite lets go of
+the GIL and a worker thread can parse the next batch.
+"""
+
+from __future__ import annotations
+
+import gc
+import itertools
+import sqlite3
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+import orjson
+
+from geomap.errors import ValidationError
+from geomap.incident import geometry_bbox, parse_feature
+from geomap.store.sqlite_query import search_text
+from geomap.store.sqlite_schema import CACHE_KIB
+
+COLUMNS = ("seq", "id", "layer", "event_date", "event_type", "sub_event_type", "country",
+           "fatalities", "geo_precision", "status", "actor1", "actor2", "lon", "lat",
+           "minlon", "minlat", "maxlon", "maxlat", "feature")
+_STAGE = "CREATE TEMP TABLE IF NOT EXISTS incident_stage ({}, body TEXT)".format(
+    ", ".join(COLUMNS))
+_STAGE_ROW = "INSERT INTO temp.incident_stage VALUES ({})".format(", ".join("?" * (len(COLUMNS) + 1)))
+_COPY_ROWS = "INSERT INTO incidents ({0}) SELECT {0} FROM temp.incident_stage".format(
+    ", ".join(COLUMNS))
+_COPY_TEXT = "INSERT INTO incidents_fts (rowid, body) SELECT seq, body FROM temp.incident_stage"
+_CLEAR_STAGE = "DELETE FROM temp.incident_stage"
+_SUMMARY = ("count(*), min(minlon), min(minlat), max(maxlon), max(maxlat), min(event_date), "
+            "max(event_date)")
+_MERGE = ("count = count + excluded.count, minlon = min(minlon, excluded.minlon), "
+          "minlat = min(minlat, excluded.minlat), maxlon = max(maxlon, excluded.maxlon), "
+          "maxlat = max(maxlat, excluded.maxlat), "
+          "first_date = min(first_date, excluded.first_date), "
+          "last_date = max(last_date, excluded.last_date)")
+_ADD_CELLS = (f"INSERT INTO incident_cells SELECT layer, cell, {_SUMMARY} FROM incidents "
+              "WHERE seq BETWEEN ? AND ? GROUP BY layer, cell "
+              f"ON CONFLICT (layer, cell) DO UPDATE SET {_MERGE}")
+_ADD_LAYERS = (f"INSERT INTO incident_layers SELECT layer, {_SUMMARY} FROM incidents "
+               f"WHERE seq BETWEEN ? AND ? GROUP BY layer ON CONFLICT (layer) DO UPDATE SET {_MERGE}")
+_EXISTING = ("SELECT id, seq, CAST(feature AS BLOB) FROM incidents "
+             "WHERE id IN (SELECT value FROM json_each(?))")
+_DELETE_TEXT = "INSERT INTO incidents_fts (incidents_fts, rowid, body) VALUES ('delete', ?, ?)"
+_STATS = "count, minlon, minlat, maxlon, maxlat, first_date, last_date"
+_REFRESH = {  # the summary of one cell, or of one layer, counted again
+    "incident_cells": (f"SELECT layer, cell, {_SUMMARY} FROM incidents "
+                       "WHERE layer = ? AND cell = ? GROUP BY layer, cell"),
+    "incident_layers": ("SELECT layer, sum(count), min(minlon), min(minlat), max(maxlon), "
+                        "max(maxlat), min(first_date), max(last_date) FROM incident_cells "
+                        "WHERE layer = ? GROUP BY layer"),
+}
+
+
+def prepare(feature: dict) -> tuple[dict, tuple, str]:
+    """The feature, its row without seq, and its search text."""
+    p, geometry = feature["properties"], feature["geometry"]
+    minlon, minlat, maxlon, maxlat = geometry_bbox(geometry)
+    row = (p["id"], p["layer"], p["event_date"], p["event_type"], p["sub_event_type"],
+           p["country"], p["fatalities"], p["geo_precision"], p["status"], p["actor1"],
+           p["actor2"], (minlon + maxlon) / 2, (minlat + maxlat) / 2, minlon, minlat, maxlon,
+           maxlat, orjson.dumps(feature).decode())
+    return feature, row, search_text(p)
+
+
+def prepare_batch(items: Iterator[tuple[int, Mapping]], size: int) -> tuple[list, list, bool]:
+    """The next ``size`` items: (position, feature, row, text) of each valid one, the
+    refusals as (position, field, message), and whether more items may follow."""
+    now, prepared, refused, count = datetime.now(UTC), [], [], 0
+    for position, obj in itertools.islice(items, size):
+        count += 1
+        try:
+            prepared.append((position, *prepare(parse_feature(obj, now=now))))
+        except ValidationError as error:
+            refused.append((position, error.field, error.message))
+    return prepared, refused, count == size
+
+
+def existing(conn: sqlite3.Connection, ids: list[str]) -> dict[str, tuple[int, dict]]:
+    """(seq, feature) of each of ``ids`` that is stored."""
+    rows = conn.execute(_EXISTING, (orjson.dumps(ids).decode(),))
+    return {incident_id: (seq, orjson.loads(feature)) for incident_id, seq, feature in rows}
+
+
+def stage(conn: sqlite3.Connection, prepared: list[tuple], first: int | None = None) -> range:
+    """Bind (feature, row, text) items into the TEMP table; the seqs they will have."""
+    if first is None:
+        first = conn.execute("SELECT coalesce(max(seq), 0) + 1 FROM incidents").fetchone()[0]
+    conn.execute(_STAGE)
+    conn.executemany(_STAGE_ROW, [(seq, *row, text)
+                                  for seq, (_, row, text) in enumerate(prepared, first)])
+    return range(first, first + len(prepared))
+
+
+def flush(conn: sqlite3.Connection, seqs: range) -> None:
+    """Copy the staged rows into the tables, the text index and the summaries."""
+    if not seqs:
+        return
+    for sql in (_COPY_ROWS, _COPY_TEXT, _CLEAR_STAGE):
+        conn.execute(sql)
+    for sql in (_ADD_CELLS, _ADD_LAYERS):
+        conn.execute(sql, (seqs[0], seqs[-1]))
+
+
+def insert(conn: sqlite3.Connection, prepared: list[tuple], first: int | None = None) -> None:
+    """Write (feature, row, text) items, numbered from ``first`` (default: after the last)."""
+    flush(conn, stage(conn, prepared, first))
+
+
+def forget(conn: sqlite3.Connection, seq: int, stored: dict) -> None:
+    """Remove a stored feature from the table, the text index and the summaries."""
+    layer, cell, *removed = conn.execute(
+        "SELECT layer, cell, minlon, minlat, maxlon, maxlat, event_date FROM incidents "
+        "WHERE seq = ?", (seq,)).fetchone()
+    conn.execute(_DELETE_TEXT, (seq, search_text(stored["properties"])))
+    conn.execute("DELETE FROM incidents WHERE seq = ?", (seq,))
+    _subtract(conn, "incident_cells", "layer = ? AND cell = ?", (layer, cell), removed)
+    _subtract(conn, "incident_layers", "layer = ?", (layer,), removed)
+
+
+def _subtract(conn: sqlite3.Connection, table: str, where: str, key: tuple,
+              removed: list) -> None:
+    """One incident fewer in a summary row; count it again if it was on an edge."""
+    row = conn.execute(f"UPDATE {table} SET count = count - 1 WHERE {where} RETURNING {_STATS}",
+                       key).fetchone()
+    if row is None:
+        return
+    count, *edges, first, last = row
+    on_edge = any(a == b for a, b in zip(removed[:4], edges, strict=True)) or removed[4] in (
+        first, last)
+    if count and not on_edge:
+        return
+    conn.execute(f"DELETE FROM {table} WHERE {where}", key)
+    if count:
+        conn.execute(f"INSERT INTO {table} {_REFRESH[table]}", key)
+
+
+@contextmanager
+def rebuilt_indexes(conn: sqlite3.Connection, most_rows: int) -> Iterator[None]:
+    """In a store of at most ``most_rows`` incidents, drop the secondary indexes of
+    ``incidents`` for the block and build them again at its end (same transaction)."""
+    rows = conn.execute("SELECT coalesce(max(seq), 0) FROM incidents").fetchone()[0]
+    indexes = [] if rows > most_rows else conn.execute(
+        "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'incidents' "
+        "AND sql IS NOT NULL").fetchall()
+    for name, _ in indexes:
+        conn.execute(f'DROP INDEX "{name}"')
+    yield
+    for _, sql in indexes:
+        conn.execute(sql)
+
+
+@contextmanager
+def bulk_settings(conn: sqlite3.Connection, cache_kib: int) -> Iterator[None]:
+    """A bigger page cache while a bulk load touches index pages all over the file."""
+    conn.execute(f"PRAGMA cache_size = -{cache_kib:d}")
+    conn.execute(f"PRAGMA temp.cache_size = -{cache_kib // 8:d}")  # the staged batch
+    try:
+        yield
+    finally:
+        conn.execute(f"PRAGMA cache_size = -{CACHE_KIB:d}")
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """No cyclic garbage collection while batches of fresh dicts come and go.
+
+    Parsed features hold no reference cycles; without this, collections that walk every
+    live batch take a sixth of an import.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

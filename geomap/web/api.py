@@ -1,0 +1,300 @@
+"""The HTTP API under ``/api``: layers, their features, incidents, the gazetteer.
+
+Every view parses its input (raising ValidationError naming the parameter), calls the
+store or the gazetteer, and responds; errors become JSON in ``geomap.web.errors``.
+Pages and downloads are framed around the store's feature bytes rather than re-encoded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from urllib.parse import urlencode
+
+import orjson
+from flask import Blueprint, Response, jsonify, request, url_for
+from werkzeug.datastructures import MultiDict
+
+from geomap.errors import NotFoundError, ValidationError
+from geomap.incident import DEFAULT_LAYER, parse_country, parse_feature, parse_layer
+from geomap.query import IncidentQuery, parse_query
+from geomap.store import IncidentStore
+from geomap.web.auth import require_token
+from geomap.web.downloads import download_response, frame_collection, parse_format
+from geomap.web.state import app_state
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+SITES = "sites"
+SITE_PROPERTIES = ("name", "feature", "country", "admin1", "gazetteer_id", "source")
+GEOJSON = "application/geo+json"
+PAGE_MAX_AGE = 30
+SITES_MAX_AGE = 3600
+GAZETTEER_MAX_AGE = 3600
+MAX_SEARCH_LENGTH = 300
+AUTHOR = "api"
+#: The default layer is listed (empty) even before it holds an incident.
+EMPTY_DEFAULT_LAYER = {"id": DEFAULT_LAYER, "title": "Incidents", "count": 0, "bbox": None,
+                       "time_extent": [None, None]}
+_TRUE, _FALSE = frozenset(("1", "true", "yes", "on")), frozenset(("0", "false", "no", "off"))
+
+
+# --- reading ----------------------------------------------------------------------------
+
+@bp.get("/layers")
+def layers():
+    """Every incident layer, then the reference layer of sites (bases and airports)."""
+    state = app_state()
+    found = state.store.layers()
+    if not any(layer["id"] == DEFAULT_LAYER for layer in found):
+        found.insert(0, EMPTY_DEFAULT_LAYER)
+    incidents = [{**layer, "kind": "incidents"} for layer in found]
+    return _cached(jsonify([*incidents, sites_layer(state.sites())]), PAGE_MAX_AGE)
+
+
+@bp.get("/layers/<layer_id>/features")
+def layer_features(layer_id: str):
+    """One page of a layer's filtered features, or the whole filtered set as a download."""
+    query, fmt = parse_features_request(request.args, layer_id)
+    state = app_state()
+    if layer_id == SITES:
+        return sites_response(state.sites(), query, fmt)
+    if fmt is not None:
+        require_layer(state.store, query.layer)
+        return download_response(state.store, query, fmt, tiles=state.settings.tile_url,
+                                 attribution=state.settings.tile_attribution)
+    features, matched = feature_page(state.store, query)
+    if not features:
+        require_layer(state.store, query.layer)
+    return _cached(collection_response(features, matched, query), PAGE_MAX_AGE)
+
+
+@bp.get("/incidents/<incident_id>")
+def incident(incident_id: str):
+    """One stored incident."""
+    return _geojson(app_state().store.get(incident_id))
+
+
+@bp.get("/incidents/<incident_id>/history")
+def incident_history(incident_id: str):
+    """The incident's earlier versions, oldest first."""
+    return jsonify({"id": incident_id, "versions": app_state().store.history(incident_id)})
+
+
+@bp.get("/gazetteer/search")
+def gazetteer_search():
+    """The gazetteer answer (DESIGN.md) for ``q``, with an optional ``country`` hint."""
+    text, country = parse_search(request.args)
+    answer = app_state().gazetteer.resolve(text, country=country)
+    return _cached(jsonify(answer), GAZETTEER_MAX_AGE)
+
+
+# --- writing ----------------------------------------------------------------------------
+
+@bp.post("/incidents")
+@require_token
+def create_incidents():
+    """Store a Feature or a FeatureCollection; 201 with what is stored."""
+    features, single = parse_new_features(read_json_object())
+    store = app_state().store
+    stored = [store.add(feature) for feature in features]
+    body = stored[0] if single else {"type": "FeatureCollection", "features": stored}
+    response = _geojson(body, 201)
+    response.headers["Location"] = url_for(".incident", incident_id=stored[0]["id"])
+    return response
+
+
+@bp.patch("/incidents/<incident_id>")
+@require_token
+def update_incident(incident_id: str):
+    """Merge a patch into an incident's properties (and replace its geometry if given)."""
+    return _geojson(app_state().store.update(incident_id, read_json_object(), author=AUTHOR))
+
+
+@bp.delete("/incidents/<incident_id>")
+@require_token
+def delete_incident(incident_id: str):
+    """Remove an incident (its last version stays in the history)."""
+    app_state().store.delete(incident_id, author=AUTHOR)
+    return Response(status=204, headers={"Cache-Control": "no-store"})
+
+
+# --- parsing ----------------------------------------------------------------------------
+
+def parse_features_request(args: MultiDict, layer_id: str) -> tuple[IncidentQuery, str | None]:
+    """The query, and the download format (None for one page) of a features request."""
+    params = args.to_dict(flat=False)
+    params["layer"] = [known_layer_name(layer_id)]
+    fmt = _single(params.pop("format", []), "format")
+    download = _flag(_single(params.pop("download", []), "download"), "download")
+    if (_single(params.get("limit", []), "limit") or "").lower() == "all":
+        params.pop("limit")
+        download = True
+    query = parse_query(params)
+    if download or fmt:
+        return query.unpaged(), parse_format(fmt)
+    return query, None
+
+
+def known_layer_name(layer_id: str) -> str:
+    """``layer_id`` when it can name a layer; otherwise no such layer exists (404)."""
+    try:
+        return parse_layer(layer_id, "layer")
+    except ValidationError:
+        raise NotFoundError(f"no layer {layer_id!r}") from None
+
+
+def parse_search(args: MultiDict) -> tuple[str, str | None]:
+    """(query text, country code or None) of a gazetteer search."""
+    text = (_single(args.getlist("q"), "q") or "").strip()
+    if not text:
+        raise ValidationError("q", "is required: the place name to look up")
+    if len(text) > MAX_SEARCH_LENGTH:
+        raise ValidationError("q", f"is {len(text):,} characters; the limit is {MAX_SEARCH_LENGTH}")
+    country = (_single(args.getlist("country"), "country") or "").strip()
+    return text, parse_country(country, "country") if country else None
+
+
+def read_json_object() -> dict:
+    """The request body as a JSON object, or ValidationError naming ``body``."""
+    try:
+        body = orjson.loads(request.get_data(cache=False))
+    except orjson.JSONDecodeError as error:
+        raise ValidationError("body", f"is not valid JSON: {error}") from None
+    if not isinstance(body, dict):
+        raise ValidationError("body", f"must be a JSON object, not {type(body).__name__}")
+    return body
+
+
+def parse_new_features(body: Mapping) -> tuple[list[dict], bool]:
+    """(parsed features, whether one Feature was sent) of a POST body."""
+    if body.get("type") != "FeatureCollection":
+        return [parse_feature(body)], True
+    items = body.get("features")
+    if not isinstance(items, list) or not items:
+        raise ValidationError("features", "must be a non-empty list of Features")
+    return [_parse_item(item, number) for number, item in enumerate(items)], False
+
+
+def _parse_item(item: object, number: int) -> dict:
+    try:
+        return parse_feature(item)
+    except ValidationError as error:
+        raise ValidationError(f"features[{number}].{error.field}", error.message) from None
+
+
+def _single(values: list[str], name: str) -> str | None:
+    values = [value for value in values if value.strip()]
+    if len(values) > 1:
+        raise ValidationError(name, "is given more than once")
+    return values[0].strip() if values else None
+
+
+def _flag(value: str | None, name: str) -> bool:
+    if value is None or value.lower() in _FALSE:
+        return False
+    if value.lower() in _TRUE:
+        return True
+    raise ValidationError(name, f"must be 1 or 0 (true or false), not {value!r}")
+
+
+# --- incident pages ---------------------------------------------------------------------
+
+def feature_page(store: IncidentStore, query: IncidentQuery) -> tuple[list[bytes], int]:
+    """One page of encoded features, and how many match in all (counted only when needed)."""
+    features = encoded_page(store, query)
+    returned = len(features)
+    if 0 < returned < query.limit or (returned == 0 and query.offset == 0):
+        return features, query.offset + returned
+    return features, store.count(query)
+
+
+def encoded_page(store: IncidentStore, query: IncidentQuery) -> list[bytes]:
+    """The page's features as their stored JSON bytes, without decoding them."""
+    query_json = getattr(store, "query_json", None)  # SQLiteStore's; not in IncidentStore yet
+    if query_json is None:
+        return [orjson.dumps(feature) for feature in store.query(query)]
+    return query_json(query)
+
+
+def require_layer(store: IncidentStore, layer: str) -> None:
+    """NotFoundError unless the layer is the default one or holds at least one incident."""
+    if layer != DEFAULT_LAYER and not store.query(IncidentQuery(layer=layer, limit=1)):
+        raise NotFoundError(f"no layer {layer!r}")
+
+
+def collection_response(features: list[bytes], matched: int, query: IncidentQuery) -> Response:
+    """A FeatureCollection page (OGC API Features members) framed around encoded features."""
+    head = orjson.dumps({"type": "FeatureCollection", "numberMatched": matched,
+                         "numberReturned": len(features),
+                         "links": page_links(query, matched, len(features))})
+    body = b"".join((head[:-1], b',"features":[', b",".join(features), b"]}"))
+    return Response(body, content_type=GEOJSON)
+
+
+def page_links(query: IncidentQuery, matched: int, returned: int) -> list[dict]:
+    """``self``, then ``next`` while more remain and ``prev`` after the first page."""
+    links = [_page_link("self", query.offset)]
+    if query.offset + returned < matched:
+        links.append(_page_link("next", query.offset + query.limit))
+    if query.offset > 0:
+        links.append(_page_link("prev", max(0, query.offset - query.limit)))
+    return links
+
+
+def _page_link(rel: str, offset: int) -> dict:
+    args = request.args.to_dict(flat=False)
+    args["offset"] = [str(offset)]
+    return {"rel": rel, "type": GEOJSON, "href": f"{request.base_url}?{urlencode(args, doseq=True)}"}
+
+
+# --- the sites layer --------------------------------------------------------------------
+
+def sites_layer(places: list[dict]) -> dict:
+    """The reference layer's entry in /api/layers."""
+    lons, lats = [p["lon"] for p in places], [p["lat"] for p in places]
+    bbox = [min(lons), min(lats), max(lons), max(lats)] if places else None
+    return {"id": SITES, "title": "Bases and airports", "kind": "reference",
+            "count": len(places), "bbox": bbox, "time_extent": [None, None]}
+
+
+def sites_response(places: list[dict], query: IncidentQuery, fmt: str | None) -> Response:
+    """The sites within the query's bbox and countries, one page or all of them."""
+    matched = [site_feature(place) for place in places if _site_matches(place, query)]
+    if fmt not in (None, "geojson"):
+        raise ValidationError("format", "the sites layer downloads as geojson only")
+    if fmt == "geojson":
+        response = Response(frame_collection(orjson.dumps(f) for f in matched), content_type=GEOJSON)
+        response.headers["Content-Disposition"] = f'attachment; filename="{SITES}.geojson"'
+        return _cached(response, SITES_MAX_AGE)
+    page = [orjson.dumps(f) for f in matched[query.offset:query.offset + query.limit]]
+    return _cached(collection_response(page, len(matched), query), SITES_MAX_AGE)
+
+
+def site_feature(place: Mapping) -> dict:
+    """A gazetteer place as a GeoJSON Point Feature."""
+    return {"type": "Feature", "id": place["gazetteer_id"],
+            "geometry": {"type": "Point", "coordinates": [place["lon"], place["lat"]]},
+            "properties": {name: place[name] for name in SITE_PROPERTIES}}
+
+
+def _site_matches(place: Mapping, query: IncidentQuery) -> bool:
+    if query.countries and place["country"] not in query.countries:
+        return False
+    if query.bbox is None:
+        return True
+    minlon, minlat, maxlon, maxlat = query.bbox
+    return minlon <= place["lon"] <= maxlon and minlat <= place["lat"] <= maxlat
+
+
+# --- responses --------------------------------------------------------------------------
+
+def _geojson(obj: object, status: int = 200) -> Response:
+    response = Response(orjson.dumps(obj), status, content_type=GEOJSON)
+    if status != 200:
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _cached(response: Response, max_age: int) -> Response:
+    response.headers["Cache-Control"] = f"public, max-age={max_age}"
+    return response

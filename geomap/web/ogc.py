@@ -1,0 +1,386 @@
+"""OGC API – Features Part 1 (Core, GeoJSON, HTML, OpenAPI 3.0) under ``/ogc``.
+
+One collection per store layer. An items request becomes the same IncidentQuery the map
+API builds (its parameters renamed and handed to ``parse_query``), and the page is framed
+around the store's feature bytes without decoding them. Each view's parameters are those
+its :class:`~geomap.web.openapi.Operation` documents; any other is refused with 400, as
+the standard asks. Errors take the one JSON shape of ``geomap.web.errors``.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from urllib.parse import urlencode
+
+import orjson
+from flask import Blueprint, Response, current_app, render_template, request, url_for
+from werkzeug.datastructures import MultiDict
+
+from geomap.errors import NotFoundError, ValidationError
+from geomap.incident import DEFAULT_LAYER, format_timestamp, parse_layer
+from geomap.query import MAX_LIMIT, IncidentQuery, parse_query
+from geomap.store import IncidentStore
+from geomap.web import openapi
+from geomap.web.openapi import GEOJSON, HTML, JSON, OPENAPI, SCHEMA_JSON, operation
+from geomap.web.state import app_state
+
+bp = Blueprint("ogc", __name__, url_prefix="/ogc", template_folder="templates")
+
+CONFORMANCE = tuple(f"http://www.opengis.net/spec/ogcapi-features-{part}/1.0/conf/{name}" for part, name in (
+    (1, "core"), (1, "oas30"), (1, "html"), (1, "geojson"),
+    (3, "queryables"), (3, "queryables-query-parameters")))
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+GREGORIAN = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
+OGC_REL = "http://www.opengis.net/def/rel/ogc/1.0/"
+#: Feature property → the map API's parameter (geomap.query.PARAMETERS) that tests it for
+#: equality. Other properties have no IncidentQuery field that can, so they are not queryable.
+FILTERS = {"event_type": "type", "sub_event_type": "sub_type", "country": "country",
+           "status": "status"}
+ITEMS_PARAMETERS = ("f", "bbox", "datetime", "limit", "offset", *FILTERS)
+FORMATS = ("json", "html")
+_OGC_NAMES = {**{param: name for name, param in FILTERS.items()}, "start": "datetime",
+              "end": "datetime"}
+_DIGITS = re.compile(r"[0-9]+")
+_INSTANT = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})"
+                      r"(?:[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?(?:[Zz]|[+-][0-9]{2}:[0-9]{2}))?")
+
+
+@bp.before_request
+def refuse_unknown_parameters() -> None:
+    """400 for a query parameter that the operation does not define (/req/core/query-param-unknown)."""
+    op = openapi.view_operation(current_app.view_functions.get(request.endpoint))
+    known = op.parameters if op else ()
+    for name in request.args:
+        if name not in known:
+            raise ValidationError(name, "is not a parameter of this request; it takes "
+                                  f"{', '.join(known) or 'none'}")
+
+
+# --- views ------------------------------------------------------------------------------
+
+@bp.get("/")
+@operation("getLandingPage", JSON, "landingPage")
+def landing():
+    """The landing page: links to the API definition, the conformance classes and the data."""
+    fmt = negotiate(JSON)
+    links = [*self_links(JSON, fmt),
+             link(url_for(".api_definition", _external=True), "service-desc", OPENAPI,
+                  "the API definition (OpenAPI 3.0)"),
+             link(url_for(".api_definition", f="html", _external=True), "service-doc", HTML,
+                  "the API definition as a web page"),
+             *ogc_links("conformance", url_for(".conformance", _external=True), JSON,
+                        "the conformance classes implemented"),
+             *ogc_links("data", url_for(".collections", _external=True), JSON,
+                        "the collections: one per layer of incidents")]
+    body = {"title": openapi.TITLE, "description": "Reported incidents as GeoJSON features "
+            "with ACLED-compatible properties, one collection per layer.", "links": links}
+    return respond(body, fmt, JSON, "landing.html")
+
+
+@bp.get("/conformance")
+@operation("getConformanceDeclaration", JSON, "confClasses")
+def conformance():
+    """The conformance classes this API implements."""
+    fmt = negotiate(JSON)
+    return respond({"links": self_links(JSON, fmt), "conformsTo": list(CONFORMANCE)}, fmt, JSON,
+                   "conformance.html")
+
+
+@bp.get("/api")
+@operation("getAPIDefinition", OPENAPI, "openapi")
+def api_definition():
+    """This API's definition: an OpenAPI 3.0 document generated from the routes."""
+    fmt = negotiate(OPENAPI)
+    ids = [layer["id"] for layer in all_layers()]
+    server = url_for(".landing", _external=True).rstrip("/")
+    return respond(openapi.document(current_app, bp.name, server, ids), fmt, OPENAPI, "api.html")
+
+
+@bp.get("/collections")
+@operation("getCollections", JSON, "collections")
+def collections():
+    """The collections: one per layer of incidents."""
+    fmt = negotiate(JSON)
+    found = [collection_info(layer) for layer in all_layers()]
+    return respond({"links": self_links(JSON, fmt), "collections": found}, fmt, JSON,
+                   "collections.html")
+
+
+@bp.get("/collections/<collection_id>")
+@operation("describeCollection", JSON, "collection")
+def collection(collection_id: str):
+    """One collection: its extent in space and time, and links to its items."""
+    fmt = negotiate(JSON)
+    return respond(collection_info(find_layer(collection_id)), fmt, JSON, "collection.html")
+
+
+@bp.get("/collections/<collection_id>/queryables")
+@operation("getQueryables", SCHEMA_JSON, "queryables", ("f",))
+def queryables(collection_id: str):
+    """The properties that the items request filters on, as a JSON Schema."""
+    fmt = negotiate(SCHEMA_JSON)
+    layer = find_layer(collection_id)
+    body = openapi.queryables(layer["id"], layer["title"], request.base_url, FILTERS)
+    return respond(body, fmt, SCHEMA_JSON, "queryables.html")
+
+
+@bp.get("/collections/<collection_id>/items")
+@operation("getFeatures", GEOJSON, "featureCollectionGeoJSON", ITEMS_PARAMETERS)
+def items(collection_id: str):
+    """One page of a collection's features, filtered by bbox, datetime and properties."""
+    fmt = negotiate(GEOJSON)
+    query = parse_items(request.args, collection_id)
+    store = app_state().store
+    features, matched = feature_page(store, query)
+    if not features:
+        find_layer(query.layer)  # an empty page of an unknown collection is a 404
+    links = page_links(query, matched, len(features), fmt)
+    if fmt == "html":
+        return html("items.html", links=links, collection_id=query.layer, matched=matched,
+                    query=query, features=[orjson.loads(data) for data in features])
+    body = collection_bytes(features, matched, links)
+    return negotiated(Response(body, content_type=GEOJSON))
+
+
+@bp.get("/collections/<collection_id>/items/<feature_id>")
+@operation("getFeature", GEOJSON, "featureGeoJSON")
+def item(collection_id: str, feature_id: str):
+    """One feature of a collection."""
+    fmt = negotiate(GEOJSON)
+    feature = app_state().store.find(feature_id)
+    if feature is None or feature["properties"].get("layer") != collection_id:
+        raise NotFoundError(f"no feature {feature_id!r} in collection {collection_id!r}")
+    collection_url = url_for(".collection", collection_id=collection_id, _external=True)
+    feature["links"] = [*self_links(GEOJSON, fmt), link(collection_url, "collection", JSON)]
+    return respond(feature, fmt, GEOJSON, "item.html")
+
+
+# --- parsing ----------------------------------------------------------------------------
+
+def negotiate(media_type: str) -> str:
+    """``json`` or ``html``: the ``f`` parameter, else the Accept header; JSON by default."""
+    fmt = single(request.args, "f")
+    if fmt is not None:
+        if fmt not in FORMATS:
+            raise ValidationError("f", f"must be json or html, not {fmt!r}")
+        return fmt
+    best = request.accept_mimetypes.best_match((media_type, JSON, HTML))
+    return "html" if best == HTML else "json"
+
+
+def parse_items(args: MultiDict, collection_id: str) -> IncidentQuery:
+    """The IncidentQuery of an items request, through the map API's ``parse_query``."""
+    start, end = parse_datetime(single(args, "datetime"))
+    bbox, offset = single(args, "bbox"), single(args, "offset")
+    params = {"layer": [collection_name(collection_id)], "limit": [str(parse_limit(args))],
+              "offset": [offset] if offset else [], "bbox": [ogc_bbox(bbox)] if bbox else [],
+              "start": [start] if start else [], "end": [end] if end else []}
+    params.update((param, args.getlist(name)) for name, param in FILTERS.items())
+    try:
+        return parse_query(params)
+    except ValidationError as error:
+        raise ValidationError(_OGC_NAMES.get(error.field, error.field), error.message) from None
+
+
+def single(args: MultiDict, name: str) -> str | None:
+    """The one non-empty value of a parameter, or None; 400 when it is given twice."""
+    values = [value.strip() for value in args.getlist(name) if value.strip()]
+    if len(values) > 1:
+        raise ValidationError(name, "is given more than once")
+    return values[0] if values else None
+
+
+def parse_limit(args: MultiDict) -> int:
+    """The page size: 10 by default; above the maximum, the maximum (as the standard asks)."""
+    text = single(args, "limit")
+    if text is None:
+        return openapi.DEFAULT_LIMIT
+    if not _DIGITS.fullmatch(text) or not text.strip("0"):
+        raise ValidationError("limit", f"must be a whole number from 1, not {text!r}")
+    digits = text.lstrip("0")
+    return MAX_LIMIT if len(digits) > len(str(MAX_LIMIT)) else min(int(digits), MAX_LIMIT)
+
+
+def ogc_bbox(text: str) -> str:
+    """``minlon,minlat,maxlon,maxlat`` from an OGC bbox of 4 numbers, or 6 with heights."""
+    parts = text.split(",")
+    if len(parts) == 6:
+        heights, parts = (parts[2], parts[5]), [parts[0], parts[1], parts[3], parts[4]]
+        if not all(_is_number(height) for height in heights):
+            raise ValidationError("bbox", "the heights of a 6-number bbox must be numbers")
+    if len(parts) != 4:
+        raise ValidationError("bbox", "must be 4 numbers, minlon,minlat,maxlon,maxlat "
+                              "(or 6, with heights)")
+    return ",".join(parts)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        return abs(float(text)) < float("inf")
+    except ValueError:
+        return False
+
+
+def parse_datetime(text: str | None) -> tuple[str | None, str | None]:
+    """(first day, last day) of an RFC 3339 instant or interval; ``..`` or nothing is open.
+
+    >>> parse_datetime("2022-04-07T21:40:00Z"), parse_datetime("../2022-04-08")
+    (('2022-04-07', '2022-04-07'), (None, '2022-04-08'))
+    """
+    if text is None:
+        return None, None
+    if "/" not in text:
+        day = _day(text)
+        if day is None:
+            raise ValidationError("datetime", "an instant cannot be open ('..')")
+        return day, day
+    start, _, end = text.partition("/")
+    return _day(start), _day(end)
+
+
+def _day(text: str) -> str | None:
+    """The calendar day of a date or date-time as written (event dates are local days)."""
+    if text in ("", ".."):
+        return None
+    match = _INSTANT.fullmatch(text)
+    try:
+        if match is None:
+            raise ValueError(text)
+        datetime.fromisoformat(text.upper().replace("Z", "+00:00"))
+    except ValueError:
+        raise ValidationError("datetime", f"{text!r} is not an RFC 3339 date or date-time, "
+                              "e.g. 2022-04-07 or 2022-04-07T00:00:00Z") from None
+    return match[1]
+
+
+def collection_name(collection_id: str) -> str:
+    """``collection_id`` when it can name a layer; otherwise no such collection (404)."""
+    try:
+        return parse_layer(collection_id, "collectionId")
+    except ValidationError:
+        raise NotFoundError(f"no collection {collection_id!r}") from None
+
+
+# --- reading ----------------------------------------------------------------------------
+
+def all_layers() -> list[dict]:
+    """The store's layers, the default one listed (empty) before it holds an incident."""
+    found = app_state().store.layers()
+    if not any(layer["id"] == DEFAULT_LAYER for layer in found):
+        found.insert(0, {"id": DEFAULT_LAYER, "title": DEFAULT_LAYER.capitalize(), "count": 0,
+                         "bbox": None, "time_extent": [None, None]})
+    return found
+
+
+def find_layer(collection_id: str) -> dict:
+    """The layer of that id (as ``all_layers`` lists it), or NotFoundError."""
+    for layer in all_layers():
+        if layer["id"] == collection_id:
+            return layer
+    raise NotFoundError(f"no collection {collection_id!r}")
+
+
+def feature_page(store: IncidentStore, query: IncidentQuery) -> tuple[list[bytes], int]:
+    """One page of encoded features, and how many match in all (counted only when needed)."""
+    features = store.query_json(query)  # the stored bytes, on this thread's connection
+    returned = len(features)
+    if 0 < returned < query.limit or (returned == 0 and query.offset == 0):
+        return features, query.offset + returned
+    return features, store.count(query)
+
+
+# --- responses --------------------------------------------------------------------------
+
+def collection_info(layer: dict) -> dict:
+    """A layer as an OGC collection: extent, CRS and links."""
+    url = url_for(".collection", collection_id=layer["id"], _external=True)
+    items_url = url_for(".items", collection_id=layer["id"], _external=True)
+    return {
+        "id": layer["id"], "title": layer["title"],
+        "description": f"{layer['count']:,} incidents", "itemType": "feature",
+        "crs": [CRS84], "storageCrs": CRS84, "extent": extent(layer),
+        "links": [link(url, "self", JSON), link(f"{url}?f=html", "alternate", HTML),
+                  link(items_url, "items", GEOJSON, "the features"),
+                  link(f"{items_url}?f=html", "items", HTML, "the features as a web page"),
+                  *ogc_links("queryables", f"{url}/queryables", SCHEMA_JSON,
+                             "the properties the items request filters on")],
+    }
+
+
+def extent(layer: dict) -> dict:
+    """The layer's bbox and its first and last days, as far as they are known."""
+    found = {}
+    if layer.get("bbox"):
+        found["spatial"] = {"bbox": [list(layer["bbox"])], "crs": CRS84}
+    first, last = layer.get("time_extent") or (None, None)
+    if first or last:
+        interval = [f"{first}T00:00:00Z" if first else None, f"{last}T23:59:59Z" if last else None]
+        found["temporal"] = {"interval": [interval], "trs": GREGORIAN}
+    return found
+
+
+def collection_bytes(features: list[bytes], matched: int, links: list[dict]) -> bytes:
+    """A FeatureCollection page around encoded features, never decoding them."""
+    head = orjson.dumps({"type": "FeatureCollection", "timeStamp": format_timestamp(),
+                         "numberMatched": matched, "numberReturned": len(features),
+                         "links": links})
+    return b"".join((head[:-1], b',"features":[', b",".join(features), b"]}"))
+
+
+def page_links(query: IncidentQuery, matched: int, returned: int, fmt: str) -> list[dict]:
+    """self and alternate, the collection, then ``next`` while more remain, ``prev`` after the first."""
+    media_type = HTML if fmt == "html" else GEOJSON
+    url = url_for(".collection", collection_id=query.layer, _external=True)
+    links = [*self_links(GEOJSON, fmt), link(url, "collection", JSON, "the collection")]
+    if query.offset + returned < matched:
+        links.append(link(here(offset=query.offset + query.limit, limit=query.limit, f=fmt),
+                          "next", media_type, "the next page"))
+    if query.offset > 0:
+        links.append(link(here(offset=max(0, query.offset - query.limit), limit=query.limit,
+                               f=fmt), "prev", media_type, "the previous page"))
+    return links
+
+
+def self_links(media_type: str, fmt: str) -> list[dict]:
+    """This resource in the format served (``self``) and in the other (``alternate``)."""
+    types = {"json": media_type, "html": HTML}
+    return [link(here(f=name), "self" if name == fmt else "alternate", kind)
+            for name, kind in types.items()]
+
+
+def ogc_links(rel: str, href: str, media_type: str, title: str) -> list[dict]:
+    """The same link under its plain and its OGC relation name (clients look for either)."""
+    return [link(href, rel, media_type, title), link(href, OGC_REL + rel, media_type, title)]
+
+
+def link(href: str, rel: str, media_type: str, title: str | None = None) -> dict:
+    """A link object."""
+    found = {"href": href, "rel": rel, "type": media_type}
+    return found | {"title": title} if title else found
+
+
+def here(**changes: object) -> str:
+    """The absolute URL of this request with some parameters changed."""
+    args = request.args.to_dict(flat=False)
+    args.update((name, [str(value)]) for name, value in changes.items())
+    return f"{request.base_url}?{urlencode(args, doseq=True)}"
+
+
+def respond(body: dict, fmt: str, media_type: str, template: str, **context) -> Response:
+    """The body as JSON of ``media_type``, or rendered with an HTML template."""
+    if fmt == "html":
+        return html(template, body=body, links=body.get("links", []), **context)
+    return negotiated(Response(orjson.dumps(body), content_type=media_type))
+
+
+def html(template: str, **context) -> Response:
+    """An HTML page from ``templates/ogc`` (autoescaped)."""
+    page = render_template(f"ogc/{template}", **context)
+    return negotiated(Response(page, content_type="text/html; charset=utf-8"))
+
+
+def negotiated(response: Response) -> Response:
+    """A response whose format may depend on the Accept header."""
+    response.vary.add("Accept")
+    return response

@@ -1,0 +1,163 @@
+// Data layers from /api/layers: one cluster group each, loaded with the filters, listed with counts.
+
+import { fetchFeatures, MAX_LIMIT } from './api.js';
+import { viewBbox } from './map.js';
+import { featurePopup } from './popups.js';
+import { clusterIconFactory, incidentIcon, siteIcon, typeSlug } from './symbols.js';
+
+const L = window.L;
+/** Markers per request for layers loaded by area: a sample that draws in well under 2 s. */
+const AREA_LIMIT = 5000;
+const number = new Intl.NumberFormat('en');
+
+/** Reference layers (bases, airports) are not incidents: the incident filters skip them. */
+export function isReference(info) {
+  return info.id === 'sites' || info.kind === 'reference';
+}
+
+/** Reference sites sit under the incidents: a pane below Leaflet's marker pane (z-index 600). */
+const REFERENCE_PANE = 'reference';
+
+function referencePane(map) {
+  if (!map.getPane(REFERENCE_PANE)) map.createPane(REFERENCE_PANE).style.zIndex = '590';
+  return REFERENCE_PANE;
+}
+
+/** Layers too big for one request: loaded for the area in view only. */
+export function loadsByArea(info) {
+  return Number(info.count) > MAX_LIMIT;
+}
+
+function markerTitle(p, reference) {
+  if (reference) return [p.name, p.feature].filter(Boolean).join(' — ');
+  return [p.event_date, p.sub_event_type || p.event_type, p.location].filter(Boolean).join(' — ');
+}
+
+function toMapLayer(feature, info, pane) {
+  const geometry = feature.geometry;
+  if (!geometry) return null;
+  const p = feature.properties || {};
+  const reference = isReference(info);
+  let layer;
+  if (geometry.type === 'Point') {
+    const [lon, lat] = geometry.coordinates;
+    const icon = reference ? siteIcon(info.id) : incidentIcon(info.id, p.event_type);
+    layer = L.marker([lat, lon], { icon, title: markerTitle(p, reference), keyboard: true, riseOnHover: true, pane });
+  } else {
+    layer = L.geoJSON(feature, { style: { className: `shape shape-${typeSlug(p.event_type)}` } });
+  }
+  layer.feature = feature;
+  layer.bindPopup(() => featurePopup(feature), { maxWidth: 360, minWidth: 240, autoPanPadding: [24, 24] });
+  return layer;
+}
+
+/** One data layer: its cluster group on the map and its row in the layer list. */
+export function createDataLayer(map, info, visible, onToggle) {
+  const pane = isReference(info) ? referencePane(map) : 'markerPane';
+  const group = L.markerClusterGroup({
+    showCoverageOnHover: false, maxClusterRadius: 45, clusterPane: pane,
+    spiderfyOnMaxZoom: true, iconCreateFunction: clusterIconFactory(info.id, isReference(info)),
+  });
+  const entry = { info, group, pane, features: [], shown: 0, matched: 0, total: null, row: null, controller: null, loaded: false };
+  entry.row = layerRow(info, visible, (on) => {
+    if (on) map.addLayer(group); else map.removeLayer(group);
+    onToggle(entry, on);
+  });
+  if (visible) map.addLayer(group);
+  return entry;
+}
+
+function layerRow(info, visible, onChange) {
+  const item = document.createElement('li');
+  const label = document.createElement('label');
+  const box = document.createElement('input');
+  box.type = 'checkbox';
+  box.checked = visible;
+  box.value = info.id;
+  box.addEventListener('change', () => onChange(box.checked));
+  const symbol = document.createElement('span');
+  symbol.className = `sym ${isReference(info) ? 'sym-site' : 'sym-layer'}`;
+  symbol.setAttribute('aria-hidden', 'true');
+  label.append(box, symbol, document.createTextNode(` ${info.title || info.id}`));
+  const count = document.createElement('span');
+  count.className = 'count';
+  count.setAttribute('aria-live', 'polite');
+  item.append(label, count);
+  return item;
+}
+
+/** Whether a refresh must (re)load the layer: reference layers ignore the filters. */
+export function needsLoad(entry, areaOnly) {
+  if (!isVisible(entry)) return false;
+  if (areaOnly || isReference(entry.info)) return loadsByArea(entry.info) || !entry.loaded;
+  return true;
+}
+
+/** Whether the layer's checkbox is on. */
+export function isVisible(entry) {
+  return entry.row.querySelector('input').checked;
+}
+
+function layerParams(entry, filters, map) {
+  const params = isReference(entry.info) ? new URLSearchParams() : new URLSearchParams(filters);
+  const byArea = loadsByArea(entry.info);
+  if (byArea) params.set('bbox', viewBbox(map));
+  params.set('limit', String(byArea ? AREA_LIMIT : MAX_LIMIT));
+  return params;
+}
+
+async function countMatches(entry, filters, signal) {
+  const params = isReference(entry.info) ? new URLSearchParams() : new URLSearchParams(filters);
+  params.set('limit', '1');
+  const collection = await fetchFeatures(entry.info.id, params, signal);
+  return collection.numberMatched;
+}
+
+/**
+ * Fetch and draw a layer's features for API filters (null: nothing can match); a newer load
+ * cancels it. Markers are added in one go: chunked adding could not be cancelled. When the
+ * layer is loaded by area, the total is counted afterwards and `onCounted(entry)` called.
+ */
+export async function loadDataLayer(entry, filters, map, onCounted) {
+  if (entry.controller) entry.controller.abort();
+  entry.controller = new AbortController();
+  const signal = entry.controller.signal;
+  const collection = filters === null && !isReference(entry.info) ? { features: [], numberMatched: 0 }
+    : await fetchFeatures(entry.info.id, layerParams(entry, filters, map), signal);
+  entry.loaded = true;
+  const features = collection.features || [];
+  entry.features = features;
+  entry.shown = features.length;
+  entry.matched = collection.numberMatched ?? features.length;
+  entry.total = totalWithoutCounting(entry, filters);
+  entry.group.clearLayers();
+  entry.group.addLayers(features.map((f) => toMapLayer(f, entry.info, entry.pane)).filter(Boolean));
+  showCount(entry);
+  if (entry.total === null) {
+    countMatches(entry, filters, signal).then((total) => {
+      entry.total = total;
+      showCount(entry);
+      onCounted(entry);
+    }).catch((error) => { if (error.name !== 'AbortError') throw error; });
+  }
+  return entry;
+}
+
+/** How many match in the whole layer, when known without asking (null otherwise). */
+function totalWithoutCounting(entry, filters) {
+  if (!loadsByArea(entry.info)) return entry.matched;
+  const filtered = filters !== null && [...filters.keys()].length > 0;
+  return filtered || isReference(entry.info) ? null : Number(entry.info.count);
+}
+
+/** "3", "showing 5,000 of 100,000" or "showing 5,000 of 8,000 in view (9,000 in all)". */
+export function countText(entry) {
+  if (entry.shown === entry.total) return number.format(entry.total);
+  const shown = `showing ${number.format(entry.shown)} of ${number.format(entry.matched)}`;
+  if (entry.matched === entry.total) return shown;
+  return `${shown} in view (${entry.total === null ? '…' : number.format(entry.total)} in all)`;
+}
+
+function showCount(entry) {
+  entry.row.querySelector('.count').textContent = countText(entry);
+}

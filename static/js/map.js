@@ -1,0 +1,96 @@
+// The Leaflet map: base tiles, the offline country outlines, and the view kept in the URL.
+
+const L = window.L;
+const FAILED_TILES_BEFORE_FALLBACK = 3;
+const WORLD = [[-60, -170], [75, 175]];
+
+function outlinesLayer(url) {
+  const layer = L.geoJSON(null, {
+    style: { color: '#6b7a89', weight: 1, fillColor: '#f4f1e8', fillOpacity: 1 },
+    interactive: false,
+  });
+  let requested = false;
+  layer.on('add', () => {
+    if (requested) return;
+    requested = true;
+    fetch(url).then((response) => response.json()).then((data) => {
+      layer.addData(data);
+      layer.bringToBack();
+    }).catch(() => { requested = false; });
+  });
+  return layer;
+}
+
+function noticeControl() {
+  const control = L.control({ position: 'bottomleft' });
+  control.onAdd = () => {
+    const box = L.DomUtil.create('div', 'map-notice');
+    box.setAttribute('role', 'status');
+    box.textContent = 'Base map tiles could not be loaded: showing the offline country outlines.';
+    return box;
+  };
+  return control;
+}
+
+/** Turn the outlines on when tiles keep failing and none has loaded. */
+function fallBackWhenTilesFail(map, tiles, outlines) {
+  let failed = 0;
+  let loaded = 0;
+  tiles.on('tileload', () => { loaded += 1; });
+  tiles.on('tileerror', () => {
+    failed += 1;
+    if (failed !== FAILED_TILES_BEFORE_FALLBACK || loaded > 0) return;
+    if (!map.hasLayer(outlines)) map.addLayer(outlines);
+    map.getContainer().classList.add('offline');
+    noticeControl().addTo(map);
+  });
+}
+
+/** The view as "zoom/lat/lon", as in the page URL's map= parameter. */
+export function viewText(map) {
+  const center = map.getCenter();
+  return `${map.getZoom()}/${center.lat.toFixed(4)}/${center.lng.toFixed(4)}`;
+}
+
+/** Set the view from "zoom/lat/lon"; false when the text is not a view. */
+export function restoreView(map, text) {
+  const parts = (text || '').split('/').map(Number);
+  if (parts.length !== 3 || parts.some((n) => !Number.isFinite(n))) return false;
+  map.setView([parts[1], parts[2]], parts[0]);
+  return true;
+}
+
+/** Fit the map to [minlon, minlat, maxlon, maxlat] boxes, or show the world. */
+export function fitBoxes(map, boxes) {
+  const valid = boxes.filter((b) => Array.isArray(b) && b.length === 4 && b.every(Number.isFinite));
+  if (valid.length === 0) {
+    map.fitBounds(WORLD);
+    return;
+  }
+  const bounds = L.latLngBounds(valid.map((b) => [[b[1], b[0]], [b[3], b[2]]]).flat());
+  map.fitBounds(bounds.pad(0.2), { maxZoom: 10 });
+}
+
+/** The visible area as a bbox (minlon, minlat, maxlon, maxlat) the API accepts. */
+export function viewBbox(map) {
+  const b = map.getBounds().pad(0.1);
+  const clamp = (value, limit) => Math.max(-limit, Math.min(limit, value));
+  return [clamp(b.getWest(), 180), clamp(b.getSouth(), 90), clamp(b.getEast(), 180), clamp(b.getNorth(), 90)]
+    .map((n) => n.toFixed(4)).join(',');
+}
+
+/** A map in the element with base tiles, the fallback outlines and a layer control. */
+export function createMap(element, config) {
+  const map = L.map(element, { zoomControl: true, worldCopyJump: true, minZoom: 2 });
+  const tiles = L.tileLayer(config.tileUrl, { attribution: config.tileAttribution, maxZoom: 19 });
+  const outlines = outlinesLayer(config.countriesUrl);
+  fallBackWhenTilesFail(map, tiles, outlines);
+  tiles.addTo(map);
+  L.control.layers(
+    { 'OpenStreetMap tiles': tiles, 'No base map': L.layerGroup() },
+    { 'Country outlines (offline)': outlines },
+    { collapsed: false, position: 'topright' },
+  ).addTo(map);
+  L.control.scale({ position: 'bottomright' }).addTo(map);
+  return map;
+}

@@ -1,0 +1,401 @@
+"""OGC API – Features under /ogc, through Flask's test client over a fresh SQLite store."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from urllib.parse import parse_qs, urlsplit
+
+import orjson
+import pytest
+from openapi_spec_validator import validate
+
+from geomap.incident import PROPERTIES, parse_feature
+from geomap.query import MAX_LIMIT, PARAMETERS, IncidentQuery
+from geomap.web import create_app
+from geomap.web.ogc import CONFORMANCE, FILTERS
+from geomap.web.openapi import OPENAPI, property_schemas
+from tests.incident_samples import sample, samples
+
+ITEMS = "/ogc/collections/incidents/items"
+ID = {name: parse_feature(raw)["id"] for name, raw in samples().items()}
+ERROR_KEYS = {"error", "status", "field", "message"}
+CORE = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/"
+JSON_URLS = ("/ogc/", "/ogc/conformance", "/ogc/collections", "/ogc/collections/incidents",
+             "/ogc/collections/incidents/queryables")
+
+
+@pytest.fixture
+def app(tmp_path):
+    app = create_app(db=tmp_path / "geomap.sqlite", gazetteer_db=tmp_path / "gazetteer.sqlite")
+    app.config["TESTING"] = True
+    yield app
+    app.extensions["geomap"].close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def store(app):
+    return app.extensions["geomap"].store
+
+
+@pytest.fixture
+def loaded(store):
+    assert store.add_many(samples().values()).added == len(ID)
+    return store
+
+
+def names(collection: dict) -> set[str]:
+    by_id = {incident_id: name for name, incident_id in ID.items()}
+    return {by_id[feature["id"]] for feature in collection["features"]}
+
+
+def assert_error(response, status: int, field: str | None = None) -> dict:
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == "application/json"
+    body = response.get_json()
+    assert set(body) == ERROR_KEYS and body["status"] == status and body["message"]
+    assert body["field"] == field
+    return body
+
+
+def numbered(count: int, layer: str = "incidents") -> list[dict]:
+    """``count`` distinct incidents, one a day from 2021-01-01, in Mosul."""
+    features = []
+    for number in range(count):
+        feature = sample("mosul_ied")
+        feature["properties"].update(layer=layer, summary=f"Incident number {number}.",
+                                     event_date=(date(2021, 1, 1) + timedelta(number)).isoformat())
+        features.append(feature)
+    return features
+
+
+def rels(body: dict) -> dict[str, dict]:
+    return {link["rel"]: link for link in body["links"]}
+
+
+def local(href: str) -> str:
+    return urlsplit(href)._replace(scheme="", netloc="").geturl()
+
+
+# --- landing page, conformance, API definition ------------------------------------------
+
+def test_landing_page_links_to_the_api_the_conformance_classes_and_the_data(client, loaded):
+    response = client.get("/ogc/")
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    links = rels(response.get_json())
+    assert links["service-desc"]["type"] == OPENAPI
+    assert local(links["service-desc"]["href"]) == "/ogc/api"
+    assert local(links["conformance"]["href"]) == "/ogc/conformance"
+    assert local(links["data"]["href"]) == "/ogc/collections"
+    assert links["self"]["type"] == "application/json"
+    assert links["alternate"]["type"] == "text/html"
+    for link in links.values():
+        assert link["href"].startswith("http://localhost/ogc/")
+        assert client.get(local(link["href"])).status_code == 200, link
+
+
+def test_conformance_declares_core_geojson_html_and_openapi(client):
+    body = client.get("/ogc/conformance").get_json()
+    assert {CORE + name for name in ("core", "geojson", "html", "oas30")} <= set(body["conformsTo"])
+    assert body["conformsTo"] == list(CONFORMANCE)
+
+
+def test_the_api_definition_is_a_valid_openapi_3_document(client, loaded):
+    response = client.get("/ogc/api")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == OPENAPI
+    document = orjson.loads(response.get_data())
+    validate(document)
+    assert document["openapi"].startswith("3.0.")
+    assert document["servers"] == [{"url": "http://localhost/ogc"}]
+
+
+def test_the_api_definition_follows_the_route_table(app, client, loaded):
+    document = client.get("/ogc/api").get_json()
+    routes = {rule.rule.replace("<collection_id>", "{collectionId}")
+              .replace("<feature_id>", "{featureId}")
+              for rule in app.url_map.iter_rules() if rule.endpoint.startswith("ogc.")}
+    assert {"/ogc" + path for path in document["paths"]} == routes
+    items = document["paths"]["/collections/{collectionId}/items"]["get"]
+    named = {ref["$ref"].rsplit("/", 1)[1] for ref in items["parameters"]}
+    assert named == {"collectionId", "f", "bbox", "datetime", "limit", "offset", *FILTERS}
+    parameters = document["components"]["parameters"]
+    assert parameters["limit"]["schema"]["maximum"] == MAX_LIMIT
+    assert parameters["limit"]["schema"]["default"] == 10
+    assert parameters["collectionId"]["schema"]["enum"] == ["incidents"]
+    assert "Air/drone strike" in parameters["sub_event_type"]["schema"]["items"]["enum"]
+    properties = document["components"]["schemas"]["incidentProperties"]["properties"]
+    assert list(properties) == list(PROPERTIES)
+
+
+def test_every_filter_maps_to_a_map_api_parameter():
+    assert set(FILTERS.values()) <= set(PARAMETERS) and set(FILTERS) <= set(PROPERTIES)
+    assert set(property_schemas()) == set(PROPERTIES)
+
+
+# --- collections ------------------------------------------------------------------------
+
+def test_one_collection_per_layer_with_its_extent(client, store):
+    store.add_many([*samples().values(), *numbered(3, layer="reports")])
+    body = client.get("/ogc/collections").get_json()
+    assert [found["id"] for found in body["collections"]] == ["incidents", "reports"]
+    incidents = body["collections"][0]
+    assert incidents["itemType"] == "feature"
+    assert incidents["crs"] == ["http://www.opengis.net/def/crs/OGC/1.3/CRS84"]
+    assert incidents["extent"]["spatial"]["bbox"] == [[36.6339, 33.343, 44.385, 36.345]]
+    assert incidents["extent"]["temporal"]["interval"] == [["2022-01-02T00:00:00Z",
+                                                           "2022-04-07T23:59:59Z"]]
+    links = {(link["rel"], link["type"]): link["href"] for link in incidents["links"]}
+    assert local(links["items", "application/geo+json"]) == ITEMS
+    assert client.get("/ogc/collections/reports").get_json()["id"] == "reports"
+    assert client.get("/ogc/collections/incidents").get_json() == incidents
+
+
+@pytest.mark.parametrize("url", [
+    "/ogc/collections/nope", "/ogc/collections/nope/items", "/ogc/collections/nope/queryables",
+    "/ogc/collections/..%2Fetc/items", "/ogc/collections/incidents/items/not-an-id",
+    "/ogc/collections/nope/items/x", "/ogc/nothing-here"])
+def test_unknown_collections_features_and_routes_are_404(client, loaded, url):
+    assert_error(client.get(url), 404)
+
+
+def test_a_feature_is_found_only_in_its_own_collection(client, store):
+    store.add_many([*numbered(1, layer="reports"), sample("mosul_ied")])
+    feature_id = ID["mosul_ied"]
+    assert client.get(f"{ITEMS}/{feature_id}").status_code == 200
+    assert_error(client.get(f"/ogc/collections/reports/items/{feature_id}"), 404)
+
+
+def test_queryables_are_the_properties_the_items_request_filters_on(client, loaded):
+    response = client.get("/ogc/collections/incidents/queryables")
+    assert response.status_code == 200 and response.mimetype == "application/schema+json"
+    body = response.get_json()
+    assert body["type"] == "object" and list(body["properties"]) == list(FILTERS)
+    assert body["properties"]["status"]["enum"] == ["draft", "published"]
+    assert "Not queryable: id, layer, event_date, event_time," in body["description"]
+    assert "admin1" in body["description"] and "gazetteer_id" in body["description"]
+    for name, schema in body["properties"].items():
+        value = "SY" if name == "country" else schema["enum"][0]
+        assert client.get(ITEMS, query_string={name: value}).status_code == 200, name
+
+
+# --- items ------------------------------------------------------------------------------
+
+def test_items_frame_the_stored_features(client, loaded):
+    response = client.get(ITEMS)
+    assert response.status_code == 200 and response.mimetype == "application/geo+json"
+    body = response.get_json()
+    assert body["type"] == "FeatureCollection"
+    assert body["numberMatched"] == body["numberReturned"] == 6 and names(body) == set(ID)
+    assert body["timeStamp"].endswith("Z")
+    assert [feature["id"] for feature in body["features"]][0] == ID["green_village"]
+    for feature in body["features"]:
+        assert feature == loaded.get(feature["id"])
+    links = rels(body)
+    assert links["self"]["type"] == "application/geo+json"
+    assert local(links["collection"]["href"]) == "/ogc/collections/incidents"
+    assert "next" not in links and "prev" not in links
+
+
+@pytest.mark.parametrize("params, expected", [
+    ({"bbox": "40,34,41,36"}, {"green_village", "mayadin_launch_site"}),
+    ({"bbox": "40,34,0,41,36,100"}, {"green_village", "mayadin_launch_site"}),
+    ({"bbox": "0,0,1,1"}, set()),
+    ({"datetime": "2022-04-07"}, {"green_village", "mayadin_launch_site"}),
+    ({"datetime": "2022-04-07T21:40:00Z"}, {"green_village", "mayadin_launch_site"}),
+    ({"datetime": "2022-03-01/2022-03-31"}, {"erbil_missiles"}),
+    ({"datetime": "2022-03-01T00:00:00Z/2022-04-01T12:00:00Z"},
+     {"erbil_missiles", "baghdad_protest"}),
+    ({"datetime": "../2022-02-20"}, {"mosul_ied", "idlib_airstrike"}),
+    ({"datetime": "2022-04-01/.."}, {"green_village", "mayadin_launch_site", "baghdad_protest"}),
+    ({"datetime": "/2022-01-02"}, {"idlib_airstrike"}),
+    ({"event_type": "Protests"}, {"baghdad_protest"}),
+    ({"event_type": "battles,protests"}, {"mayadin_launch_site", "baghdad_protest"}),
+    ({"sub_event_type": "Air/drone strike"}, {"idlib_airstrike"}),
+    ({"country": "iq"}, {"erbil_missiles", "baghdad_protest", "mosul_ied"}),
+    ({"status": "published"}, {"erbil_missiles", "baghdad_protest", "mosul_ied"}),
+    ({"bbox": "35,32,45,37", "country": "SY", "datetime": "2022-04-07",
+      "event_type": "Battles"}, {"mayadin_launch_site"}),
+])
+def test_items_filter(client, loaded, params, expected):
+    body = client.get(ITEMS, query_string=params).get_json()
+    assert names(body) == expected
+    assert body["numberMatched"] == body["numberReturned"] == len(expected)
+
+
+@pytest.mark.parametrize("ogc, api", [
+    ({"bbox": "40,34,45,37"}, {"bbox": "40,34,45,37"}),
+    ({"datetime": "2022-03-01/2022-04-07"}, {"start": "2022-03-01", "end": "2022-04-07"}),
+    ({"event_type": "Explosions/Remote violence"}, {"type": "Explosions/Remote violence"}),
+    ({"bbox": "36,33,45,37", "datetime": "2022-01-01/2022-03-31",
+      "event_type": "Explosions/Remote violence", "country": "IQ", "status": "published"},
+     {"bbox": "36,33,45,37", "start": "2022-01-01", "end": "2022-03-31",
+      "type": "Explosions/Remote violence", "country": "IQ", "status": "published"}),
+])
+def test_both_apis_answer_the_same_features_to_the_same_filters(client, store, ogc, api):
+    store.add_many([*samples().values(), *numbered(40)])
+    ours = client.get(ITEMS, query_string={**ogc, "limit": "1000"}).get_json()
+    theirs = client.get("/api/layers/incidents/features",
+                        query_string={**api, "limit": "1000"}).get_json()
+    ids = [feature["id"] for feature in ours["features"]]
+    assert ids and ids == [feature["id"] for feature in theirs["features"]]
+    assert ours["numberMatched"] == theirs["numberMatched"]
+
+
+def test_paging_follows_next_links_to_the_end_and_prev_links_back(client, store):
+    assert store.add_many(numbered(57)).added == 57
+    seen, url, pages = [], f"{ITEMS}?country=IQ", []
+    while url:
+        body = client.get(url).get_json()
+        assert body["numberMatched"] == 57 and body["numberReturned"] == len(body["features"])
+        seen += [feature["id"] for feature in body["features"]]
+        pages.append(url)
+        url = local(rels(body)["next"]["href"]) if "next" in rels(body) else None
+    assert len(pages) == 6 and len(seen) == len(set(seen)) == 57  # the default limit is 10
+    assert set(seen) == {feature["id"] for feature in store.query(IncidentQuery(limit=None))}
+    body = client.get(pages[-1]).get_json()
+    assert parse_qs(urlsplit(rels(body)["prev"]["href"]).query)["offset"] == ["40"]
+
+
+def test_a_limit_over_the_maximum_is_served_as_the_maximum(client, store):
+    store.add_many(numbered(12))
+    body = client.get(ITEMS, query_string={"limit": "99999999999999999999999", "offset": "2"})
+    body = body.get_json()
+    assert body["numberReturned"] == 10 and body["numberMatched"] == 12
+    prev = parse_qs(urlsplit(rels(body)["prev"]["href"]).query)
+    assert prev["limit"] == [str(MAX_LIMIT)] and prev["offset"] == ["0"]
+
+
+def test_a_page_past_the_end_is_empty_but_counts_the_matches(client, loaded):
+    body = client.get(ITEMS, query_string={"offset": "100"}).get_json()
+    assert body["numberMatched"] == 6 and body["numberReturned"] == 0 and body["features"] == []
+    assert "next" not in rels(body) and "prev" in rels(body)
+
+
+def test_one_feature_with_its_links(client, loaded):
+    response = client.get(f"{ITEMS}/{ID['erbil_missiles']}")
+    assert response.status_code == 200 and response.mimetype == "application/geo+json"
+    body = response.get_json()
+    links = rels({"links": body.pop("links")})
+    assert body == loaded.get(ID["erbil_missiles"])
+    assert local(links["collection"]["href"]) == "/ogc/collections/incidents"
+    assert links["self"]["type"] == "application/geo+json" and links["alternate"]["type"] == "text/html"
+
+
+# --- errors -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("params, field", [
+    ({"bbox": "40,34,41"}, "bbox"),
+    ({"bbox": "a,b,c,d"}, "bbox"),
+    ({"bbox": "40,34,0,41,36,x"}, "bbox"),
+    ({"bbox": "40,95,41,96"}, "bbox"),
+    ({"bbox": "170,0,-170,10"}, "bbox"),
+    ({"bbox": "1e999,0,2,1"}, "bbox"),
+    ({"datetime": "yesterday"}, "datetime"),
+    ({"datetime": "2022-13-01"}, "datetime"),
+    ({"datetime": "2022-02-30"}, "datetime"),
+    ({"datetime": "2022-04-07T25:00:00Z"}, "datetime"),
+    ({"datetime": "2022-04-07T10:00:00"}, "datetime"),
+    ({"datetime": "2022-04-08/2022-04-01"}, "datetime"),
+    ({"datetime": ".."}, "datetime"),
+    ({"datetime": "2022-04-01/2022-04-02/2022-04-03"}, "datetime"),
+    ({"limit": "0"}, "limit"),
+    ({"limit": "-1"}, "limit"),
+    ({"limit": "ten"}, "limit"),
+    ({"limit": "1.5"}, "limit"),
+    ({"limit": ["5", "6"]}, "limit"),
+    ({"offset": "-1"}, "offset"),
+    ({"offset": "x"}, "offset"),
+    ({"offset": "1" * 40}, "offset"),
+    ({"event_type": "Nonsense"}, "event_type"),
+    ({"sub_event_type": "Armed clashes"}, "sub_event_type"),
+    ({"country": "ZZ"}, "country"),
+    ({"status": "final"}, "status"),
+    ({"f": "xml"}, "f"),
+    ({"foo": "1"}, "foo"),
+    ({"admin1": "Nineveh"}, "admin1"),
+    ({"type": "Battles"}, "type"),
+])
+def test_invalid_or_unknown_parameters_are_400_naming_the_parameter(client, loaded, params, field):
+    assert_error(client.get(ITEMS, query_string=params), 400, field)
+
+
+@pytest.mark.parametrize("url", ["/ogc/?limit=1", "/ogc/collections?bbox=1,2,3,4",
+                                 "/ogc/collections/incidents/items/x?datetime=2022-01-01"])
+def test_other_resources_refuse_parameters_they_do_not_take(client, loaded, url):
+    assert_error(client.get(url), 400, urlsplit(url).query.split("=")[0])
+
+
+@pytest.mark.parametrize("name", ["bbox", "datetime", "limit", "offset", "f", *FILTERS])
+@pytest.mark.parametrize("value", ["\x00", "%", "'; DROP TABLE incidents; --", "..", "/", ",,,",
+                                   "\u202e", "[]", pytest.param("9" * 5000, id="5000-digits")])
+def test_no_garbage_parameter_is_a_500(client, loaded, name, value):
+    response = client.get(ITEMS, query_string={name: value})
+    assert response.status_code in (200, 400), response.get_data(as_text=True)
+
+
+# --- formats ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("url", [*JSON_URLS, ITEMS, "/ogc/api"])
+def test_json_by_default_html_on_request(client, loaded, url):
+    assert client.get(url).mimetype != "text/html"
+    assert client.get(url, headers={"Accept": "*/*"}).mimetype != "text/html"
+    browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    for response in (client.get(url, query_string={"f": "html"}),
+                     client.get(url, headers={"Accept": browser})):
+        assert response.status_code == 200 and response.mimetype == "text/html"
+        assert "Accept" in response.headers["Vary"]
+        assert response.get_data(as_text=True).startswith("<!doctype html>")
+    response = client.get(url, query_string={"f": "json"}, headers={"Accept": "text/html"})
+    assert response.status_code == 200 and response.is_json
+
+
+@pytest.mark.parametrize("url, media_type", [
+    ("/ogc/", "application/json"), ("/ogc/collections", "application/json"),
+    ("/ogc/collections/incidents", "application/json"), (ITEMS, "application/geo+json"),
+    ("/ogc/api", OPENAPI)])
+def test_media_types_follow_the_accept_header(client, loaded, url, media_type):
+    for accept in (media_type, "application/json", "application/geo+json, application/json"):
+        response = client.get(url, headers={"Accept": accept})
+        assert response.headers["Content-Type"] == media_type, accept
+
+
+def test_html_pages_show_the_data_escaped(client, store):
+    feature = sample("green_village")
+    feature["properties"]["summary"] = '<script>alert("x")</script> rockets'
+    stored = store.add(feature)
+    items = client.get(ITEMS, query_string={"f": "html"}).get_data(as_text=True)
+    one = client.get(f"{ITEMS}/{stored['id']}", query_string={"f": "html"}).get_data(as_text=True)
+    for page in (items, one):
+        assert "&lt;script&gt;alert(" in page and "<script>" not in page
+        assert "Green Village" in page
+    assert f"{ITEMS}/{stored['id']}?f=html" in items
+
+
+def test_html_items_link_to_the_next_page(client, store):
+    store.add_many(numbered(15))
+    page = client.get(ITEMS, query_string={"f": "html"}).get_data(as_text=True)
+    assert 'rel="next"' in page and "offset=10" in page and "10 of 15" in page
+
+
+def test_the_default_collection_is_listed_while_empty(client):
+    body = client.get("/ogc/collections").get_json()
+    assert [(found["id"], found["extent"]) for found in body["collections"]] == [("incidents", {})]
+    items = client.get(ITEMS).get_json()
+    assert items["numberMatched"] == items["numberReturned"] == 0 and items["features"] == []
+    validate(client.get("/ogc/api").get_json())
+    for url in ("/ogc/collections/incidents", ITEMS, "/ogc/collections"):
+        assert client.get(url, query_string={"f": "html"}).status_code == 200, url
+    assert_error(client.get("/ogc/collections/reports/items"), 404)
+
+
+# --- the rest of the app ----------------------------------------------------------------
+
+def test_the_map_api_and_the_map_keep_working(app, client, loaded):
+    assert client.get("/api/layers/incidents/features").get_json()["numberMatched"] == 6
+    if "pages" in app.blueprints:
+        assert client.get("/").mimetype == "text/html"
