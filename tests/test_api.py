@@ -480,14 +480,14 @@ def test_every_response_carries_the_security_headers(client, loaded, url):
     policy = dict(part.strip().split(" ", 1) for part in
                   response.headers["Content-Security-Policy"].split(";"))
     assert policy["script-src"] == policy["style-src"] == "'self'"
-    assert policy["img-src"] == "'self' https://tile.openstreetmap.org"
+    assert policy["img-src"] == "'self' https://tile.openstreetmap.org data:"
     assert response.headers["Cache-Control"]
 
 
 def test_the_csp_allows_the_configured_tile_host(make_app):
     client = make_app(tile_url="https://{s}.tiles.example.org/{z}/{x}/{y}.png").test_client()
     policy = client.get("/api/layers").headers["Content-Security-Policy"]
-    assert "img-src 'self' https://*.tiles.example.org;" in policy
+    assert "img-src 'self' https://*.tiles.example.org data:;" in policy
     assert tile_source("javascript:alert(1)//{z}") is None
 
 

@@ -67,7 +67,8 @@ def _finish(response: Response, headers: dict[str, str]) -> Response:
 
 def security_headers(tile_url: str) -> dict[str, str]:
     """Headers for every response: no sniffing, same-origin referrers, a strict CSP."""
-    images = " ".join(dict.fromkeys((SELF, tile_source(tile_url) or SELF)))
+    # data: lets Leaflet blank out tiles it no longer needs with an inline GIF.
+    images = " ".join(dict.fromkeys((SELF, tile_source(tile_url) or SELF, "data:")))
     policy = (f"default-src {SELF}; script-src {SELF}; style-src {SELF}; img-src {images}; "
               f"connect-src {SELF}; object-src 'none'; base-uri {SELF}; form-action {SELF}; "
               "frame-ancestors 'none'")
