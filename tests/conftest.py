@@ -31,3 +31,49 @@ def gazetteer_path() -> Path:
 def gazetteer(gazetteer_path: Path) -> Gazetteer:
     """A Gazetteer over the full built-in index."""
     return Gazetteer(gazetteer_path, curated_files())
+
+
+@pytest.fixture
+def make_app(tmp_path, gazetteer_path):
+    """Build apps over a fresh store in tmp_path, with settings overridden per test."""
+    from geomap.web import create_app
+    from tests.web_support import TOKEN
+
+    apps = []
+
+    def make(**overrides):
+        settings = {"db": tmp_path / "geomap.sqlite", "api_token": TOKEN,
+                    "gazetteer_db": gazetteer_path, **overrides}
+        apps.append(create_app(**settings))
+        apps[-1].config["TESTING"] = True
+        return apps[-1]
+    yield make
+    for app in apps:
+        app.extensions["geomap"].close()
+
+
+@pytest.fixture
+def app(make_app):
+    """The app with the test token, over a fresh store."""
+    return make_app()
+
+
+@pytest.fixture
+def client(app):
+    """Flask's test client for ``app``."""
+    return app.test_client()
+
+
+@pytest.fixture
+def store(app):
+    """The app's incident store."""
+    return app.extensions["geomap"].store
+
+
+@pytest.fixture
+def loaded(store):
+    """The store holding the six sample incidents."""
+    from tests.incident_samples import samples
+
+    assert store.add_many(samples().values()).added == len(samples())
+    return store

@@ -6,85 +6,18 @@ import copy
 import csv
 import io
 import threading
-from datetime import date, timedelta
 from urllib.parse import urlsplit
 
 import orjson
 import pytest
 
-from geomap.incident import parse_feature
 from geomap.web import create_app, tile_source
 from geomap.web.downloads import iter_written
-from tests.incident_samples import sample, samples
+from tests.incident_samples import sample
+from tests.web_support import ID, TOKEN, assert_error, names, numbered
 
-TOKEN = "test-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 FEATURES = "/api/layers/incidents/features"
-ID = {name: parse_feature(raw)["id"] for name, raw in samples().items()}
-ERROR_KEYS = {"error", "status", "field", "message"}
-
-
-@pytest.fixture
-def make_app(tmp_path, gazetteer_path):
-    apps = []
-
-    def make(**overrides):
-        settings = {"db": tmp_path / "geomap.sqlite", "api_token": TOKEN,
-                    "gazetteer_db": gazetteer_path, **overrides}
-        apps.append(create_app(**settings))
-        apps[-1].config["TESTING"] = True
-        return apps[-1]
-    yield make
-    for app in apps:
-        app.extensions["geomap"].close()
-
-
-@pytest.fixture
-def app(make_app):
-    return make_app()
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
-
-
-@pytest.fixture
-def store(app):
-    return app.extensions["geomap"].store
-
-
-@pytest.fixture
-def loaded(store):
-    assert store.add_many(samples().values()).added == len(ID)
-    return store
-
-
-def names(collection: dict) -> set[str]:
-    by_id = {incident_id: name for name, incident_id in ID.items()}
-    return {by_id[feature["id"]] for feature in collection["features"]}
-
-
-def assert_error(response, status: int, field: str | None = None) -> dict:
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.mimetype == "application/json"
-    body = response.get_json()
-    assert set(body) == ERROR_KEYS and body["status"] == status and body["message"]
-    assert body["field"] == field
-    return body
-
-
-def numbered(count: int) -> list[dict]:
-    """``count`` distinct incidents, one a day from 2021-01-01, all in the same town."""
-    features = []
-    for number in range(count):
-        feature = sample("mosul_ied")
-        feature["properties"]["event_date"] = (date(2021, 1, 1) + timedelta(number)).isoformat()
-        feature["properties"]["summary"] = f"Incident number {number}."
-        features.append(feature)
-    return features
-
-
 # --- layers and feature pages -----------------------------------------------------------
 
 def test_layers_lists_the_incident_layers_then_the_sites(client, loaded):

@@ -2,75 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import orjson
 import pytest
 from openapi_spec_validator import validate
 
-from geomap.incident import PROPERTIES, parse_feature
+from geomap.incident import PROPERTIES
 from geomap.query import MAX_LIMIT, PARAMETERS, IncidentQuery
-from geomap.web import create_app
 from geomap.web.ogc import CONFORMANCE, FILTERS
 from geomap.web.openapi import OPENAPI, property_schemas
 from tests.incident_samples import sample, samples
+from tests.web_support import ID, assert_error, names, numbered
 
 ITEMS = "/ogc/collections/incidents/items"
-ID = {name: parse_feature(raw)["id"] for name, raw in samples().items()}
-ERROR_KEYS = {"error", "status", "field", "message"}
 CORE = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/"
 JSON_URLS = ("/ogc/", "/ogc/conformance", "/ogc/collections", "/ogc/collections/incidents",
              "/ogc/collections/incidents/queryables")
-
-
-@pytest.fixture
-def app(tmp_path):
-    app = create_app(db=tmp_path / "geomap.sqlite", gazetteer_db=tmp_path / "gazetteer.sqlite")
-    app.config["TESTING"] = True
-    yield app
-    app.extensions["geomap"].close()
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
-
-
-@pytest.fixture
-def store(app):
-    return app.extensions["geomap"].store
-
-
-@pytest.fixture
-def loaded(store):
-    assert store.add_many(samples().values()).added == len(ID)
-    return store
-
-
-def names(collection: dict) -> set[str]:
-    by_id = {incident_id: name for name, incident_id in ID.items()}
-    return {by_id[feature["id"]] for feature in collection["features"]}
-
-
-def assert_error(response, status: int, field: str | None = None) -> dict:
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.mimetype == "application/json"
-    body = response.get_json()
-    assert set(body) == ERROR_KEYS and body["status"] == status and body["message"]
-    assert body["field"] == field
-    return body
-
-
-def numbered(count: int, layer: str = "incidents") -> list[dict]:
-    """``count`` distinct incidents, one a day from 2021-01-01, in Mosul."""
-    features = []
-    for number in range(count):
-        feature = sample("mosul_ied")
-        feature["properties"].update(layer=layer, summary=f"Incident number {number}.",
-                                     event_date=(date(2021, 1, 1) + timedelta(number)).isoformat())
-        features.append(feature)
-    return features
 
 
 def rels(body: dict) -> dict[str, dict]:
