@@ -1,8 +1,10 @@
 """Import and export timings on a large synthetic GeoJSON file; run by hand from the root:
 
-    python benchmarks/bench_import.py [--n 1000000] [--out benchmarks/out] [--reuse] [--profile]
+    PYTHONPATH=. python benchmarks/bench_import.py [--n 1000000] [--out benchmarks/out]
+        [--reuse] [--profile] [--skip-export] [--bulk-cache-mb 16]
 
-(a script, not ``-m benchmarks...``: pysbd installs a top-level ``benchmarks`` package.)
+(a script, not ``-m benchmarks...``: pysbd installs a top-level ``benchmarks`` package;
+``PYTHONPATH=.`` so that the checkout's geomap is timed, not an installed copy.)
 
 Writes ``import.geojson`` with benchmarks/synthetic.py (in a child process, so that its
 memory is not counted), ingests it into a fresh store through ``ingest_paths``, and prints

@@ -218,34 +218,24 @@ def parse_status(value: object, field: str = "properties.status") -> str:
 
 def parse_date(value: object, field: str = "properties.event_date") -> str:
     """A real calendar date written ``YYYY-MM-DD``."""
-    if type(value) is str and _is_date(value):
+    if isinstance(value, str) and _is_date(value):
         return value
     if not isinstance(value, str) or not _DATE.fullmatch(value):
         raise ValidationError(field, f"must be a date written YYYY-MM-DD, not {value!r}")
-    if not _is_real_date(value):
-        raise ValidationError(field, f"{value} is not a day of the calendar")
-    return value
+    raise ValidationError(field, f"{value} is not a day of the calendar")
 
 
 @lru_cache(maxsize=65536)
 def _is_date(text: str) -> bool:
     """Whether ``text`` is a real date written YYYY-MM-DD (cached: dates repeat)."""
-    return _DATE.fullmatch(text) is not None and _is_real_date(text)
-
-
-@lru_cache(maxsize=8192)
-def _is_real_date(text: str) -> bool:
     try:
-        date.fromisoformat(text)
+        return _DATE.fullmatch(text) is not None and bool(date.fromisoformat(text))
     except ValueError:
         return False
-    return True
 
 
 def parse_layer(value: object, field: str = "properties.layer") -> str:
     """A layer id: letters, digits, ``_`` and ``-``, at most 64 characters."""
-    if type(value) is str and _is_layer(value):
-        return value
     if not isinstance(value, str) or not _LAYER.fullmatch(value):
         raise ValidationError(field, f"{value!r} is not a layer id (letters, digits, '_', '-')")
     return value
@@ -281,14 +271,7 @@ def _timestamp_of(moment: datetime) -> str:
     return format_timestamp(moment)
 
 
-@lru_cache(maxsize=256)
-def _is_layer(text: str) -> bool:
-    return _LAYER.fullmatch(text) is not None
-
-
 def _whole(value: object, field: str, low: int, high: int) -> int:
-    if type(value) is int and low <= value <= high:
-        return value
     check_finite(value, field)
     if isinstance(value, float):
         if not value.is_integer():
@@ -337,7 +320,7 @@ def _time(value: object, field: str) -> str | None:
 
 
 def _timestamp(value: object, field: str) -> str:
-    if isinstance(value, str) and _UTC_SECOND.fullmatch(value) and _is_real_date(value[:10]):
+    if isinstance(value, str) and _UTC_SECOND.fullmatch(value) and _is_date(value[:10]):
         return value  # already in the form this module writes
     text = _utc_text(value) if isinstance(value, str) else None
     if text is None:

@@ -7,7 +7,7 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sized
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,6 +20,7 @@ from geomap.store.base import AddResult, IncidentStore, merge_patch, same_conten
 from geomap.store.sqlite_query import count_sql, select_sql, use_grid
 from geomap.store.sqlite_schema import connect, migrate
 from geomap.store.sqlite_write import (
+    add_to_summaries,
     bulk_settings,
     existing,
     flush,
@@ -89,8 +90,11 @@ class SQLiteStore(IncidentStore):
         result, conn = AddResult(), self._conn()
         with bulk_settings(conn, BULK_CACHE_KIB), paused_gc():
             if bulk:
-                with self._writing() as conn, rebuilt_indexes(conn, BULK_MIN):
-                    self._write_batches(conn, features, batch_size, result, bulk=True)
+                with self._writing() as conn:
+                    first = _next_seq(conn)
+                    with rebuilt_indexes(conn, BULK_MIN):
+                        self._write_batches(conn, features, batch_size, result, bulk=True)
+                    add_to_summaries(conn, first, _next_seq(conn) - 1)  # from the new indexes
             else:
                 self._write_batches(conn, features, batch_size, result, bulk=False)
         result.refused.sort(key=lambda refusal: refusal[0])
@@ -98,36 +102,24 @@ class SQLiteStore(IncidentStore):
 
     def _write_batches(self, conn: sqlite3.Connection, features: Iterable[Mapping],
                        batch_size: int, result: AddResult, *, bulk: bool) -> None:
-        """Parse each batch in a worker thread while the previous one is written.
+        """Write batch after batch, each in its own transaction unless ``bulk``.
 
-        Only the worker reads ``features``; it parses while this thread is inside SQLite
+        A worker thread reads and parses the next batch while this thread is inside SQLite
         (which lets go of the GIL), never while this thread runs Python.
         """
-        items = enumerate(features)
+        items, more = enumerate(features), True
         with ThreadPoolExecutor(1, thread_name_prefix="geomap-parse") as worker:
             parsing: Future = worker.submit(prepare_batch, items, batch_size)
-            while True:
+            while more:
                 prepared, refused, more = parsing.result()
                 result.refused.extend(refused)
-                if not prepared and not more:
-                    return
-                if not bulk:
-                    conn.execute("BEGIN IMMEDIATE")
-                try:
+                with nullcontext() if bulk else self._writing():
                     fresh = _select_fresh(conn, prepared, result)
                     seqs = stage(conn, fresh)
-                    if more:  # parse the next batch while SQLite copies this one
+                    if more:
                         parsing = worker.submit(prepare_batch, items, batch_size)
-                    flush(conn, seqs)
-                except BaseException:
-                    if not bulk:
-                        conn.execute("ROLLBACK")
-                    raise
-                if not bulk:
-                    conn.execute("COMMIT")
+                    flush(conn, seqs, summarize=not bulk)
                 result.added += len(fresh)
-                if not more:
-                    return
 
     def update(self, incident_id: str, patch: Mapping, *, author: str | None = None) -> dict:
         """Merge a patch (Feature-shaped or bare properties) and keep the old version."""
@@ -248,6 +240,10 @@ def _select_fresh(conn: sqlite3.Connection, prepared: list, result: AddResult) -
             result.refused.append((position, "id", f"{feature['id']!r} is stored with "
                                    "different content; update it instead"))
     return fresh
+
+
+def _next_seq(conn: sqlite3.Connection) -> int:
+    return conn.execute("SELECT coalesce(max(seq), 0) + 1 FROM incidents").fetchone()[0]
 
 
 def _load(conn: sqlite3.Connection, incident_id: str) -> tuple[int, dict]:

@@ -12,10 +12,15 @@ from geomap.store.sqlite_grid import cell_ranges
 
 #: A bbox query starts from the grid when its hits H (read from incident_cells) cost less
 #: there than the walk down the (layer, event_date) index costs until the page is full:
-#: H < DATE_WALK_COST * min(rows in its date range, page end * rows / H). The walk reads
+#: H < DATE_WALK_COST * min(rows in its date range, page end * rows / (H * share)), where
+#: share guesses what part of the bbox's incidents the other filters keep. The walk reads
 #: the bbox from the index and so costs about a third as much per row as a grid hit,
 #: which is sorted; measured with benchmarks/bench_store.py.
 DATE_WALK_COST = 0.33
+#: The guessed share of incidents that one value of a filter keeps (6 event types, ...).
+SHARE = {"event_types": 1 / 6, "sub_event_types": 1 / 25, "statuses": 1 / 2,
+         "countries": 1 / 4, "actor": 1 / 20, "text": 1 / 50, "min_fatalities": 1 / 2,
+         "precision": 2 / 3}
 MAX_SEARCH_WORDS = 16
 
 _ORDER = {
@@ -53,7 +58,12 @@ def select_sql(query: IncidentQuery, *, grid: bool) -> tuple[str, list]:
 
 
 def count_sql(query: IncidentQuery) -> tuple[str, list]:
-    """SELECT count(*) of every match."""
+    """SELECT count(*) of every match (from incident_layers when only the layer is asked)."""
+    clauses = list(_clauses(query))
+    if len(clauses) <= (query.layer is not None):
+        where = "" if query.layer is None else " WHERE layer = ?"
+        return f"SELECT coalesce(sum(count), 0) FROM incident_layers{where}", [
+            *(() if query.layer is None else (query.layer,))]
     source, where, params = _source_and_where(query, query.bbox is not None)
     return f"SELECT count(*) FROM {source} WHERE {where}", params
 
@@ -66,7 +76,7 @@ def use_grid(conn: sqlite3.Connection, query: IncidentQuery) -> bool:
     hits = estimate_hits(conn, query.layer, query.bbox)
     walk = rows * _date_share(query, first, last)
     if query.limit is not None and hits:
-        walk = min(walk, (query.limit + query.offset) * rows / hits)
+        walk = min(walk, (query.limit + query.offset) * rows / (hits * _filter_share(query)))
     return hits <= DATE_WALK_COST * walk
 
 
@@ -111,6 +121,16 @@ def _date_share(query: IncidentQuery, first: str | None, last: str | None) -> fl
     first, last = date.fromisoformat(first), date.fromisoformat(last)
     start, end = max(query.start or first, first), min(query.end or last, last)
     return max((end - start).days + 1, 0) / ((last - first).days + 1)
+
+
+def _filter_share(query: IncidentQuery) -> float:
+    """The guessed share of a bbox's incidents that the query's other filters keep."""
+    share = 1.0
+    for name, one in SHARE.items():
+        value = getattr(query, name)
+        if value is not None and value != ():
+            share *= min(1.0, one * len(value)) if isinstance(value, tuple) else one
+    return share
 
 
 def _source_and_where(query: IncidentQuery, grid: bool) -> tuple[str, str, list]:

@@ -20,8 +20,11 @@ import orjson
 from geomap.errors import ValidationError
 from geomap.incident import geometry_bbox, parse_feature
 from geomap.store.sqlite_query import search_text
-from geomap.store.sqlite_schema import CACHE_KIB
+from geomap.store.sqlite_schema import CACHE_KIB, MMAP_BYTES
 
+#: The writer's map while add_many runs: building an index reads the whole table, which
+#: should not all be mapped into (and counted in) the importing process.
+WRITE_MMAP_BYTES = 256 * 2**20
 COLUMNS = ("seq", "id", "layer", "event_date", "event_type", "sub_event_type", "country",
            "fatalities", "geo_precision", "status", "actor1", "actor2", "lon", "lat",
            "minlon", "minlat", "maxlon", "maxlat", "feature")
@@ -97,14 +100,21 @@ def stage(conn: sqlite3.Connection, prepared: list[tuple], first: int | None = N
     return range(first, first + len(prepared))
 
 
-def flush(conn: sqlite3.Connection, seqs: range) -> None:
-    """Copy the staged rows into the tables, the text index and the summaries."""
+def flush(conn: sqlite3.Connection, seqs: range, *, summarize: bool = True) -> None:
+    """Copy the staged rows into the tables and the text index, and into the summaries
+    unless the caller does that later for many batches at once (``summarize``)."""
     if not seqs:
         return
     for sql in (_COPY_ROWS, _COPY_TEXT, _CLEAR_STAGE):
         conn.execute(sql)
+    if summarize:
+        add_to_summaries(conn, seqs[0], seqs[-1])
+
+
+def add_to_summaries(conn: sqlite3.Connection, first: int, last: int) -> None:
+    """Count the incidents numbered ``first`` to ``last`` into the cell and layer summaries."""
     for sql in (_ADD_CELLS, _ADD_LAYERS):
-        conn.execute(sql, (seqs[0], seqs[-1]))
+        conn.execute(sql, (first, last))
 
 
 def insert(conn: sqlite3.Connection, prepared: list[tuple], first: int | None = None) -> None:
@@ -157,13 +167,16 @@ def rebuilt_indexes(conn: sqlite3.Connection, most_rows: int) -> Iterator[None]:
 
 @contextmanager
 def bulk_settings(conn: sqlite3.Connection, cache_kib: int) -> Iterator[None]:
-    """A bigger page cache while a bulk load touches index pages all over the file."""
+    """A bigger page cache while a bulk load touches index pages all over the file, and
+    a small map, so that reading the whole table to build an index does not map it all."""
     conn.execute(f"PRAGMA cache_size = -{cache_kib:d}")
     conn.execute(f"PRAGMA temp.cache_size = -{cache_kib // 8:d}")  # the staged batch
+    conn.execute(f"PRAGMA mmap_size = {WRITE_MMAP_BYTES:d}")
     try:
         yield
     finally:
         conn.execute(f"PRAGMA cache_size = -{CACHE_KIB:d}")
+        conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES:d}")
 
 
 @contextmanager
@@ -171,7 +184,7 @@ def paused_gc() -> Iterator[None]:
     """No cyclic garbage collection while batches of fresh dicts come and go.
 
     Parsed features hold no reference cycles; without this, collections that walk every
-    live batch take a sixth of an import.
+    live batch take over a third of the parsing time (benchmarks/bench_store.py).
     """
     enabled = gc.isenabled()
     gc.disable()
