@@ -60,7 +60,7 @@ def assert_whole(conn: sqlite3.Connection) -> int:
     assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     count = conn.execute("SELECT count(*) FROM incidents").fetchone()[0]
     tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master")}
-    for table in sorted({"incidents_rtree", "incidents_fts"} & tables):
+    for table in sorted({"incidents_fts"} & tables):
         assert conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == count, table
     return count
 

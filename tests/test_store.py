@@ -517,7 +517,7 @@ def test_migration_002_converts_a_store_of_migration_001(tmp_path, monkeypatch):
     monkeypatch.undo()
     with SQLiteStore(path) as store:
         assert store.schema_version == 2
-        assert store.count(IncidentQuery()) == table_count(store, "incidents_rtree") == 6
+        assert store.count(IncidentQuery()) == table_count(store, "incidents_fts") == 6
         assert found(store, bbox=(38, 34, 42, 37)) == ["green_village", "mayadin_launch_site"]
         assert found(store, text="tahrir") == ["baghdad_protest"]
         assert store.layers()[0]["count"] == 6

@@ -62,5 +62,3 @@ FROM incident_cells GROUP BY layer;
 -- A bulk load keeps up to 64 MB of new index entries in memory before writing a segment.
 INSERT INTO incidents_fts (incidents_fts, rank) VALUES ('hashsize', 67108864);
 
--- For code written against migration 001 that counts the R*Tree's rows.
-CREATE VIEW incidents_rtree AS SELECT seq, minlon, maxlon, minlat, maxlat FROM incidents;
