@@ -3,6 +3,7 @@ parses, a standalone HTML map with escaped text, one filter path, and the CLI.""
 
 import csv
 import io
+import re
 import json
 import xml.etree.ElementTree as ET
 
@@ -160,7 +161,10 @@ def test_html_map_is_standalone_leaflet_with_escaped_text(store):
     assert write_html_map(store, EVERYTHING, out) == 10
     page = out.getvalue().decode("utf-8")
     assert page.startswith("<!DOCTYPE html>") and "L.map(" in page and "leaflet" in page
-    assert "markerClusterGroup" in page and page.count("L.marker(") == 10
+    assert "markerClusterGroup" in page and page.count("L.circleMarker(") == 10
+    # Leaflet, the cluster plugin and jQuery are inlined: the file opens on an air-gapped machine.
+    assert not re.search(r'<script src=|<link rel="stylesheet" href=', page)
+    assert "window.L=t" in page and "jQuery" in page
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in page
     assert "<script>alert" not in page
     assert "&#36;{document.cookie}" in page and "${document.cookie}" not in page

@@ -7,7 +7,10 @@ places popup and tooltip HTML inside JavaScript template literals.
 from __future__ import annotations
 
 import html
+import importlib
+import re
 from collections.abc import Mapping
+from pathlib import Path
 from typing import BinaryIO
 
 from geomap.errors import ValidationError
@@ -39,8 +42,40 @@ def write_html_map(store: IncidentStore, query: IncidentQuery, out: BinaryIO, *,
         marker(feature, lat, lon).add_to(cluster)
     if lons:
         fmap.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]], max_zoom=10)
-    out.write(fmap.get_root().render().encode("utf-8"))
+    out.write(self_contained(fmap.get_root().render()).encode("utf-8"))
     return len(lons)
+
+
+_ASSET = re.compile(r'<script src="(?P<js>[^"]+)"></script>|<link rel="stylesheet" href="(?P<css>[^"]+)"/>')
+# Files of the pip-installed xstatic packages that stand in for folium's CDN links.
+LOCAL_ASSETS = {"jquery.min.js": ("jquery", "jquery.min.js"), "jquery-3.7.1.min.js": ("jquery", "jquery.min.js"),
+                "leaflet.js": ("leaflet", "leaflet.js"), "leaflet.css": ("leaflet", "leaflet.css"),
+                "leaflet.markercluster.js": ("leaflet_markercluster", "leaflet.markercluster.js"),
+                "MarkerCluster.css": ("leaflet_markercluster", "MarkerCluster.css"),
+                "MarkerCluster.Default.css": ("leaflet_markercluster", "MarkerCluster.Default.css")}
+
+
+def self_contained(page: str) -> str:
+    """The page with Leaflet inlined and the other CDN links dropped, so it opens offline.
+
+    folium's popups need jQuery (xstatic-jquery); circle markers need neither Bootstrap nor
+    the icon fonts folium links by default.
+    """
+    return _ASSET.sub(_inline_asset, page)
+
+
+def _inline_asset(match: re.Match) -> str:
+    url = match.group("js") or match.group("css")
+    local = LOCAL_ASSETS.get(url.rsplit("/", 1)[-1])
+    if local is None:
+        return ""
+    text = _xstatic_file(*local).replace("</", "<\\/") if match.group("js") else _xstatic_file(*local)
+    return f"<script>{text}</script>" if match.group("js") else f"<style>{text}</style>"
+
+
+def _xstatic_file(package: str, name: str) -> str:
+    module = importlib.import_module(f"xstatic.pkg.{package}")
+    return (Path(module.BASE_DIR) / name).read_text("utf-8")
 
 
 def _check_size(store: IncidentStore, query: IncidentQuery, max_features: int) -> None:
@@ -57,10 +92,11 @@ def marker(feature: Mapping, lat: float, lon: float):
     import folium
 
     p = feature["properties"]
-    return folium.Marker(
-        [lat, lon], popup=folium.Popup(popup_html(feature), max_width=360),
-        tooltip=folium.Tooltip(safe(p.get("location") or p["sub_event_type"])),
-        icon=folium.Icon(color=COLORS.get(p["event_type"], "gray"), icon="info-sign"))
+    color = COLORS.get(p["event_type"], "gray")
+    return folium.CircleMarker(
+        [lat, lon], radius=7, color=color, fill=True, fill_color=color, fill_opacity=0.8,
+        popup=folium.Popup(popup_html(feature), max_width=360),
+        tooltip=folium.Tooltip(safe(p.get("location") or p["sub_event_type"])))
 
 
 def popup_html(feature: Mapping) -> str:
