@@ -3,8 +3,8 @@ parses, a standalone HTML map with escaped text, one filter path, and the CLI.""
 
 import csv
 import io
-import re
 import json
+import re
 import xml.etree.ElementTree as ET
 
 import pyogrio

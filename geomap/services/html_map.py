@@ -48,7 +48,8 @@ def write_html_map(store: IncidentStore, query: IncidentQuery, out: BinaryIO, *,
 
 _ASSET = re.compile(r'<script src="(?P<js>[^"]+)"></script>|<link rel="stylesheet" href="(?P<css>[^"]+)"/>')
 # Files of the pip-installed xstatic packages that stand in for folium's CDN links.
-LOCAL_ASSETS = {"jquery.min.js": ("jquery", "jquery.min.js"), "jquery-3.7.1.min.js": ("jquery", "jquery.min.js"),
+LOCAL_ASSETS = {"jquery.min.js": ("jquery", "jquery.min.js"),
+                "jquery-3.7.1.min.js": ("jquery", "jquery.min.js"),
                 "leaflet.js": ("leaflet", "leaflet.js"), "leaflet.css": ("leaflet", "leaflet.css"),
                 "leaflet.markercluster.js": ("leaflet_markercluster", "leaflet.markercluster.js"),
                 "MarkerCluster.css": ("leaflet_markercluster", "MarkerCluster.css"),
