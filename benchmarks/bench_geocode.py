@@ -94,7 +94,8 @@ def main() -> None:
     total, peak_kib = run_batch(queries, env)
     work = max(total - startup, 1e-9)
     print(f"start-up (one query, process start to exit): {startup * 1000:.0f} ms")
-    print(f"{len(queries):,} queries: {total:.2f} s in all, {len(queries) / work:,.0f} queries/s after start-up")
+    rate = len(queries) / work
+    print(f"{len(queries):,} queries: {total:.2f} s in all, {rate:,.0f} queries/s after start-up")
     print(f"peak memory of the geocode process: {peak_kib / 1024:.0f} MiB")
 
 

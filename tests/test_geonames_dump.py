@@ -199,7 +199,8 @@ def test_download_country_files_then_import(tmp_path, gazetteer_db, server):
     assert sorted(p.name for p in dest.iterdir()) == ["IQ.zip", "admin1CodesASCII.txt"]
     counts = geonames_dump.import_dump(gazetteer_db, paths[0])
     assert counts["places"] == KEPT_PLACES
-    assert place(gazetteer_db, "geonames:99100006")["admin1"] == "Al Anbar"  # spelt as the index names the division
+    # The division is spelt as the index names it.
+    assert place(gazetteer_db, "geonames:99100006")["admin1"] == "Al Anbar"
 
 
 def test_download_404_raises_and_leaves_no_partial_file(tmp_path, server):
