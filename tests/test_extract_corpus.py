@@ -123,19 +123,25 @@ def test_corpus_is_well_formed():
             assert incident["geo_precision"] in (1, 2, 3), (name, incident)
 
 
-def test_corpus_precision_and_recall(scores):
+def precision_recall(scores: list[FileScore], label: str = "") -> tuple[float, float]:
+    """Micro precision and recall over all files, printed with the per-file table and field accuracy."""
     print_table(scores)
     pairs = [p for s in scores for p in s.pairs]
     found = len(pairs) + sum(len(s.false_alarms) for s in scores)
     expected = len(pairs) + sum(len(s.misses) for s in scores)
     precision = len(pairs) / found if found else 0.0
     recall = len(pairs) / expected if expected else 0.0
-    print(f"\nincidents: truth {expected}, extracted {found}, matched {len(pairs)}")
+    print(f"\n{label}incidents: truth {expected}, extracted {found}, matched {len(pairs)}")
     print(f"precision {precision:.3f}  recall {recall:.3f}")
     for key in SCORED_FIELDS:
         right = sum(f[key] == e[key] for f, e in pairs)
         print(f"{key} accuracy over matched pairs: {right}/{len(pairs)}"
               + (f" = {right / len(pairs):.3f}" if pairs else ""))
+    return precision, recall
+
+
+def test_corpus_precision_and_recall(scores):
+    precision, recall = precision_recall(scores)
     assert precision >= PRECISION_FLOOR, f"precision {precision:.3f} < {PRECISION_FLOOR}"
     assert recall >= RECALL_FLOOR, f"recall {recall:.3f} < {RECALL_FLOOR}"
 

@@ -60,18 +60,7 @@ def test_heldout_is_well_formed():
 
 
 def test_heldout_precision_and_recall(scores):
-    corpus.print_table(scores)
-    pairs = [p for s in scores for p in s.pairs]
-    found = len(pairs) + sum(len(s.false_alarms) for s in scores)
-    expected = len(pairs) + sum(len(s.misses) for s in scores)
-    precision = len(pairs) / found if found else 0.0
-    recall = len(pairs) / expected if expected else 0.0
-    print(f"\nHELD-OUT incidents: truth {expected}, extracted {found}, matched {len(pairs)}")
-    print(f"precision {precision:.3f}  recall {recall:.3f}")
-    for key in corpus.SCORED_FIELDS:
-        right = sum(f[key] == e[key] for f, e in pairs)
-        print(f"{key} accuracy over matched pairs: {right}/{len(pairs)}"
-              + (f" = {right / len(pairs):.3f}" if pairs else ""))
+    precision, recall = corpus.precision_recall(scores, label="HELD-OUT ")
     assert precision >= PRECISION_FLOOR, f"precision {precision:.3f} < {PRECISION_FLOOR}"
     assert recall >= RECALL_FLOOR, f"recall {recall:.3f} < {RECALL_FLOOR}"
 
