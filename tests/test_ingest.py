@@ -92,6 +92,17 @@ def test_seed_report_gives_three_incidents_once(store, gazetteer):
     assert {f["properties"]["country"] for f in features} == {"IQ", "SY"}
 
 
+def test_an_incident_an_analyst_deleted_stays_deleted_on_reingest(store, gazetteer):
+    first = ingest(store, SEED, gazetteer=lambda: gazetteer, status="draft")
+    assert first.added == 3
+    wrong = next(f for f in stored(store).values()
+                 if f["properties"]["sub_event_type"] == "Air/drone strike")
+    store.delete(wrong["id"], author="analyst")
+    again = ingest(store, SEED, gazetteer=lambda: gazetteer, status="draft")
+    assert (again.added, again.skipped, again.refused) == (0, 3, [])
+    assert store.find(wrong["id"]) is None and len(stored(store)) == 2
+
+
 def test_report_that_is_not_utf8_is_reported_by_name(store, tmp_path, gazetteer):
     report = tmp_path / "latin1.txt"
     report.write_bytes("---\ntitle: Raqqa\n---\nCaf\xe9 bombing in Raqqa.".encode("latin-1"))

@@ -562,3 +562,16 @@ def test_a_killed_bulk_load_leaves_nothing_and_a_rerun_completes(tmp_path):
     with SQLiteStore(path) as store:
         assert store.add_many(many(3000), batch_size=500, bulk=True).added == 3000
         assert_summaries_agree(store)
+
+
+def test_add_many_can_leave_deleted_incidents_deleted(tmp_path):
+    with SQLiteStore(tmp_path / "s.sqlite") as store:
+        features = list(samples().values())
+        store.add_many(features)
+        gone = parse_feature(features[0])["id"]
+        store.delete(gone)
+        kept_away = store.add_many(features, skip_deleted=True)
+        assert (kept_away.added, kept_away.skipped) == (0, len(features))
+        assert store.find(gone) is None
+        restored = store.add_many(features)  # an explicit add brings it back
+        assert restored.added == 1 and store.find(gone) is not None

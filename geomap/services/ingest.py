@@ -220,7 +220,7 @@ def _store_items(store: IncidentStore, items: Iterator[Item], result: FileResult
         while (first := next(items, None)) is not None:
             wheres: list[str] = []
             chunk = itertools.chain([first], itertools.islice(items, CHUNK - 1))
-            added = store.add_many(_valid(chunk, wheres, result), batch_size=BATCH)
+            added = store.add_many(_valid(chunk, wheres, result), batch_size=BATCH, skip_deleted=True)
             _count(result, added, wheres)
 
 

@@ -37,8 +37,11 @@ class IncidentStore(ABC):
 
     @abstractmethod
     def add_many(self, features: Iterable[Mapping], *, batch_size: int = 5000,
-                 bulk: bool | None = None) -> AddResult:
+                 bulk: bool | None = None, skip_deleted: bool = False) -> AddResult:
         """Store many features, one transaction per batch; refuse bad ones, skip known ones.
+
+        ``skip_deleted`` also skips features whose id was deleted (a re-ingest must not
+        bring back what an analyst removed).
 
         ``bulk=True`` asks for one transaction for the whole input, for a large import; a
         backend without a faster way may ignore it.

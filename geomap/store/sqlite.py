@@ -76,7 +76,7 @@ class SQLiteStore(IncidentStore):
         raise ConflictError(f"incident {feature['id']!r} is stored with different content")
 
     def add_many(self, features: Iterable[Mapping], *, batch_size: int = 5000,
-                 bulk: bool | None = None) -> AddResult:
+                 bulk: bool | None = None, skip_deleted: bool = False) -> AddResult:
         """Store many features, one transaction per batch; refuse bad ones, skip known ones.
 
         With ``bulk=True`` the whole input is one transaction, and a store of at most
@@ -84,6 +84,8 @@ class SQLiteStore(IncidentStore):
         for a large import, but other writers wait until it commits. ``bulk=None`` means
         bulk for an input with a length above BULK_MIN. A killed process leaves whole
         transactions only. While SQLite writes one batch, the next one is parsed.
+        ``skip_deleted`` skips features whose id was deleted, so a re-ingest does not undo
+        an analyst's deletion.
         """
         if bulk is None:
             bulk = isinstance(features, Sized) and len(features) > BULK_MIN
@@ -93,15 +95,18 @@ class SQLiteStore(IncidentStore):
                 with self._writing() as conn:
                     first = _next_seq(conn)
                     with rebuilt_indexes(conn, BULK_MIN):
-                        self._write_batches(conn, features, batch_size, result, bulk=True)
+                        self._write_batches(conn, features, batch_size, result, bulk=True,
+                                            skip_deleted=skip_deleted)
                     add_to_summaries(conn, first, _next_seq(conn) - 1)  # from the new indexes
             else:
-                self._write_batches(conn, features, batch_size, result, bulk=False)
+                self._write_batches(conn, features, batch_size, result, bulk=False,
+                                    skip_deleted=skip_deleted)
         result.refused.sort(key=lambda refusal: refusal[0])
         return result
 
     def _write_batches(self, conn: sqlite3.Connection, features: Iterable[Mapping],
-                       batch_size: int, result: AddResult, *, bulk: bool) -> None:
+                       batch_size: int, result: AddResult, *, bulk: bool,
+                       skip_deleted: bool = False) -> None:
         """Write batch after batch, each in its own transaction unless ``bulk``.
 
         A worker thread reads and parses the next batch while this thread is inside SQLite
@@ -114,7 +119,7 @@ class SQLiteStore(IncidentStore):
                 prepared, refused, more = parsing.result()
                 result.refused.extend(refused)
                 with nullcontext() if bulk else self._writing():
-                    fresh = _select_fresh(conn, prepared, result)
+                    fresh = _select_fresh(conn, prepared, result, skip_deleted)
                     seqs = stage(conn, fresh)
                     if more:
                         parsing = worker.submit(prepare_batch, items, batch_size)
@@ -222,10 +227,14 @@ class SQLiteStore(IncidentStore):
             yield conn
 
 
-def _select_fresh(conn: sqlite3.Connection, prepared: list, result: AddResult) -> list:
+def _select_fresh(conn: sqlite3.Connection, prepared: list, result: AddResult,
+                  skip_deleted: bool = False) -> list:
     """The prepared features not stored yet; count the known ones, refuse the changed ones."""
     ids = [item[1]["id"] for item in prepared]
     known = existing(conn, ids)
+    if skip_deleted:
+        prepared = _without_deleted(conn, prepared, set(ids) - set(known), result)
+        ids = [item[1]["id"] for item in prepared]
     if not known and len(set(ids)) == len(ids):  # the common case in an import
         return [item[1:] for item in prepared]
     fresh = []
@@ -240,6 +249,19 @@ def _select_fresh(conn: sqlite3.Connection, prepared: list, result: AddResult) -
             result.refused.append((position, "id", f"{feature['id']!r} is stored with "
                                    "different content; update it instead"))
     return fresh
+
+
+def _without_deleted(conn: sqlite3.Connection, prepared: list, absent: set[str],
+                     result: AddResult) -> list:
+    """Drop (and count as skipped) the features whose id was deleted and is not back since."""
+    if not absent:
+        return prepared
+    marks = ",".join("?" * len(absent))
+    deleted = {incident_id for (incident_id,) in conn.execute(
+        f"SELECT DISTINCT id FROM incident_history WHERE action = 'delete' AND id IN ({marks})",
+        list(absent))}
+    result.skipped += sum(item[1]["id"] in deleted for item in prepared)
+    return [item for item in prepared if item[1]["id"] not in deleted]
 
 
 def _next_seq(conn: sqlite3.Connection) -> int:
