@@ -200,3 +200,11 @@ def test_cli_export_filters_through_parse_query(store, tmp_path):
     done = runner.invoke(main, ["--db", db, "export", "--layer", "incidents", "--format",
                                 "geojson", "--limit", "2", "-o", "-"])
     assert done.exit_code == 0 and len(json.loads(done.stdout)["features"]) == 2
+
+
+def test_cli_export_of_a_layer_that_does_not_exist_says_so_and_writes_nothing(store, tmp_path):
+    out = tmp_path / "typo.geojson"
+    done = CliRunner().invoke(main, ["--db", str(store.path), "export", "--layer", "incidnets",
+                                     "-o", str(out)])
+    assert done.exit_code == 2 and "no layer 'incidnets'" in done.output
+    assert not out.exists()

@@ -290,9 +290,9 @@ def test_layers_are_separate(loaded):
     assert found(loaded, layer="archive") == [parse_feature(other)["id"]]
     assert len(loaded.query(IncidentQuery(layer=None))) == 7
     assert loaded.layers() == [
-        {"id": "archive", "title": "Archive", "count": 1, "bbox": [43.1189, 36.345, 43.1189, 36.345],
+        {"id": "archive", "count": 1, "bbox": [43.1189, 36.345, 43.1189, 36.345],
          "time_extent": ["2022-02-20", "2022-02-20"]},
-        {"id": "incidents", "title": "Incidents", "count": 6,
+        {"id": "incidents", "count": 6,
          "bbox": [36.6339, 33.343, 44.385, 36.345], "time_extent": ["2022-01-02", "2022-04-07"]}]
 
 

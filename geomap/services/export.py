@@ -23,6 +23,7 @@ from xml.sax.saxutils import escape, quoteattr
 from geomap.errors import ValidationError
 from geomap.incident import DEFAULT_LAYER
 from geomap.query import IncidentQuery, parse_query
+from geomap.services import incidents
 from geomap.services.columns import COLUMNS, TABLE, feature_to_row
 from geomap.services.html_map import write_html_map
 from geomap.store import IncidentStore
@@ -60,7 +61,9 @@ def export_to(store: IncidentStore, query: IncidentQuery, fmt: str,
     """Write the matches to ``path`` (``-``: stdout) in ``fmt``; return how many.
 
     The file appears whole or not at all: it is written beside and renamed when done.
+    A layer that does not exist is refused (NotFoundError) before anything is written.
     """
+    incidents.require_layer(store, query)
     if os.fspath(path) == "-":
         if fmt == "gpkg":
             raise ValidationError("output", "a GeoPackage needs a file name, not stdout")
@@ -98,21 +101,29 @@ def _replacing(path: Path) -> Iterator[Path]:
 
 def write_geojson(store: IncidentStore, query: IncidentQuery, out: BinaryIO) -> int:
     """A FeatureCollection of the stored features' JSON, streamed as stored."""
-    out.write(b'{"type":"FeatureCollection","features":[\n')
-    count = 0
-    for count, data in enumerate(store.iter_feature_json(query), 1):
-        if count > 1:
-            out.write(b",\n")
-        out.write(data)
-    out.write(b"\n]}\n")
-    return count
+    counted = _Counted(incidents.iter_feature_json(store, query))
+    for chunk in incidents.iter_collection(counted):
+        out.write(chunk)
+    return counted.count
+
+
+class _Counted:
+    """An iterable that counts what passes through it."""
+
+    def __init__(self, items):
+        self.items, self.count = items, 0
+
+    def __iter__(self):
+        for item in self.items:
+            self.count += 1
+            yield item
 
 
 # --- CSV ----------------------------------------------------------------------------------
 
 def iter_csv_rows(store: IncidentStore, query: IncidentQuery) -> Iterator[tuple]:
     """One flat row per match, values in ``COLUMNS`` order (None when empty)."""
-    for feature in store.iter_features(query):
+    for feature in incidents.iter_features(store, query):
         yield feature_to_row(feature)
 
 
@@ -138,7 +149,7 @@ def write_kml(store: IncidentStore, query: IncidentQuery, out: BinaryIO) -> int:
     """KML 2.2: one Placemark per match, every column under ExtendedData."""
     out.write(_KML_HEAD.format(escape(query.layer or DEFAULT_LAYER)).encode())
     count = 0
-    for feature in store.iter_features(query):
+    for feature in incidents.iter_features(store, query):
         out.write(placemark(feature).encode())
         count += 1
     out.write(_KML_TAIL.encode())
@@ -180,7 +191,7 @@ def _kml_coordinates(positions) -> str:
 
 def write_gpkg(store: IncidentStore, query: IncidentQuery, path: str | os.PathLike) -> int:
     """A GeoPackage layer named after the query's layer, written GPKG_CHUNK rows at a time."""
-    features, count = store.iter_features(query), 0
+    features, count = incidents.iter_features(store, query), 0
     layer = query.layer or DEFAULT_LAYER
     while True:
         chunk = list(itertools.islice(features, GPKG_CHUNK))

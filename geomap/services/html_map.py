@@ -16,6 +16,7 @@ from typing import BinaryIO
 from geomap.errors import ValidationError
 from geomap.incident import representative_point
 from geomap.query import IncidentQuery
+from geomap.services import incidents
 from geomap.store import IncidentStore
 
 MAX_FEATURES = 20_000  # beyond this a single HTML page gets too slow to open
@@ -35,7 +36,7 @@ def write_html_map(store: IncidentStore, query: IncidentQuery, out: BinaryIO, *,
     fmap = folium.Map(tiles=tiles, attr=attribution, control_scale=True)
     cluster = MarkerCluster(name=query.layer or "incidents").add_to(fmap)
     lons, lats = [], []
-    for feature in store.iter_features(query):
+    for feature in incidents.iter_features(store, query):
         lon, lat = representative_point(feature["geometry"])
         lons.append(lon)
         lats.append(lat)
@@ -80,7 +81,7 @@ def _xstatic_file(package: str, name: str) -> str:
 
 
 def _check_size(store: IncidentStore, query: IncidentQuery, max_features: int) -> None:
-    count = store.count(query)
+    count = incidents.count_matches(store, query)
     if query.limit is not None:
         count = min(count, query.limit)
     if count > max_features:

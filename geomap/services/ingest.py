@@ -25,8 +25,7 @@ from geomap.store import AddResult, IncidentStore
 
 REPORT_SUFFIXES = (".txt", ".md")
 SUPPORTED = (*REPORT_SUFFIXES, *READERS)
-BATCH = 5000  # features per transaction
-CHUNK = 20 * BATCH  # features per add_many call; their positions are mapped back to lines
+CHUNK = 100_000  # features per add_many call; their positions are mapped back to lines
 GC_GEN0 = 100_000  # allocations between young collections while ingesting (Python: 700)
 
 #: ``progress(label, total_bytes)`` returns a bar with ``update(n)`` and ``close()`` (tqdm).
@@ -220,7 +219,7 @@ def _store_items(store: IncidentStore, items: Iterator[Item], result: FileResult
         while (first := next(items, None)) is not None:
             wheres: list[str] = []
             chunk = itertools.chain([first], itertools.islice(items, CHUNK - 1))
-            added = store.add_many(_valid(chunk, wheres, result), batch_size=BATCH, skip_deleted=True)
+            added = store.add_many(_valid(chunk, wheres, result), skip_deleted=True)
             _count(result, added, wheres)
 
 

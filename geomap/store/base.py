@@ -36,15 +36,13 @@ class IncidentStore(ABC):
         """Validate and store one feature; an identical stored copy is returned as is."""
 
     @abstractmethod
-    def add_many(self, features: Iterable[Mapping], *, batch_size: int = 5000,
-                 bulk: bool | None = None, skip_deleted: bool = False) -> AddResult:
+    def add_many(self, features: Iterable[Mapping], *, skip_deleted: bool = False) -> AddResult:
         """Store many features, one transaction per batch; refuse bad ones, skip known ones.
 
+        A killed writer leaves whole batches only, so running it again completes the load.
         ``skip_deleted`` also skips features whose id was deleted (a re-ingest must not
-        bring back what an analyst removed).
-
-        ``bulk=True`` asks for one transaction for the whole input, for a large import; a
-        backend without a faster way may ignore it.
+        bring back what an analyst removed). How big a batch is, and any faster path for a
+        large load, is the backend's own tuning, set when it is opened.
         """
 
     @abstractmethod
@@ -92,7 +90,11 @@ class IncidentStore(ABC):
 
     @abstractmethod
     def layers(self) -> list[dict]:
-        """Each layer: id, title, count, bbox and time_extent [first date, last date]."""
+        """Each layer holding incidents, by id: id, count, bbox and time_extent [first, last].
+
+        Titles and the always-listed default layer are the read service's
+        (``geomap.services.incidents.list_layers``), not the backend's.
+        """
 
     @abstractmethod
     def close(self) -> None:

@@ -43,10 +43,18 @@ _LAYERS = ("SELECT layer, count, minlon, minlat, maxlon, maxlat, first_date, las
 
 
 class SQLiteStore(IncidentStore):
-    """Incidents in one SQLite file; each thread gets its own connection."""
+    """Incidents in one SQLite file; each thread gets its own connection.
 
-    def __init__(self, path: str | os.PathLike):
+    SQLite's own tuning of ``add_many``: ``batch_size`` features per transaction, and
+    ``bulk`` (True, False, or None: bulk for a sized input above BULK_MIN) for one
+    transaction over the whole input with the indexes built once. Both can also be
+    given to one ``add_many`` call.
+    """
+
+    def __init__(self, path: str | os.PathLike, *, batch_size: int = 5000,
+                 bulk: bool | None = None):
         self.path = Path(path)
+        self.batch_size, self.bulk = batch_size, bulk
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
@@ -75,8 +83,8 @@ class SQLiteStore(IncidentStore):
             return stored
         raise ConflictError(f"incident {feature['id']!r} is stored with different content")
 
-    def add_many(self, features: Iterable[Mapping], *, batch_size: int = 5000,
-                 bulk: bool | None = None, skip_deleted: bool = False) -> AddResult:
+    def add_many(self, features: Iterable[Mapping], *, skip_deleted: bool = False,
+                 batch_size: int | None = None, bulk: bool | None = None) -> AddResult:
         """Store many features, one transaction per batch; refuse bad ones, skip known ones.
 
         With ``bulk=True`` the whole input is one transaction, and a store of at most
@@ -85,8 +93,10 @@ class SQLiteStore(IncidentStore):
         bulk for an input with a length above BULK_MIN. A killed process leaves whole
         transactions only. While SQLite writes one batch, the next one is parsed.
         ``skip_deleted`` skips features whose id was deleted, so a re-ingest does not undo
-        an analyst's deletion.
+        an analyst's deletion. ``batch_size`` and ``bulk`` default to the store's settings.
         """
+        batch_size = batch_size or self.batch_size
+        bulk = self.bulk if bulk is None else bulk
         if bulk is None:
             bulk = isinstance(features, Sized) and len(features) > BULK_MIN
         result, conn = AddResult(), self._conn()
@@ -196,10 +206,9 @@ class SQLiteStore(IncidentStore):
             conn.close()
 
     def layers(self) -> list[dict]:
-        """Each layer: id, title, count, bbox and time_extent [first date, last date]."""
+        """Each layer holding incidents, by id: id, count, bbox and time_extent [first, last]."""
         rows = self._conn().execute(_LAYERS).fetchall()
-        return [{"id": layer, "title": layer.replace("_", " ").replace("-", " ").capitalize(),
-                 "count": count, "bbox": list(box), "time_extent": [first, last]}
+        return [{"id": layer, "count": count, "bbox": list(box), "time_extent": [first, last]}
                 for layer, count, *box, first, last in rows]
 
     def close(self) -> None:

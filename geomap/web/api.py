@@ -1,8 +1,9 @@
 """The HTTP API under ``/api``: layers, their features, incidents, the gazetteer.
 
-Every view parses its input (raising ValidationError naming the parameter), calls the
-store or the gazetteer, and responds; errors become JSON in ``geomap.web.errors``.
-Pages and downloads are framed around the store's feature bytes rather than re-encoded.
+Every view parses its input (raising ValidationError naming the parameter), calls a
+service (incidents are read through ``geomap.services.incidents``, as the OGC API and the
+exports read them) or the gazetteer, and responds; errors become JSON in
+``geomap.web.errors``. This module adds only the parameters, links and media types.
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ import orjson
 from flask import Blueprint, Response, jsonify, request, url_for
 from werkzeug.datastructures import MultiDict
 
-from geomap.errors import NotFoundError, ValidationError
-from geomap.incident import DEFAULT_LAYER, parse_country, parse_feature, parse_layer
+from geomap.errors import ValidationError
+from geomap.incident import parse_country, parse_feature
 from geomap.query import IncidentQuery, parse_query
-from geomap.store import IncidentStore
+from geomap.services import incidents
+from geomap.services.incidents import Page
 from geomap.web.auth import require_token
-from geomap.web.downloads import download_response, frame_collection, parse_format
+from geomap.web.downloads import download_response, parse_format
 from geomap.web.state import app_state
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -32,9 +34,6 @@ SITES_MAX_AGE = 3600
 GAZETTEER_MAX_AGE = 3600
 MAX_SEARCH_LENGTH = 300
 AUTHOR = "api"
-#: The default layer is listed (empty) even before it holds an incident.
-EMPTY_DEFAULT_LAYER = {"id": DEFAULT_LAYER, "title": "Incidents", "count": 0, "bbox": None,
-                       "time_extent": [None, None]}
 _TRUE, _FALSE = frozenset(("1", "true", "yes", "on")), frozenset(("0", "false", "no", "off"))
 
 
@@ -44,11 +43,8 @@ _TRUE, _FALSE = frozenset(("1", "true", "yes", "on")), frozenset(("0", "false", 
 def layers():
     """Every incident layer, then the reference layer of sites (bases and airports)."""
     state = app_state()
-    found = state.store.layers()
-    if not any(layer["id"] == DEFAULT_LAYER for layer in found):
-        found.insert(0, EMPTY_DEFAULT_LAYER)
-    incidents = [{**layer, "kind": "incidents"} for layer in found]
-    return _cached(jsonify([*incidents, sites_layer(state.sites())]), PAGE_MAX_AGE)
+    found = [{**layer, "kind": "incidents"} for layer in incidents.list_layers(state.store)]
+    return _cached(jsonify([*found, sites_layer(state.sites())]), PAGE_MAX_AGE)
 
 
 @bp.get("/layers/<layer_id>/features")
@@ -59,13 +55,10 @@ def layer_features(layer_id: str):
     if layer_id == SITES:
         return sites_response(state.sites(), query, fmt)
     if fmt is not None:
-        require_layer(state.store, query.layer)
+        incidents.require_layer(state.store, query)
         return download_response(state.store, query, fmt, tiles=state.settings.tile_url,
                                  attribution=state.settings.tile_attribution)
-    features, matched = feature_page(state.store, query)
-    if not features:
-        require_layer(state.store, query.layer)
-    return _cached(collection_response(features, matched, query), PAGE_MAX_AGE)
+    return _cached(collection_response(incidents.get_page(state.store, query)), PAGE_MAX_AGE)
 
 
 @bp.get("/incidents/<incident_id>")
@@ -123,7 +116,7 @@ def delete_incident(incident_id: str):
 def parse_features_request(args: MultiDict, layer_id: str) -> tuple[IncidentQuery, str | None]:
     """The query, and the download format (None for one page) of a features request."""
     params = args.to_dict(flat=False)
-    params["layer"] = [known_layer_name(layer_id)]
+    params["layer"] = [incidents.parse_layer_id(layer_id)]
     fmt = _single(params.pop("format", []), "format")
     download = _flag(_single(params.pop("download", []), "download"), "download")
     if (_single(params.get("limit", []), "limit") or "").lower() == "all":
@@ -133,14 +126,6 @@ def parse_features_request(args: MultiDict, layer_id: str) -> tuple[IncidentQuer
     if download or fmt:
         return query.unpaged(), parse_format(fmt)
     return query, None
-
-
-def known_layer_name(layer_id: str) -> str:
-    """``layer_id`` when it can name a layer; otherwise no such layer exists (404)."""
-    try:
-        return parse_layer(layer_id, "layer")
-    except ValidationError:
-        raise NotFoundError(f"no layer {layer_id!r}") from None
 
 
 def parse_search(args: MultiDict) -> tuple[str, str | None]:
@@ -199,45 +184,20 @@ def _flag(value: str | None, name: str) -> bool:
 
 # --- incident pages ---------------------------------------------------------------------
 
-def feature_page(store: IncidentStore, query: IncidentQuery) -> tuple[list[bytes], int]:
-    """One page of encoded features, and how many match in all (counted only when needed)."""
-    features = encoded_page(store, query)
-    returned = len(features)
-    if 0 < returned < query.limit or (returned == 0 and query.offset == 0):
-        return features, query.offset + returned
-    return features, store.count(query)
+def collection_response(page: Page) -> Response:
+    """A FeatureCollection page (OGC API Features members) around the stored features."""
+    members = {"numberMatched": page.matched, "numberReturned": page.returned,
+               "links": page_links(page)}
+    return Response(incidents.collection_bytes(page.features, members), content_type=GEOJSON)
 
 
-def encoded_page(store: IncidentStore, query: IncidentQuery) -> list[bytes]:
-    """The page's features as their stored JSON bytes, without decoding them."""
-    query_json = getattr(store, "query_json", None)  # SQLiteStore's; not in IncidentStore yet
-    if query_json is None:
-        return [orjson.dumps(feature) for feature in store.query(query)]
-    return query_json(query)
-
-
-def require_layer(store: IncidentStore, layer: str) -> None:
-    """NotFoundError unless the layer is the default one or holds at least one incident."""
-    if layer != DEFAULT_LAYER and not store.query(IncidentQuery(layer=layer, limit=1)):
-        raise NotFoundError(f"no layer {layer!r}")
-
-
-def collection_response(features: list[bytes], matched: int, query: IncidentQuery) -> Response:
-    """A FeatureCollection page (OGC API Features members) framed around encoded features."""
-    head = orjson.dumps({"type": "FeatureCollection", "numberMatched": matched,
-                         "numberReturned": len(features),
-                         "links": page_links(query, matched, len(features))})
-    body = b"".join((head[:-1], b',"features":[', b",".join(features), b"]}"))
-    return Response(body, content_type=GEOJSON)
-
-
-def page_links(query: IncidentQuery, matched: int, returned: int) -> list[dict]:
+def page_links(page: Page) -> list[dict]:
     """``self``, then ``next`` while more remain and ``prev`` after the first page."""
-    links = [_page_link("self", query.offset)]
-    if query.offset + returned < matched:
-        links.append(_page_link("next", query.offset + query.limit))
-    if query.offset > 0:
-        links.append(_page_link("prev", max(0, query.offset - query.limit)))
+    links = [_page_link("self", page.query.offset)]
+    if page.next_offset is not None:
+        links.append(_page_link("next", page.next_offset))
+    if page.prev_offset is not None:
+        links.append(_page_link("prev", page.prev_offset))
     return links
 
 
@@ -263,11 +223,12 @@ def sites_response(places: list[dict], query: IncidentQuery, fmt: str | None) ->
     if fmt not in (None, "geojson"):
         raise ValidationError("format", "the sites layer downloads as geojson only")
     if fmt == "geojson":
-        response = Response(frame_collection(orjson.dumps(f) for f in matched), content_type=GEOJSON)
+        response = Response(incidents.iter_collection(orjson.dumps(f) for f in matched),
+                            content_type=GEOJSON)
         response.headers["Content-Disposition"] = f'attachment; filename="{SITES}.geojson"'
         return _cached(response, SITES_MAX_AGE)
     page = [orjson.dumps(f) for f in matched[query.offset:query.offset + query.limit]]
-    return _cached(collection_response(page, len(matched), query), SITES_MAX_AGE)
+    return _cached(collection_response(Page(query, page, len(matched))), SITES_MAX_AGE)
 
 
 def site_feature(place: Mapping) -> dict:

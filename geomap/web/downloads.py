@@ -1,6 +1,7 @@
 """Whole-layer downloads, streamed in constant memory: GeoJSON here, other formats by export.
 
-GeoJSON is framed around the store's feature bytes, never decoded. CSV and KML come from
+GeoJSON is the read service's one framer around the stored feature bytes, never decoded
+(``geomap.services.incidents``). CSV and KML come from
 the export service's writers, run in a thread that feeds the response through a small
 bounded queue; a GeoPackage needs a real file, so it is written to a temporary one first;
 the HTML map (folium, capped in size by the export) is built whole before it is sent.
@@ -14,12 +15,13 @@ import os
 import queue
 import tempfile
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 
 from flask import Response
 
 from geomap.errors import ValidationError
 from geomap.query import IncidentQuery
+from geomap.services import incidents
 from geomap.store import IncidentStore
 
 #: format → (media type, file extension)
@@ -30,10 +32,8 @@ FORMATS = {
     "gpkg": ("application/geopackage+sqlite3", "gpkg"),
     "html": ("text/html; charset=utf-8", "html"),
 }
-CHUNK_BYTES = 256 * 1024
+CHUNK_BYTES = incidents.CHUNK_BYTES
 PIPE_DEPTH = 16
-COLLECTION_HEAD = b'{"type":"FeatureCollection","features":[\n'
-COLLECTION_TAIL = b"\n]}\n"
 
 
 def parse_format(value: str | None) -> str:
@@ -73,23 +73,8 @@ def download_name(query: IncidentQuery) -> str:
     return f"{layer}-until-{query.end}" if query.end else layer
 
 
-def frame_collection(features: Iterable[bytes], head: bytes = COLLECTION_HEAD,
-                     chunk_bytes: int = CHUNK_BYTES) -> Iterator[bytes]:
-    """A GeoJSON FeatureCollection around encoded features, in chunks of ~chunk_bytes."""
-    parts, size, separator = [head], len(head), b""
-    for data in features:
-        parts += (separator, data)
-        size += len(data) + 1
-        separator = b",\n"
-        if size >= chunk_bytes:
-            yield b"".join(parts)
-            parts, size = [], 0
-    parts.append(COLLECTION_TAIL)
-    yield b"".join(parts)
-
-
 def _geojson(store: IncidentStore, query: IncidentQuery) -> Iterator[bytes]:
-    return frame_collection(store.iter_feature_json(query))
+    return incidents.iter_collection(incidents.iter_feature_json(store, query))
 
 
 def _exporter(name: str) -> Callable:

@@ -1,10 +1,10 @@
 """OGC API – Features Part 1 (Core, GeoJSON, HTML, OpenAPI 3.0) under ``/ogc``.
 
 One collection per store layer. An items request becomes the same IncidentQuery the map
-API builds (its parameters renamed and handed to ``parse_query``), and the page is framed
-around the store's feature bytes without decoding them. Each view's parameters are those
-its :class:`~geomap.web.openapi.Operation` documents; any other is refused with 400, as
-the standard asks. Errors take the one JSON shape of ``geomap.web.errors``.
+API builds (its parameters renamed and handed to ``parse_query``), read and framed by the
+same service (``geomap.services.incidents``); this module adds links and media types.
+Each view's parameters are those its :class:`~geomap.web.openapi.Operation` documents;
+any other is refused with 400, as the standard asks. Errors take the one JSON shape of ``geomap.web.errors``.
 """
 
 from __future__ import annotations
@@ -18,9 +18,10 @@ from flask import Blueprint, Response, current_app, render_template, request, ur
 from werkzeug.datastructures import MultiDict
 
 from geomap.errors import NotFoundError, ValidationError
-from geomap.incident import DEFAULT_LAYER, format_timestamp, parse_layer
+from geomap.incident import format_timestamp
 from geomap.query import MAX_LIMIT, IncidentQuery, parse_query
-from geomap.store import IncidentStore
+from geomap.services import incidents
+from geomap.services.incidents import Page
 from geomap.web import openapi
 from geomap.web.openapi import GEOJSON, HTML, JSON, OPENAPI, SCHEMA_JSON, operation
 from geomap.web.state import app_state
@@ -131,16 +132,15 @@ def items(collection_id: str):
     """One page of a collection's features, filtered by bbox, datetime and properties."""
     fmt = negotiate(GEOJSON)
     query = parse_items(request.args, collection_id)
-    store = app_state().store
-    features, matched = feature_page(store, query)
-    if not features:
-        find_layer(query.layer)  # an empty page of an unknown collection is a 404
-    links = page_links(query, matched, len(features), fmt)
+    page = incidents.get_page(app_state().store, query, noun="collection")
+    links = page_links(page, fmt)
     if fmt == "html":
-        return html("items.html", links=links, collection_id=query.layer, matched=matched,
-                    query=query, features=[orjson.loads(data) for data in features])
-    body = collection_bytes(features, matched, links)
-    return negotiated(Response(body, content_type=GEOJSON))
+        return html("items.html", links=links, collection_id=query.layer, matched=page.matched,
+                    query=query, features=[orjson.loads(data) for data in page.features])
+    members = {"timeStamp": format_timestamp(), "numberMatched": page.matched,
+               "numberReturned": page.returned, "links": links}
+    return negotiated(Response(incidents.collection_bytes(page.features, members),
+                               content_type=GEOJSON))
 
 
 @bp.get("/collections/<collection_id>/items/<feature_id>")
@@ -173,7 +173,8 @@ def parse_items(args: MultiDict, collection_id: str) -> IncidentQuery:
     """The IncidentQuery of an items request, through the map API's ``parse_query``."""
     start, end = parse_datetime(single(args, "datetime"))
     bbox, offset = single(args, "bbox"), single(args, "offset")
-    params = {"layer": [collection_name(collection_id)], "limit": [str(parse_limit(args))],
+    layer = incidents.parse_layer_id(collection_id, noun="collection")
+    params = {"layer": [layer], "limit": [str(parse_limit(args))],
               "offset": [offset] if offset else [], "bbox": [ogc_bbox(bbox)] if bbox else [],
               "start": [start] if start else [], "end": [end] if end else []}
     params.update((param, args.getlist(name)) for name, param in FILTERS.items())
@@ -254,40 +255,16 @@ def _day(text: str) -> str | None:
     return match[1]
 
 
-def collection_name(collection_id: str) -> str:
-    """``collection_id`` when it can name a layer; otherwise no such collection (404)."""
-    try:
-        return parse_layer(collection_id, "collectionId")
-    except ValidationError:
-        raise NotFoundError(f"no collection {collection_id!r}") from None
-
-
 # --- reading ----------------------------------------------------------------------------
 
 def all_layers() -> list[dict]:
-    """The store's layers, the default one listed (empty) before it holds an incident."""
-    found = app_state().store.layers()
-    if not any(layer["id"] == DEFAULT_LAYER for layer in found):
-        found.insert(0, {"id": DEFAULT_LAYER, "title": DEFAULT_LAYER.capitalize(), "count": 0,
-                         "bbox": None, "time_extent": [None, None]})
-    return found
+    """The store's layers, as the map API lists them."""
+    return incidents.list_layers(app_state().store)
 
 
 def find_layer(collection_id: str) -> dict:
-    """The layer of that id (as ``all_layers`` lists it), or NotFoundError."""
-    for layer in all_layers():
-        if layer["id"] == collection_id:
-            return layer
-    raise NotFoundError(f"no collection {collection_id!r}")
-
-
-def feature_page(store: IncidentStore, query: IncidentQuery) -> tuple[list[bytes], int]:
-    """One page of encoded features, and how many match in all (counted only when needed)."""
-    features = store.query_json(query)  # the stored bytes, on this thread's connection
-    returned = len(features)
-    if 0 < returned < query.limit or (returned == 0 and query.offset == 0):
-        return features, query.offset + returned
-    return features, store.count(query)
+    """The layer of that id, or NotFoundError."""
+    return incidents.get_layer(app_state().store, collection_id, noun="collection")
 
 
 # --- responses --------------------------------------------------------------------------
@@ -320,25 +297,17 @@ def extent(layer: dict) -> dict:
     return found
 
 
-def collection_bytes(features: list[bytes], matched: int, links: list[dict]) -> bytes:
-    """A FeatureCollection page around encoded features, never decoding them."""
-    head = orjson.dumps({"type": "FeatureCollection", "timeStamp": format_timestamp(),
-                         "numberMatched": matched, "numberReturned": len(features),
-                         "links": links})
-    return b"".join((head[:-1], b',"features":[', b",".join(features), b"]}"))
-
-
-def page_links(query: IncidentQuery, matched: int, returned: int, fmt: str) -> list[dict]:
+def page_links(page: Page, fmt: str) -> list[dict]:
     """self and alternate, the collection, then ``next`` while more remain, ``prev`` after the first."""
-    media_type = HTML if fmt == "html" else GEOJSON
-    url = url_for(".collection", collection_id=query.layer, _external=True)
+    media_type, limit = HTML if fmt == "html" else GEOJSON, page.query.limit
+    url = url_for(".collection", collection_id=page.query.layer, _external=True)
     links = [*self_links(GEOJSON, fmt), link(url, "collection", JSON, "the collection")]
-    if query.offset + returned < matched:
-        links.append(link(here(offset=query.offset + query.limit, limit=query.limit, f=fmt),
-                          "next", media_type, "the next page"))
-    if query.offset > 0:
-        links.append(link(here(offset=max(0, query.offset - query.limit), limit=query.limit,
-                               f=fmt), "prev", media_type, "the previous page"))
+    if page.next_offset is not None:
+        links.append(link(here(offset=page.next_offset, limit=limit, f=fmt), "next",
+                          media_type, "the next page"))
+    if page.prev_offset is not None:
+        links.append(link(here(offset=page.prev_offset, limit=limit, f=fmt), "prev",
+                          media_type, "the previous page"))
     return links
 
 
