@@ -21,8 +21,9 @@ from geomap.incident import incident_id, parse_feature
 from geomap.query import IncidentQuery
 from geomap.services import ingest as ingest_module
 from geomap.services.columns import read_country, read_date
-from geomap.services.ingest import BATCH, ingest_paths
+from geomap.services.ingest import ingest_paths
 from geomap.store import SQLiteStore
+from geomap.store.sqlite import BATCH_SIZE
 from tests.incident_samples import sample, samples
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -409,7 +410,7 @@ def test_killed_ingest_leaves_whole_batches_and_a_rerun_completes(tmp_path, big_
             process.kill()
     with SQLiteStore(db) as store:  # opening it recovers the WAL
         count = stored_count(store)
-    assert 0 < count < CRASH_FEATURES and count % BATCH == 0
+    assert 0 < count < CRASH_FEATURES and count % BATCH_SIZE == 0
     rerun = subprocess.run(command, env=env, capture_output=True, timeout=600)
     assert rerun.returncode == 0, rerun.stderr
     with SQLiteStore(db) as store:

@@ -33,6 +33,8 @@ from geomap.store.sqlite_write import (
     stage,
 )
 
+#: Features per add_many transaction, unless the store or the call says otherwise.
+BATCH_SIZE = 5000
 #: A sized input longer than this is loaded in one transaction (see ``add_many``).
 BULK_MIN = 50_000
 #: SQLite's page cache while add_many runs, in KiB (bench_import.py changes it).
@@ -51,7 +53,7 @@ class SQLiteStore(IncidentStore):
     given to one ``add_many`` call.
     """
 
-    def __init__(self, path: str | os.PathLike, *, batch_size: int = 5000,
+    def __init__(self, path: str | os.PathLike, *, batch_size: int = BATCH_SIZE,
                  bulk: bool | None = None):
         self.path = Path(path)
         self.batch_size, self.bulk = batch_size, bulk
