@@ -20,6 +20,7 @@ import orjson
 
 from geomap.errors import SourceError, ValidationError
 from geomap.services.columns import normalize_column, row_to_feature
+from geomap.services.json_bounds import MAX_FEATURE_BYTES, BoundedJSONFile
 
 Item = tuple[str, "dict | ValidationError"]
 Tick = Callable[[int], None]
@@ -40,8 +41,9 @@ def _no_tick(position: int) -> None:
 
 def iter_geojson(path: Path, tick: Tick = _no_tick) -> Iterator[Item]:
     """A FeatureCollection (or a list of Features, or one Feature), streamed with ijson."""
-    with _open(path, "rb") as f:
-        prefix = "item" if _skip_bom(f) == b"[" else "features.item"
+    with _open(path, "rb") as raw:
+        prefix = "item" if _skip_bom(raw) == b"[" else "features.item"
+        f = BoundedJSONFile(raw, prefix.count(".") + 1, "features[{}]".format)
         count = 0
         try:
             for count, obj in enumerate(ijson.items(f, prefix, use_float=True), 1):
@@ -83,14 +85,28 @@ def iter_geojsonseq(path: Path, tick: Tick = _no_tick) -> Iterator[Item]:
     """GeoJSON text sequences: one Feature per line (RFC 8142 separators allowed)."""
     with _open(path, "rb") as f:
         position = 0
-        for number, line in enumerate(f, 1):
+        for number, line in enumerate(_iter_lines(f, MAX_FEATURE_BYTES), 1):
             position += len(line)
             text = line.strip().lstrip(b"\x1e")
-            if text:
+            if len(line) > MAX_FEATURE_BYTES:
+                yield f"line {number}", ValidationError(
+                    "line", f"longer than {MAX_FEATURE_BYTES:,} bytes (one feature's bound)")
+            elif text:
                 yield f"line {number}", _json_line(text)
             if number % TICK_EVERY == 0:
                 tick(position)
         tick(position)
+
+
+def _iter_lines(f, limit: int) -> Iterator[bytes]:
+    """Lines of a binary file; a line over ``limit`` bytes comes as ``limit + 1`` bytes, its
+    rest skipped, so that one endless line cannot fill memory."""
+    while line := f.readline(limit + 1):
+        if len(line) > limit and not line.endswith(b"\n"):
+            while (rest := f.readline(limit)) and not rest.endswith(b"\n"):
+                pass
+            line = line + b"\n"
+        yield line
 
 
 def _json_line(text: bytes) -> dict | ValidationError:
