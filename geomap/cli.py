@@ -263,7 +263,7 @@ def gazetteer_import(ctx: click.Context, alternate_names: Path | None, paths: tu
     gz = _gazetteer(ctx)
     for path in paths:
         counts = geonames_dump.import_dump(gz.path, path, alternate_names=alternate_names, progress=True)
-        click.echo(f"{path}: {counts['places']:,} places, {counts['names']:,} names", err=True)
+        click.echo(f"{path}: {_import_counts(counts)}", err=True)
 
 
 @gazetteer.command("download")
@@ -282,7 +282,17 @@ def gazetteer_download(ctx: click.Context, base_url: str, dest: Path | None,
     dest = dest or gz.path.parent / "geonames"
     for path in geonames_dump.download_country_files(codes, dest, base_url=base_url, progress=True):
         counts = geonames_dump.import_dump(gz.path, path, progress=True)
-        click.echo(f"{path.name}: {counts['places']:,} places, {counts['names']:,} names", err=True)
+        click.echo(f"{path.name}: {_import_counts(counts)}", err=True)
+
+
+def _import_counts(counts: dict) -> str:
+    """``19 places, 40 names; 2 lines refused (1 not UTF-8, 1 no name)``."""
+    from geomap.gazetteer.geonames_dump import refusal_reasons
+
+    text = f"{counts['places']:,} places, {counts['names']:,} names"
+    if counts["refused"]:
+        text += f"; {counts['refused']:,} lines refused ({refusal_reasons(counts)})"
+    return text
 
 
 if __name__ == "__main__":

@@ -99,13 +99,25 @@ BASE_URL = "https://download.geonames.org/export/dump/"
 TIMEOUT = 60
 CHUNK = 1 << 20
 CACHE_KIB = 64 * 1024
+# Bounds against crafted files. GeoNames caps alternatenames at 10,000 characters, so a
+# real line stays well under MAX_LINE_BYTES; its dumps compress about 4:1.
+MAX_LINE_BYTES = 100_000
+MAX_NAMES_PER_PLACE = 2_000
+MAX_UNPACKED_BYTES = 8 << 30
+MAX_RATIO = 20  # unpacked : packed, checked for members over RATIO_FROM bytes
+RATIO_FROM = 64 << 20
+FIRST_LINES = 10_000  # when none of these is a GeoNames line, the file is not a dump
+
+
+class LineRefused(ValueError):
+    """A dump line refused; the message is the reason, the same for every such line."""
 
 
 def import_dump(index_path: Path, dump: Path, *, alternate_names: Path | None = None,
                 progress: bool = False) -> dict:
     """Load a GeoNames dump (and optionally alternate names) into the index; returns the counts."""
     started = time.perf_counter()
-    counts = {"places": 0, "names": 0, "refused": 0, "skipped": 0}
+    counts = {"places": 0, "names": 0, "refused": 0, "skipped": 0, "refused_why": {}}
     conn = index.connect(Path(index_path))
     # Names go in by key, all over the index's B-trees: a larger page cache saves ~20% CPU.
     conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
@@ -150,19 +162,45 @@ def _alternate_name_rows(batch: list[tuple[str, PlaceRecord]], places: dict) -> 
 
 
 def _parsed(lines: Iterable[bytes], parse, counts: dict) -> Iterator:
-    """What ``parse`` makes of each non-blank line; refused and skipped lines are counted."""
+    """What ``parse`` makes of each non-blank line; refused and skipped lines are counted.
+
+    SourceError when none of the first FIRST_LINES lines could be read: the file is not a
+    GeoNames dump, and reading the rest of it would take long for nothing.
+    """
+    read = 0
     for line in lines:
         if not line.strip():
             continue
         try:
             parsed = parse(line)
-        except ValueError:
-            counts["refused"] += 1
+        except ValueError as exc:
+            _refuse(counts, exc)
+            if counts["refused"] == FIRST_LINES and read == 0:
+                raise SourceError(f"the first {FIRST_LINES:,} lines are not GeoNames lines "
+                                  f"({refusal_reasons(counts)}); the rest was not read") from None
             continue
+        read += 1
         if parsed is None:
             counts["skipped"] += 1
         else:
             yield parsed
+
+
+def _refuse(counts: dict, exc: ValueError) -> None:
+    if isinstance(exc, LineRefused):
+        reason = str(exc)
+    elif isinstance(exc, UnicodeError):
+        reason = "not UTF-8"
+    else:
+        reason = "a number column is not a number"
+    counts["refused"] += 1
+    counts["refused_why"][reason] = counts["refused_why"].get(reason, 0) + 1
+
+
+def refusal_reasons(counts: dict) -> str:
+    """The refused lines by reason, most frequent first: ``"3 not UTF-8, 1 no name"``."""
+    reasons = sorted(counts["refused_why"].items(), key=lambda item: -item[1])
+    return ", ".join(f"{number:,} {reason}" for reason, number in reasons)
 
 
 def _committed(conn: sqlite3.Connection, batches: Iterable[list]) -> Iterator[list]:
@@ -202,9 +240,9 @@ def _count_names(conn: sqlite3.Connection, gids: list[str]) -> int:
 
 def parse_place(line: bytes) -> tuple[PlaceRecord, str | None] | None:
     """(place, admin1 key like "IQ.01") from a dump line, None for a feature not kept, or ValueError."""
-    fields = line.decode("utf-8").rstrip("\r\n").split("\t")
+    fields = _fields(line)
     if len(fields) != COLUMNS:
-        raise ValueError(f"{len(fields)} columns, not {COLUMNS}")
+        raise LineRefused(f"not {COLUMNS} tab-separated columns")
     population = int(fields[14] or 0)
     feature_class, code = fields[6], fields[7]
     feature = populated_feature(population) if feature_class == "P" else FEATURES.get((feature_class, code))
@@ -212,7 +250,7 @@ def parse_place(line: bytes) -> tuple[PlaceRecord, str | None] | None:
         return None
     lat, lon = parse_coordinates(fields[4], fields[5])
     if not fields[1].strip():
-        raise ValueError("no name")
+        raise LineRefused("no name")
     country = fields[8] or None
     record = PlaceRecord(
         gid=f"geonames:{int(fields[0])}", name=fields[1], lat=lat, lon=lon, country=country,
@@ -223,24 +261,32 @@ def parse_place(line: bytes) -> tuple[PlaceRecord, str | None] | None:
     return record, f"{country}.{fields[10]}" if country and fields[10] else None
 
 
+def _fields(line: bytes) -> list[str]:
+    if len(line) > MAX_LINE_BYTES:
+        raise LineRefused(f"longer than {MAX_LINE_BYTES:,} bytes")
+    return line.decode("utf-8").rstrip("\r\n").split("\t")
+
+
 def parse_coordinates(lat_text: str, lon_text: str) -> tuple[float, float]:
     """(lat, lon) in range, or ValueError."""
     lat, lon = float(lat_text), float(lon_text)
     if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
-        raise ValueError(f"coordinates out of range: {lat_text}, {lon_text}")
+        raise LineRefused("coordinates out of range")
     return lat, lon
 
 
 def _names(ascii_name: str, alternate: str) -> list[str]:
     names = [ascii_name, *alternate.split(",")] if alternate else [ascii_name]
+    if len(names) > MAX_NAMES_PER_PLACE:
+        raise LineRefused(f"more than {MAX_NAMES_PER_PLACE:,} names for one place")
     return [n for n in names if n.strip() and "://" not in n]
 
 
 def parse_alternate_name(line: bytes) -> tuple[str, PlaceRecord] | None:
     """(gid, record of the one name or code) from an alternateNamesV2 line, None to skip, or ValueError."""
-    fields = line.decode("utf-8").rstrip("\r\n").split("\t")
+    fields = _fields(line)
     if len(fields) < 4 or not fields[3].strip():
-        raise ValueError("too few columns or no name")
+        raise LineRefused("too few columns or no name")
     gid, language, name = f"geonames:{int(fields[1])}", fields[2], fields[3]
     if language in CODE_LANGUAGES:
         return gid, PlaceRecord(gid, "", 0.0, 0.0, None, "", codes=[name.strip()])
@@ -328,7 +374,7 @@ def _open(path: Path, stack: contextlib.ExitStack) -> tuple[io.BufferedIOBase, i
         if path.suffix.lower() != ".zip":
             return stack.enter_context(path.open("rb", buffering=CHUNK)), path.stat().st_size
         archive = stack.enter_context(zipfile.ZipFile(path))
-        member = data_member(archive, path)
+        member = check_member(data_member(archive, path), path)
         return stack.enter_context(io.BufferedReader(archive.open(member), CHUNK)), member.file_size
     except (OSError, zipfile.BadZipFile) as exc:
         raise SourceError(f"{path}: cannot open GeoNames file: {exc}") from exc
@@ -343,15 +389,36 @@ def data_member(archive: zipfile.ZipFile, path: Path) -> zipfile.ZipInfo:
     return named[0] if named else max(texts, key=lambda i: i.file_size)
 
 
+def check_member(member: zipfile.ZipInfo, path: Path) -> zipfile.ZipInfo:
+    """The member, unless it unpacks to more than a GeoNames dump could (a zip bomb)."""
+    size, packed = member.file_size, max(member.compress_size, 1)
+    if size > MAX_UNPACKED_BYTES or (size > RATIO_FROM and size / packed > MAX_RATIO):
+        raise SourceError(f"{path}: {member.filename} would unpack to {size:,} bytes from "
+                          f"{packed:,} ({size // packed:,}:1); GeoNames dumps are at most "
+                          f"{MAX_UNPACKED_BYTES >> 30} GiB and pack about 4:1, so it was not read")
+    return member
+
+
 def _counted(handle: io.BufferedIOBase, bar: tqdm) -> Iterator[bytes]:
+    """The lines, each at most MAX_LINE_BYTES: the start of a longer one, then its rest skipped."""
     done = 0
-    for line in handle:
+    while line := handle.readline(MAX_LINE_BYTES + 1):
         done += len(line)
+        if len(line) > MAX_LINE_BYTES and not line.endswith(b"\n"):
+            done += _skip_line(handle)
         if done >= CHUNK:
             bar.update(done)
             done = 0
         yield line
     bar.update(done)
+
+
+def _skip_line(handle: io.BufferedIOBase) -> int:
+    """Read past the end of the current line; the number of bytes skipped."""
+    skipped = 0
+    while (rest := handle.readline(CHUNK)) and not rest.endswith(b"\n"):
+        skipped += len(rest)
+    return skipped + len(rest)
 
 
 def _progress_bar(total: int | None, label: str, shown: bool) -> tqdm:
