@@ -12,10 +12,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import frontmatter
-import yaml
-
 from geomap.errors import ValidationError
+from geomap.extract.front_matter import parse_front_matter
 
 MAX_REPORT_BYTES = 5_000_000
 _CREDIT = re.compile(
@@ -69,19 +67,15 @@ def read_report(path: Path, published: dt.date | None = None) -> Report:
 
 def parse_report(text: str, document: str, published: dt.date | None = None) -> Report:
     """Split front matter from text; ``published`` overrides the front matter's date."""
-    try:
-        post = frontmatter.loads(text)
-    except yaml.YAMLError as exc:
-        raise ValidationError("front matter", f"not valid YAML: {exc}") from None
-    meta = post.metadata
+    meta, content = parse_front_matter(text)
     report = Report(
-        document=document, text=post.content, title=_text(meta, "title"),
+        document=document, text=content, title=_text(meta, "title"),
         publisher=_text(meta, "publisher"), url=_text(meta, "url"),
         published=published or parse_published(meta.get("published")),
     )
     if report.title is None:
-        report.title = _first_line_title(post.content)
-    report.paragraphs = split_paragraphs(post.content)
+        report.title = _first_line_title(content)
+    report.paragraphs = split_paragraphs(content)
     report.dateline = strip_dateline(report.paragraphs)
     return report
 
