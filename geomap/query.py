@@ -44,6 +44,7 @@ _LISTS = frozenset(("bbox", "event_types", "sub_event_types", "countries", "stat
 _INTEGER = re.compile(r"-?[0-9]{1,18}")
 _NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,3})?")
 _WORD = re.compile(r"[^\W_]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _NOT_NULL = frozenset(("event_types", "sub_event_types", "countries", "statuses", "offset", "sort"))
 
 
@@ -178,6 +179,8 @@ def _check_date(value, name: str) -> date:
 def _check_words(value, name: str) -> str | None:
     if not isinstance(value, str) or len(value) > 500:
         raise ValidationError(name, "must be text of at most 500 characters")
+    if _CONTROL.search(value):
+        raise ValidationError(name, "contains a control character (such as NUL); give plain words")
     value = value.strip()
     if value and not _WORD.search(value):
         raise ValidationError(name, f"{value!r} has no word to search for")

@@ -476,3 +476,13 @@ def test_the_default_layer_exists_while_empty(client):
     assert body["numberMatched"] == 0 and body["features"] == []
     incidents = client.get("/api/layers").get_json()[0]
     assert incidents["id"] == "incidents" and incidents["count"] == 0
+
+
+@pytest.mark.parametrize("url, field", [
+    (FEATURES + "?q=abc%00def", "q"), (FEATURES + "?q=Mosul%01", "q"),
+    (FEATURES + "?actor=Houthi%00s", "actor"),
+    ("/api/gazetteer/search?q=Deir%00Azor", "q"),
+])
+def test_a_control_character_in_a_text_filter_is_400_not_a_500(client, loaded, url, field):
+    body = assert_error(client.get(url), 400, field)
+    assert "control character" in body["message"]

@@ -135,6 +135,8 @@ def parse_search(args: MultiDict) -> tuple[str, str | None]:
         raise ValidationError("q", "is required: the place name to look up")
     if len(text) > MAX_SEARCH_LENGTH:
         raise ValidationError("q", f"is {len(text):,} characters; the limit is {MAX_SEARCH_LENGTH}")
+    if any(ord(char) < 32 or char == "\x7f" for char in text):
+        raise ValidationError("q", "contains a control character (such as NUL); give a place name")
     country = (_single(args.getlist("country"), "country") or "").strip()
     return text, parse_country(country, "country") if country else None
 
