@@ -97,3 +97,29 @@ def test_an_endless_geojsonseq_line_is_refused_and_the_next_lines_read(store, tm
     assert result.added == len(lines)
     assert [(r.where, r.message) for r in result.refused] == [
         ("line 2", f"longer than {MAX_FEATURE_BYTES:,} bytes (one feature's bound)")]
+
+
+CSV_HEADER = "event_date,event_type,sub_event_type,country,location,latitude,longitude,notes\n"
+
+
+def test_an_unterminated_quote_in_a_csv_refuses_the_rest_naming_its_line(store, tmp_path):
+    path = tmp_path / "broken.csv"
+    path.write_text(CSV_HEADER
+                    + "2024-01-15,Battles,Armed clash,IQ,Mosul,36.34,43.13,Clashes in the old city\n"
+                    + '2024-01-16,Riots,Mob violence,IQ,"Kirkuk,35.47,44.39,A crowd stormed an office\n'
+                    + "2024-01-17,Protests,Peaceful protest,IQ,Basra,30.51,47.78,Protest over power cuts\n",
+                    encoding="utf-8")
+    result = ingest(store, path)
+    assert result.added == 1
+    assert result.error == ("line 3: a quoted field is never closed, so the rest of the file "
+                            "(lines 3-4) was refused")
+
+
+def test_quoted_fields_over_several_lines_still_read(store, tmp_path):
+    path = tmp_path / "multiline.csv"
+    path.write_text(CSV_HEADER
+                    + '2024-01-15,Battles,Armed clash,IQ,Mosul,36.34,43.13,"Clashes, then\ncalm"\n'
+                    + "2024-01-17,Protests,Peaceful protest,IQ,Basra,30.51,47.78,Protest\n",
+                    encoding="utf-8")
+    result = ingest(store, path)
+    assert (result.added, result.error, result.refused) == (2, None, [])

@@ -125,7 +125,8 @@ def iter_csv(path: Path, tick: Tick = _no_tick) -> Iterator[Item]:
         try:
             first = f.readline()
             delimiter = max(",;\t", key=first.count)
-            reader = csv.reader(itertools.chain([first], f), delimiter=delimiter)
+            # strict: an unterminated quote is an error at the end, not one row of the rest
+            reader = csv.reader(itertools.chain([first], f), delimiter=delimiter, strict=True)
             yield from _csv_items(reader, lambda: tick(f.buffer.tell()))
         except UnicodeDecodeError:
             line = reader.line_num if reader else 1
@@ -137,14 +138,26 @@ def iter_csv(path: Path, tick: Tick = _no_tick) -> Iterator[Item]:
 def _csv_items(reader, tick: Callable[[], None]) -> Iterator[Item]:
     header = [normalize_column(name) for name in next(reader, [])]
     check_header(header)
-    start = reader.line_num + 1
-    for number, row in enumerate(reader, 1):
-        where, start = f"line {start}", reader.line_num + 1
+    for number, (start, row) in enumerate(_csv_rows(reader), 1):
         if any(cell.strip() for cell in row):
-            yield where, _csv_feature(header, row)
+            yield f"line {start}", _csv_feature(header, row)
         if number % TICK_EVERY == 0:
             tick()
     tick()
+
+
+def _csv_rows(reader) -> Iterator[tuple[int, list[str]]]:
+    """(line where the row starts, row); a quote left open names the line where it opened."""
+    start = reader.line_num + 1
+    try:
+        for row in reader:
+            yield start, row
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        if "unexpected end of data" in str(exc):
+            raise SourceError(f"line {start}: a quoted field is never closed, so the rest of "
+                              f"the file (lines {start}-{reader.line_num}) was refused") from None
+        raise SourceError(f"line {reader.line_num}: {exc}") from None
 
 
 def check_header(header: list[str]) -> None:
