@@ -486,3 +486,24 @@ def test_the_default_layer_exists_while_empty(client):
 def test_a_control_character_in_a_text_filter_is_400_not_a_500(client, loaded, url, field):
     body = assert_error(client.get(url), 400, field)
     assert "control character" in body["message"]
+
+
+def test_a_collection_with_one_conflict_stores_nothing(client, loaded):
+    before = client.get(FEATURES, query_string={"limit": 100}).get_json()["numberMatched"]
+    changed = sample("mosul_ied")
+    changed["properties"]["fatalities"] = 30
+    fresh = numbered(2, layer="incidents")
+    body = {"type": "FeatureCollection", "features": [*fresh, changed]}
+    error = assert_error(client.post("/api/incidents", json=body, headers=AUTH), 409)
+    assert ID["mosul_ied"] in error["message"] and "nothing was stored" in error["message"]
+    after = client.get(FEATURES, query_string={"limit": 100}).get_json()
+    assert after["numberMatched"] == before
+    assert not any("Incident number" in (f["properties"]["summary"] or "") for f in after["features"])
+
+
+def test_a_collection_naming_one_id_twice_with_different_content_stores_nothing(client):
+    first, second = numbered(2)
+    second["id"] = first["id"] = "mosul-2021-01-01"
+    body = {"type": "FeatureCollection", "features": [first, second]}
+    assert_error(client.post("/api/incidents", json=body, headers=AUTH), 409)
+    assert client.get(FEATURES).get_json()["numberMatched"] == 0

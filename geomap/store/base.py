@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import orjson
@@ -34,6 +34,15 @@ class IncidentStore(ABC):
     @abstractmethod
     def add(self, feature: Mapping) -> dict:
         """Validate and store one feature; an identical stored copy is returned as is."""
+
+    @abstractmethod
+    def add_all(self, features: Sequence[Mapping]) -> list[dict]:
+        """Validate and store every feature in one transaction, or none of them.
+
+        Each is returned as stored (an identical stored copy as is); a feature whose id is
+        stored, or given twice, with different content raises ConflictError naming it, and
+        nothing is stored.
+        """
 
     @abstractmethod
     def add_many(self, features: Iterable[Mapping], *, skip_deleted: bool = False) -> AddResult:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sized
+from collections.abc import Iterable, Iterator, Mapping, Sequence, Sized
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
@@ -74,16 +74,22 @@ class SQLiteStore(IncidentStore):
 
     def add(self, feature: Mapping) -> dict:
         """Validate and store one feature; an identical stored copy is returned as is."""
-        feature = parse_feature(feature)
+        return self.add_all([feature])[0]
+
+    def add_all(self, features: Sequence[Mapping]) -> list[dict]:
+        """Validate and store every feature in one transaction, or none of them."""
+        parsed = [parse_feature(feature) for feature in features]
         with self._writing() as conn:
-            stored = existing(conn, [feature["id"]])
-            if not stored:
-                insert(conn, [prepare(feature)])
-                return feature
-        _, stored = stored[feature["id"]]
-        if same_content(stored, feature):
-            return stored
-        raise ConflictError(f"incident {feature['id']!r} is stored with different content")
+            kept = {incident_id: stored for incident_id, (_, stored)
+                    in existing(conn, [feature["id"] for feature in parsed]).items()}
+            fresh = [feature for feature in parsed
+                     if kept.setdefault(feature["id"], feature) is feature]
+            for feature in parsed:
+                if not same_content(kept[feature["id"]], feature):
+                    raise ConflictError(f"incident {feature['id']!r} is stored with different "
+                                        "content" + ("; nothing was stored" if len(parsed) > 1 else ""))
+            insert(conn, [prepare(feature) for feature in fresh])
+        return [kept[feature["id"]] for feature in parsed]
 
     def add_many(self, features: Iterable[Mapping], *, skip_deleted: bool = False,
                  batch_size: int | None = None, bulk: bool | None = None) -> AddResult:

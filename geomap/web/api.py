@@ -89,7 +89,7 @@ def create_incidents():
     """Store a Feature or a FeatureCollection; 201 with what is stored."""
     features, single = parse_new_features(read_json_object())
     store = app_state().store
-    stored = [store.add(feature) for feature in features]
+    stored = store.add_all(features)  # all or nothing
     body = stored[0] if single else {"type": "FeatureCollection", "features": stored}
     response = _geojson(body, 201)
     response.headers["Location"] = url_for(".incident", incident_id=stored[0]["id"])
