@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 import orjson
 
-from geomap.config import Settings
+from geomap.config import Settings, parse_store_location
 from geomap.errors import GeomapError, ValidationError
 
 MAX_BATCH_LINE = 1000
@@ -30,13 +30,14 @@ class GeomapGroup(click.Group):
 
 
 @click.group(cls=GeomapGroup)
-@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Incident store (SQLite file); default $GEOMAP_DB or a per-user file.")
+@click.option("--db", metavar="PATH|URL", default=None,
+              help="Incident store: a SQLite file, sqlite:///path or postgresql://user@host/db; "
+                   "default $GEOMAP_DB or a per-user file.")
 @click.version_option(package_name="geomap")
 @click.pass_context
-def main(ctx: click.Context, db: Path | None) -> None:
+def main(ctx: click.Context, db: str | None) -> None:
     """geomap: incidents from reports, on a map, with an offline gazetteer."""
-    ctx.obj = {"settings": Settings.from_env(db=db)}
+    ctx.obj = {"settings": Settings.from_env(db=parse_store_location(db) if db else None)}
 
 
 def _gazetteer(ctx: click.Context):
@@ -148,10 +149,11 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
     """Serve the map and the API with waitress."""
     import waitress
 
+    from geomap.store import redact
     from geomap.web import create_app
 
     app = create_app(_settings(ctx))
-    click.echo(f"geomap: serving {_settings(ctx).db} on http://{host}:{port}/", err=True)
+    click.echo(f"geomap: serving {redact(str(_settings(ctx).db))} on http://{host}:{port}/", err=True)
     waitress.serve(app, host=host, port=port, ident="geomap")
 
 

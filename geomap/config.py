@@ -6,6 +6,7 @@ Nothing here runs at import time; callers build a :class:`Settings` when they st
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
@@ -22,9 +23,10 @@ def _cache_home() -> Path:
 class Settings:
     """Every setting geomap reads; the metadata ``help`` documents each."""
 
-    db: Path = field(
+    db: Path | str = field(
         default_factory=lambda: _data_home() / "geomap.sqlite",
-        metadata={"env": "GEOMAP_DB", "help": "incident store (SQLite file)"},
+        metadata={"env": "GEOMAP_DB", "help": "incident store: a SQLite file path, "
+                  "sqlite:///path or postgresql://user@host/db (other schemes are refused)"},
     )
     gazetteer_db: Path = field(
         default_factory=lambda: _cache_home() / "gazetteer.sqlite",
@@ -84,8 +86,17 @@ class Settings:
         return replace(settings, **{k: v for k, v in overrides.items() if v is not None})
 
 
+def parse_store_location(raw: str | os.PathLike) -> Path | str:
+    """A store path (``~`` expanded), or a URL kept as written: a path library would turn
+    ``postgresql://host/db`` into a folder named ``postgresql:``."""
+    text = os.fspath(raw)
+    return text if re.match(r"[A-Za-z][A-Za-z0-9+.-]+:", text) else Path(text).expanduser()
+
+
 def _coerce(f, raw: str):
-    if f.name in ("db", "gazetteer_db"):
+    if f.name == "db":
+        return parse_store_location(raw)
+    if f.name == "gazetteer_db":
         return Path(raw).expanduser()
     if f.name == "gazetteer_extra":
         return tuple(Path(p).expanduser() for p in raw.split(os.pathsep) if p)

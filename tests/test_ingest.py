@@ -1,6 +1,7 @@
 """Ingest on real SQLite files: reports, GeoJSON, GeoJSONSeq, ACLED CSV and GeoPackage,
 refusals with their reasons, unreadable files, a killed ingest, and the CLI."""
 
+import contextlib
 import importlib.util
 import os
 import shutil
@@ -68,7 +69,8 @@ def assert_whole(conn: sqlite3.Connection) -> int:
 
 def stored_count(store) -> int:
     """Rows in the store's file, checked whole, and the same as the store says."""
-    count = assert_whole(store._conn())
+    with contextlib.closing(store.inspect()) as conn:
+        count = assert_whole(conn)
     assert count == store.count(EVERYTHING) == sum(layer["count"] for layer in store.layers())
     return count
 

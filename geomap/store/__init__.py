@@ -1,29 +1,79 @@
-"""Incident stores: one small interface, SQLite by default, other backends beside it."""
+"""Incident stores: one small interface, SQLite by default, other backends beside it.
+
+``open_store`` decides the backend from the location's scheme, so a URL is never taken
+for a file name: a path or ``sqlite:///path`` is SQLite, ``postgresql://`` is PostGIS
+(``geomap.store.postgis``, when installed), anything else is refused.
+"""
 
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Callable
 
 from geomap.errors import ValidationError
 from geomap.store.base import AddResult, IncidentStore
 from geomap.store.sqlite import SQLiteStore
 
-__all__ = ["AddResult", "IncidentStore", "SQLiteStore", "open_store"]
+__all__ = ["AddResult", "IncidentStore", "SQLiteStore", "open_store", "redact"]
+
+#: A scheme of two or more characters, so that a Windows drive (``C:``) stays a path. A
+#: single slash after it (``postgresql:/host``) is what a path library makes of ``//``.
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]+):")
+_PASSWORD = re.compile(r"(//[^/@:]*):[^/@]*@")
+_HOW = "a SQLite file path, sqlite:///path or postgresql://user@host/db"
 
 
-def open_store(path_or_url: str | os.PathLike) -> IncidentStore:
-    """A store from a SQLite path or a ``sqlite:///`` URL (SQLAlchemy's form).
+def open_store(location: str | os.PathLike, **options) -> IncidentStore:
+    """The store at a SQLite path or a URL (``GEOMAP_DB``, ``--db``); ``options`` go to the
+    backend's class (e.g. SQLiteStore's ``batch_size``).
 
     ``sqlite:///data/geomap.sqlite`` is relative, ``sqlite:////srv/geomap.sqlite``
-    absolute; any other scheme raises ValidationError naming it.
+    absolute. An unknown scheme raises ValidationError (field ``db``) naming it.
     """
-    target = os.fspath(path_or_url)
-    if "://" not in target:
-        return SQLiteStore(target)
-    scheme, _, rest = target.partition("://")
-    if scheme.lower() != "sqlite":
-        raise ValidationError("db", f"unsupported store scheme {scheme!r}: use a SQLite file "
-                              "path or sqlite:///path")
+    target = os.fspath(location)
+    match = _SCHEME.match(target)
+    if match is None:
+        return SQLiteStore(target, **options)
+    scheme, rest = match[1].lower(), target[match.end():]
+    opener = BACKENDS.get(scheme)
+    if opener is None:
+        raise ValidationError("db", f"GEOMAP_DB (or --db) {redact(target)!r} has the unknown "
+                              f"scheme {scheme!r}: use {_HOW}")
+    if not rest.startswith("//"):
+        raise ValidationError("db", f"GEOMAP_DB (or --db) {redact(target)!r} is not a URL: "
+                              f"write {scheme}://...")
+    return opener(target, rest[2:], **options)
+
+
+def redact(url: str) -> str:
+    """The URL with any password replaced by ``***``, fit for messages and logs.
+
+    >>> redact("postgresql://geomap:s3cret@db.example/geomap")
+    'postgresql://geomap:***@db.example/geomap'
+    """
+    return _PASSWORD.sub(r"\1:***@", url)
+
+
+def _open_sqlite(url: str, rest: str, **options) -> IncidentStore:
     if not rest.startswith("/") or len(rest) < 2:
         raise ValidationError("db", "a sqlite URL needs a file path: sqlite:///path")
-    return SQLiteStore(rest[1:])
+    return SQLiteStore(rest[1:], **options)
+
+
+def _open_postgis(url: str, rest: str, **options) -> IncidentStore:
+    try:
+        from geomap.store.postgis import PostGISStore
+    except ImportError as error:
+        raise ValidationError("db", f"GEOMAP_DB (or --db) {redact(url)!r} asks for PostgreSQL, "
+                              f"but the PostGIS backend is not available ({error}); use "
+                              "a SQLite file path instead") from None
+    return PostGISStore(url, **options)
+
+
+#: URL scheme → the function that opens that backend's store (url, url after ``//``).
+BACKENDS: dict[str, Callable[..., IncidentStore]] = {
+    "sqlite": _open_sqlite,
+    "postgresql": _open_postgis,
+    "postgres": _open_postgis,
+}

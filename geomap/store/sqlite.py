@@ -219,6 +219,13 @@ class SQLiteStore(IncidentStore):
         return [{"id": layer, "count": count, "bbox": list(box), "time_extent": [first, last]}
                 for layer, count, *box, first, last in rows]
 
+    def inspect(self) -> sqlite3.Connection:
+        """A read-only connection to the file, for tests and diagnostics of SQLite's own
+        tables (indexes, summaries, PRAGMAs); the caller closes it. Not for reading
+        incidents: that goes through the interface."""
+        return sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True,
+                               check_same_thread=False)
+
     def close(self) -> None:
         """Close every connection this store opened."""
         with self._lock:
