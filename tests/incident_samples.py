@@ -6,6 +6,11 @@
 from __future__ import annotations
 
 import copy
+import importlib.util
+from functools import cache
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
 
 SEED_SOURCE = {
     "title": "Iran, Iraq's top diplomats will meet after repeated attacks on US troops",
@@ -104,3 +109,14 @@ def samples() -> dict[str, dict]:
 def sample(name: str) -> dict:
     """A fresh copy of one sample."""
     return copy.deepcopy(_SAMPLES[name])
+
+
+@cache
+def load_synthetic():
+    """benchmarks/synthetic.py, the benchmarks' generator of plausible incidents, as a module
+    (loaded by path: pysbd installs a top-level ``benchmarks`` package that shadows it)."""
+    spec = importlib.util.spec_from_file_location("geomap_bench_synthetic",
+                                                  ROOT / "benchmarks" / "synthetic.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -2,7 +2,6 @@
 refusals with their reasons, unreadable files, a killed ingest, and the CLI."""
 
 import contextlib
-import importlib.util
 import os
 import shutil
 import signal
@@ -25,7 +24,7 @@ from geomap.services.columns import read_country, read_date
 from geomap.services.ingest import ingest_paths
 from geomap.store import SQLiteStore
 from geomap.store.sqlite import BATCH_SIZE
-from tests.incident_samples import sample, samples
+from tests.incident_samples import load_synthetic, sample, samples
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = data_folder("seeds") / "000_3ce66746abaef62e.txt"
@@ -359,14 +358,6 @@ def test_progress_counts_the_bytes_of_the_file(store, tmp_path, monkeypatch):
     [bar] = bars
     assert (bar.label, bar.total, bar.done, bar.closed) == ("ten.geojson", path.stat().st_size,
                                                             path.stat().st_size, True)
-
-
-def load_synthetic():
-    spec = importlib.util.spec_from_file_location("geomap_bench_synthetic",
-                                                  ROOT / "benchmarks" / "synthetic.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 CRASH_FEATURES = 60_000

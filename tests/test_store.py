@@ -69,6 +69,14 @@ def assert_summaries_agree(store):
               "min(event_date), max(event_date) FROM incidents GROUP BY layer")
     assert sorted(inspected(store, cells)) == sorted(inspected(store, "SELECT * FROM incident_cells"))
     assert sorted(inspected(store, layers)) == sorted(inspected(store, "SELECT * FROM incident_layers"))
+    typed = ("SELECT layer, cell, event_type, status, count(*), coalesce(sum(fatalities), 0), "
+             "round(sum(lon), 6), round(sum(lat), 6) FROM incidents GROUP BY 1, 2, 3, 4")
+    kept = ("SELECT layer, cell, event_type, status, count, fatalities, round(sumlon, 6), "
+            "round(sumlat, 6) FROM incident_cell_types")
+    assert sorted(inspected(store, typed)) == sorted(inspected(store, kept))
+    days = ("SELECT layer, event_date, event_type, status, count(*), coalesce(sum(fatalities), 0) "
+            "FROM incidents GROUP BY 1, 2, 3, 4")
+    assert sorted(inspected(store, days)) == sorted(inspected(store, "SELECT * FROM incident_days"))
 
 
 # --- writing --------------------------------------------------------------------------
@@ -113,18 +121,19 @@ def test_both_bbox_plans_agree(loaded, monkeypatch):
 
 def test_migrations_apply_once(tmp_path, monkeypatch):
     path = tmp_path / "geomap.sqlite"
-    with SQLiteStore(path) as store:
-        assert store.schema_version == 2
-        store.add_many(samples().values())
     shipped = sqlite_schema.migrations()
+    latest = shipped[-1][0]
+    with SQLiteStore(path) as store:
+        assert store.schema_version == latest
+        store.add_many(samples().values())
     monkeypatch.setattr(sqlite_schema, "migrations",
-                        lambda: [*shipped, (3, "CREATE TABLE extra (x);\n")])
+                        lambda: [*shipped, (latest + 1, "CREATE TABLE extra (x);\n")])
     for _ in range(2):  # a second run would fail: the table exists
         with SQLiteStore(path) as store:
-            assert store.schema_version == 3
+            assert store.schema_version == latest + 1
             assert store.count(IncidentQuery()) == 6
     with sqlite3.connect(path) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 3
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == latest + 1
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
@@ -289,7 +298,7 @@ def test_migration_002_converts_a_store_of_migration_001(tmp_path, monkeypatch):
             conn.execute("INSERT INTO incidents_fts (rowid, body) VALUES (?, ?)", (seq, text))
     monkeypatch.undo()
     with SQLiteStore(path) as store:
-        assert store.schema_version == 2
+        assert store.schema_version == shipped[-1][0]
         assert store.count(IncidentQuery()) == table_count(store, "incidents_fts") == 6
         assert found(store, bbox=(38, 34, 42, 37)) == ["green_village", "mayadin_launch_site"]
         assert found(store, text="tahrir") == ["baghdad_protest"]

@@ -126,6 +126,19 @@ def iter_features(store: IncidentStore, query: IncidentQuery) -> Iterator[dict]:
     return store.iter_features(query)
 
 
+def get_aggregate(store: IncidentStore, query: IncidentQuery, zoom: int) -> dict:
+    """Counts per map cell of every match for a map at ``zoom`` (geomap.aggregate's
+    contract); NotFoundError when the query's layer does not exist."""
+    require_layer(store, query)
+    return store.aggregate(query.unpaged(), zoom)
+
+
+def get_histogram(store: IncidentStore, query: IncidentQuery, interval: str) -> dict:
+    """Counts and fatalities of every match per day, week or month, by event type."""
+    require_layer(store, query)
+    return store.histogram(query.unpaged(), interval)
+
+
 def require_layer(store: IncidentStore, query: IncidentQuery) -> None:
     """NotFoundError unless the query reads every layer or one that exists (before a stream)."""
     if query.layer is not None:

@@ -8,6 +8,14 @@ from dataclasses import dataclass, field
 
 import orjson
 
+from geomap.aggregate import (
+    aggregate_answer,
+    cell_size,
+    feature_bucket_rows,
+    feature_cell_rows,
+    fold_cells,
+    histogram_answer,
+)
 from geomap.errors import NotFoundError, ValidationError
 from geomap.incident import PROPERTIES
 from geomap.query import IncidentQuery
@@ -96,6 +104,20 @@ class IncidentStore(ABC):
     @abstractmethod
     def iter_feature_json(self, query: IncidentQuery) -> Iterator[bytes]:
         """Stream each match's stored JSON bytes, for fast downloads."""
+
+    def aggregate(self, query: IncidentQuery, zoom: int) -> dict:
+        """Counts per map cell for ``zoom`` of every match (geomap.aggregate's contract).
+
+        This default folds every match; a backend overrides it with its own summaries.
+        """
+        size = cell_size(zoom, query.bbox)
+        rows = feature_cell_rows(self.iter_features(query.unpaged()), size)
+        return aggregate_answer(fold_cells(rows), size, zoom)
+
+    def histogram(self, query: IncidentQuery, interval: str) -> dict:
+        """Counts and fatalities per day, week or month of every match, by event type."""
+        rows = feature_bucket_rows(self.iter_features(query.unpaged()), interval)
+        return histogram_answer(rows, interval)
 
     @abstractmethod
     def layers(self) -> list[dict]:

@@ -13,9 +13,11 @@ from pathlib import Path
 
 import orjson
 
+from geomap.aggregate import aggregate_answer, cell_size, fold_cells, histogram_answer
 from geomap.errors import ConflictError, NotFoundError
 from geomap.incident import format_timestamp, parse_feature
 from geomap.query import IncidentQuery
+from geomap.store import sqlite_summaries
 from geomap.store.base import AddResult, IncidentStore, merge_patch, same_content
 from geomap.store.sqlite_query import count_sql, select_sql, use_grid
 from geomap.store.sqlite_schema import connect, migrate
@@ -194,9 +196,27 @@ class SQLiteStore(IncidentStore):
         return [data for (data,) in conn.execute(sql, params)]
 
     def count(self, query: IncidentQuery) -> int:
-        """How many features match ``query``, ignoring limit and offset."""
+        """How many features match ``query``, ignoring limit and offset.
+
+        From the summaries where they can tell (see sqlite_summaries), else by counting.
+        """
+        conn = self._conn()
+        counted = sqlite_summaries.count(conn, query)
+        if counted is not None:
+            return counted
         sql, params = count_sql(query)
-        return self._conn().execute(sql, params).fetchone()[0]
+        return conn.execute(sql, params).fetchone()[0]
+
+    def aggregate(self, query: IncidentQuery, zoom: int) -> dict:
+        """Counts per map cell for ``zoom`` of every match, from the summaries where they can."""
+        size = cell_size(zoom, query.bbox)
+        rows = sqlite_summaries.cell_rows(self._conn(), query, size)
+        return aggregate_answer(fold_cells(rows), size, zoom)
+
+    def histogram(self, query: IncidentQuery, interval: str) -> dict:
+        """Counts and fatalities per day, week or month of every match, by event type."""
+        return histogram_answer(sqlite_summaries.bucket_rows(self._conn(), query, interval),
+                                interval)
 
     def iter_features(self, query: IncidentQuery) -> Iterator[dict]:
         """Stream the matches in constant memory (use ``query.unpaged()`` for all)."""

@@ -43,7 +43,7 @@ def select_sql(query: IncidentQuery, *, grid: bool) -> tuple[str, list]:
     From the grid the page is chosen on the small columns first, so that the sort does
     not carry every hit's feature JSON.
     """
-    source, where, params = _source_and_where(query, grid)
+    source, where, params = source_and_where(query, grid)
     order = _ORDER[query.sort]
     sql = f"FROM {source} WHERE {where} ORDER BY {order.format(t='i')}"
     if query.limit is not None:
@@ -64,7 +64,7 @@ def count_sql(query: IncidentQuery) -> tuple[str, list]:
         where = "" if query.layer is None else " WHERE layer = ?"
         return f"SELECT coalesce(sum(count), 0) FROM incident_layers{where}", [
             *(() if query.layer is None else (query.layer,))]
-    source, where, params = _source_and_where(query, query.bbox is not None)
+    source, where, params = source_and_where(query, query.bbox is not None)
     return f"SELECT count(*) FROM {source} WHERE {where}", params
 
 
@@ -133,14 +133,17 @@ def _filter_share(query: IncidentQuery) -> float:
     return share
 
 
-def _source_and_where(query: IncidentQuery, grid: bool) -> tuple[str, str, list]:
+def source_and_where(query: IncidentQuery, grid: bool,
+                     ranges: list[tuple[int, int]] | None = None) -> tuple[str, str, list]:
+    """(FROM, WHERE, parameters) of the query's matches, aliased ``i``; from the grid, the
+    cell ranges read are ``ranges`` (by default those of the query's bbox)."""
     clauses, params = ["1"], []
     for clause, values in _clauses(query):
         clauses.append(clause)
         params.extend(values)
     if not grid:
         return "incidents AS i", " AND ".join(clauses), params
-    values, ranges = _ranges(query.bbox)
+    values, ranges = _ranges(query.bbox) if ranges is None else _values(ranges)
     if query.layer is None:  # the index starts with the layer: visit each one
         source = (f"incident_layers AS l CROSS JOIN {values} AS r CROSS JOIN incidents AS i "
                   "INDEXED BY incidents_layer_cell ON i.layer = l.layer")
@@ -153,7 +156,11 @@ def _source_and_where(query: IncidentQuery, grid: bool) -> tuple[str, str, list]
 
 
 def _ranges(bbox: tuple[float, float, float, float]) -> tuple[str, list[int]]:
-    ranges = cell_ranges(bbox)
+    return _values(cell_ranges(bbox))
+
+
+def _values(ranges: list[tuple[int, int]]) -> tuple[str, list[int]]:
+    """A VALUES table of (first, last) cells (column1, column2), and its parameters."""
     values = "(VALUES {})".format(", ".join(["(?, ?)"] * len(ranges)))
     return values, [number for pair in ranges for number in pair]
 

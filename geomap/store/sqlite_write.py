@@ -47,6 +47,24 @@ _ADD_CELLS = (f"INSERT INTO incident_cells SELECT layer, cell, {_SUMMARY} FROM i
               f"ON CONFLICT (layer, cell) DO UPDATE SET {_MERGE}")
 _ADD_LAYERS = (f"INSERT INTO incident_layers SELECT layer, {_SUMMARY} FROM incidents "
                f"WHERE seq BETWEEN ? AND ? GROUP BY layer ON CONFLICT (layer) DO UPDATE SET {_MERGE}")
+_ADD_TYPES = ("INSERT INTO incident_cell_types SELECT layer, cell, event_type, status, count(*), "
+              "coalesce(sum(fatalities), 0), sum(lon), sum(lat) FROM incidents "
+              "WHERE seq BETWEEN ? AND ? GROUP BY layer, cell, event_type, status "
+              "ON CONFLICT DO UPDATE SET count = count + excluded.count, "
+              "fatalities = fatalities + excluded.fatalities, sumlon = sumlon + excluded.sumlon, "
+              "sumlat = sumlat + excluded.sumlat")
+_ADD_DAYS = ("INSERT INTO incident_days SELECT layer, event_date, event_type, status, count(*), "
+             "coalesce(sum(fatalities), 0) FROM incidents WHERE seq BETWEEN ? AND ? "
+             "GROUP BY layer, event_date, event_type, status ON CONFLICT DO UPDATE SET "
+             "count = count + excluded.count, fatalities = fatalities + excluded.fatalities")
+_TAKE_TYPE = ("UPDATE incident_cell_types SET count = count - 1, fatalities = fatalities - ?, "
+              "sumlon = sumlon - ?, sumlat = sumlat - ? WHERE layer = ? AND cell = ? "
+              "AND event_type = ? AND status = ? RETURNING count")
+_TAKE_DAY = ("UPDATE incident_days SET count = count - 1, fatalities = fatalities - ? "
+             "WHERE layer = ? AND event_date = ? AND event_type = ? AND status = ? RETURNING count")
+_FORGET_ROW = ("SELECT layer, cell, minlon, minlat, maxlon, maxlat, event_date, event_type, "
+               "status, coalesce(fatalities, 0) AS fatalities, lon, lat FROM incidents "
+               "WHERE seq = ?")
 _EXISTING = ("SELECT id, seq, CAST(feature AS BLOB) FROM incidents "
              "WHERE id IN (SELECT value FROM json_each(?))")
 _DELETE_TEXT = "INSERT INTO incidents_fts (incidents_fts, rowid, body) VALUES ('delete', ?, ?)"
@@ -113,7 +131,7 @@ def flush(conn: sqlite3.Connection, seqs: range, *, summarize: bool = True) -> N
 
 def add_to_summaries(conn: sqlite3.Connection, first: int, last: int) -> None:
     """Count the incidents numbered ``first`` to ``last`` into the cell and layer summaries."""
-    for sql in (_ADD_CELLS, _ADD_LAYERS):
+    for sql in (_ADD_CELLS, _ADD_LAYERS, _ADD_TYPES, _ADD_DAYS):
         conn.execute(sql, (first, last))
 
 
@@ -124,13 +142,31 @@ def insert(conn: sqlite3.Connection, prepared: list[tuple], first: int | None = 
 
 def forget(conn: sqlite3.Connection, seq: int, stored: dict) -> None:
     """Remove a stored feature from the table, the text index and the summaries."""
-    layer, cell, *removed = conn.execute(
-        "SELECT layer, cell, minlon, minlat, maxlon, maxlat, event_date FROM incidents "
-        "WHERE seq = ?", (seq,)).fetchone()
+    cursor = conn.execute(_FORGET_ROW, (seq,))
+    row = dict(zip([column[0] for column in cursor.description], cursor.fetchone(), strict=True))
+    removed = [row[name] for name in ("minlon", "minlat", "maxlon", "maxlat", "event_date")]
     conn.execute(_DELETE_TEXT, (seq, search_text(stored["properties"])))
     conn.execute("DELETE FROM incidents WHERE seq = ?", (seq,))
-    _subtract(conn, "incident_cells", "layer = ? AND cell = ?", (layer, cell), removed)
-    _subtract(conn, "incident_layers", "layer = ?", (layer,), removed)
+    _subtract(conn, "incident_cells", "layer = ? AND cell = ?", (row["layer"], row["cell"]),
+              removed)
+    _subtract(conn, "incident_layers", "layer = ?", (row["layer"],), removed)
+    _subtract_typed(conn, row)
+
+
+def _subtract_typed(conn: sqlite3.Connection, row: dict) -> None:
+    """One incident fewer in the per-type cell summary and in the day summary."""
+    kind = (row["event_type"], row["status"])
+    cell = (row["layer"], row["cell"], *kind)
+    (left,) = conn.execute(_TAKE_TYPE, (row["fatalities"], row["lon"], row["lat"],
+                                        *cell)).fetchone()
+    if not left:
+        conn.execute("DELETE FROM incident_cell_types WHERE layer = ? AND cell = ? AND "
+                     "event_type = ? AND status = ?", cell)
+    day = (row["layer"], row["event_date"], *kind)
+    (left,) = conn.execute(_TAKE_DAY, (row["fatalities"], *day)).fetchone()
+    if not left:
+        conn.execute("DELETE FROM incident_days WHERE layer = ? AND event_date = ? AND "
+                     "event_type = ? AND status = ?", day)
 
 
 def _subtract(conn: sqlite3.Connection, table: str, where: str, key: tuple,

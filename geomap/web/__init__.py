@@ -27,6 +27,7 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     app = Flask(__name__, static_folder=_static_folder(), static_url_path="/static")
     app.config.update(MAX_CONTENT_LENGTH=settings.max_body_bytes, GEOMAP_SETTINGS=settings)
     app.json = OrjsonProvider(app)
+    _compress(app)
     from geomap.web.state import EXTENSION, AppState
 
     app.extensions[EXTENSION] = AppState(settings)
@@ -47,6 +48,22 @@ def _register(app: Flask, settings: Settings) -> None:
         app.register_blueprint(pages)
     headers = security_headers(settings.tile_url)
     app.after_request(lambda response: _finish(response, headers))
+
+
+#: What is sent compressed (br, else gzip) to a client that accepts it; downloads stream.
+COMPRESSED_TYPES = ("application/json", "application/geo+json", "text/csv",
+                    "application/vnd.google-earth.kml+xml", "text/html", "text/css",
+                    "text/javascript", "application/javascript", "image/svg+xml")
+
+
+def _compress(app: Flask) -> None:
+    from flask_compress import Compress
+
+    app.config.update(
+        COMPRESS_MIMETYPES=list(COMPRESSED_TYPES), COMPRESS_ALGORITHM=["br", "gzip"],
+        COMPRESS_ALGORITHM_STREAMING=["br", "gzip"], COMPRESS_BR_LEVEL=4, COMPRESS_LEVEL=5,
+        COMPRESS_STREAMING_ENDPOINT_CONDITIONAL=["static", "pages.vendor"])
+    Compress(app)
 
 
 def _static_folder() -> str | None:

@@ -15,7 +15,8 @@ import orjson
 from flask import Blueprint, Response, jsonify, request, url_for
 from werkzeug.datastructures import MultiDict
 
-from geomap.errors import ValidationError
+from geomap.aggregate import parse_interval, parse_zoom
+from geomap.errors import NotFoundError, ValidationError
 from geomap.incident import parse_country, parse_feature
 from geomap.query import IncidentQuery, parse_query
 from geomap.services import incidents
@@ -59,6 +60,23 @@ def layer_features(layer_id: str):
         return download_response(state.store, query, fmt, tiles=state.settings.tile_url,
                                  attribution=state.settings.tile_attribution)
     return _cached(collection_response(incidents.get_page(state.store, query)), PAGE_MAX_AGE)
+
+
+@bp.get("/layers/<layer_id>/aggregate")
+def layer_aggregate(layer_id: str):
+    """Counts per map cell (by event type) of every filtered incident, for ``zoom``."""
+    query = parse_layer_query(request.args, layer_id)
+    zoom = parse_zoom(_single(request.args.getlist("zoom"), "zoom"))
+    return _cached(jsonify(incidents.get_aggregate(app_state().store, query, zoom)), PAGE_MAX_AGE)
+
+
+@bp.get("/layers/<layer_id>/histogram")
+def layer_histogram(layer_id: str):
+    """Counts and fatalities per day, week or month (by event type) of the filtered set."""
+    query = parse_layer_query(request.args, layer_id)
+    interval = parse_interval(_single(request.args.getlist("interval"), "interval"))
+    return _cached(jsonify(incidents.get_histogram(app_state().store, query, interval)),
+                   PAGE_MAX_AGE)
 
 
 @bp.get("/incidents/<incident_id>")
@@ -126,6 +144,15 @@ def parse_features_request(args: MultiDict, layer_id: str) -> tuple[IncidentQuer
     if download or fmt:
         return query.unpaged(), parse_format(fmt)
     return query, None
+
+
+def parse_layer_query(args: MultiDict, layer_id: str) -> IncidentQuery:
+    """The filters (unpaged) of a question about an incident layer, not the reference sites."""
+    if layer_id == SITES:
+        raise NotFoundError(f"{SITES!r} is a reference layer: it has no aggregates")
+    params = args.to_dict(flat=False)
+    params["layer"] = [incidents.parse_layer_id(layer_id)]
+    return parse_query(params).unpaged()
 
 
 def parse_search(args: MultiDict) -> tuple[str, str | None]:

@@ -1,0 +1,175 @@
+"""Counts, map cells and histograms from the summaries, scanning only what they cannot answer.
+
+``incident_cell_types`` holds, per grid cell, event type and status, how many incidents
+there are; ``incident_days`` the same per day. A point cell (level 0, 1/8 degree) wholly
+inside a bbox is answered from its summary row; only the edge cells of the bbox, and the
+cells of lines and polygons, are scanned with the bbox test. Filters the summaries do not
+break down (sub-type, country, actor, text, fatalities, precision, and dates for cells)
+send the whole question to a scan: the answers are exact either way.
+"""
+
+from __future__ import annotations
+
+import math
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import fields, replace
+
+from geomap.aggregate import WORLD
+from geomap.query import IncidentQuery
+from geomap.store.sqlite_grid import LEVEL, LEVELS, ROW, cell_ranges
+from geomap.store.sqlite_query import source_and_where, use_grid
+
+#: Query fields that never change what matches.
+_PAGING = frozenset(("limit", "offset", "sort"))
+#: The filters each summary breaks down by (besides the layer).
+CELL_FILTERS = frozenset(("layer", "bbox", "event_types", "statuses"))
+DAY_FILTERS = frozenset(("layer", "start", "end", "event_types", "statuses"))
+_PER_DEGREE = LEVELS[0][1]  # point cells per degree
+_COLUMNS = int(360 * _PER_DEGREE)
+_ROWS = int(180 * _PER_DEGREE)
+_CENTRE = "((i.minlon + i.maxlon) / 2)", "((i.minlat + i.maxlat) / 2)"
+_BUCKET = {"day": "{d}", "week": "date({d}, '-6 days', 'weekday 1')",
+           "month": "substr({d}, 1, 8) || '01'"}
+
+
+def answerable(query: IncidentQuery, allowed: frozenset[str]) -> bool:
+    """Whether a summary broken down by ``allowed`` filters answers ``query`` exactly."""
+    if query.layer is None:
+        return False
+    return all(f.name in allowed or f.name in _PAGING or getattr(query, f.name) in (None, ())
+               for f in fields(query))
+
+
+def count(conn: sqlite3.Connection, query: IncidentQuery) -> int | None:
+    """How many incidents match, from the summaries; None when they cannot say."""
+    if query.bbox is None and answerable(query, DAY_FILTERS):
+        where, params = _summary_where(query, "d", dates=True)
+        sql = f"SELECT coalesce(sum(d.count), 0) FROM incident_days AS d WHERE {where}"
+        return conn.execute(sql, params).fetchone()[0]
+    if query.bbox is None or not answerable(query, CELL_FILTERS):
+        return None
+    split = _split(conn, query)
+    if split is None:
+        return 0
+    inner, edges, bbox = split
+    total = 0
+    if inner:
+        values, where, params = _inner_sql(query, inner)
+        sql = f"SELECT coalesce(sum(t.count), 0) FROM {values} WHERE {where}"
+        total = conn.execute(sql, params).fetchone()[0]
+    source, where, params = source_and_where(replace(query, bbox=bbox), True, edges)
+    return total + conn.execute(f"SELECT count(*) FROM {source} WHERE {where}", params).fetchone()[0]
+
+
+def cell_rows(conn: sqlite3.Connection, query: IncidentQuery, size: float) -> Iterable[tuple]:
+    """(column, row, type, count, sumlon, sumlat) of the matches in cells of ``size`` degrees."""
+    factor = size * _PER_DEGREE
+    if factor < 1 or not answerable(query, CELL_FILTERS):
+        yield from _scanned_cells(conn, query, size)
+        return
+    split = _split(conn, query)
+    if split is None:
+        return
+    inner, edges, bbox = split
+    if inner:
+        values, where, params = _inner_sql(query, inner)
+        yield from conn.execute(
+            f"SELECT (t.cell % {ROW}) / ?, (t.cell / {ROW}) / ?, t.event_type, sum(t.count), "
+            f"sum(t.sumlon), sum(t.sumlat) FROM {values} WHERE {where} GROUP BY 1, 2, 3",
+            [int(factor), int(factor), *params])
+    yield from _scanned_cells(conn, replace(query, bbox=bbox), size, edges)
+
+
+def bucket_rows(conn: sqlite3.Connection, query: IncidentQuery, interval: str) -> Iterable[tuple]:
+    """(bucket start, type, count, fatalities) of the matches per day, week or month."""
+    if query.bbox is None and answerable(query, DAY_FILTERS):
+        where, params = _summary_where(query, "d", dates=True)
+        bucket = _BUCKET[interval].format(d="d.event_date")
+        return conn.execute(f"SELECT {bucket}, d.event_type, sum(d.count), sum(d.fatalities) "
+                            f"FROM incident_days AS d WHERE {where} GROUP BY 1, 2", params)
+    query = query.unpaged()
+    source, where, params = source_and_where(query, use_grid(conn, query))
+    bucket = _BUCKET[interval].format(d="i.event_date")
+    return conn.execute(f"SELECT {bucket}, i.event_type, count(*), coalesce(sum(i.fatalities), 0)"
+                        f" FROM {source} WHERE {where} GROUP BY 1, 2", params)
+
+
+def _scanned_cells(conn: sqlite3.Connection, query: IncidentQuery, size: float,
+                   ranges: list[tuple[int, int]] | None = None) -> Iterable[tuple]:
+    """Cell rows counted from the incidents themselves (from ``ranges`` of the grid if given)."""
+    query = query.unpaged()
+    grid = ranges is not None or use_grid(conn, query)
+    source, where, params = source_and_where(query, grid, ranges)
+    (x, y), columns, rows = _CENTRE, int(360 / size) - 1, int(180 / size) - 1
+    sql = (f"SELECT min(CAST(({x} + 180) / ? AS INTEGER), ?), "
+           f"min(CAST(({y} + 90) / ? AS INTEGER), ?), i.event_type, count(*), sum({x}), "
+           f"sum({y}) FROM {source} WHERE {where} GROUP BY 1, 2, 3")
+    return conn.execute(sql, [size, columns, size, rows, *params])
+
+
+def _split(conn: sqlite3.Connection, query: IncidentQuery):
+    """(inner point cells as row ranges, edge and shape cell ranges, the bbox clipped to the
+    layer's extent), or None when the bbox misses the layer."""
+    extent = conn.execute("SELECT minlon, minlat, maxlon, maxlat FROM incident_layers "
+                          "WHERE layer = ?", (query.layer,)).fetchone()
+    bbox = _clip(query.bbox or WORLD, extent)
+    if bbox is None:
+        return None
+    first_col, last_col = _cells(bbox[0], bbox[2], 180, _COLUMNS)
+    first_row, last_row = _cells(bbox[1], bbox[3], 90, _ROWS)
+    inner, edges = [], []
+    for row in range(first_row, last_row + 1):
+        base = row * ROW
+        if first_row < row < last_row and last_col - first_col >= 2:
+            inner.append((base + first_col + 1, base + last_col - 1))
+            edges.extend(((base + first_col,) * 2, (base + last_col,) * 2))
+        else:
+            edges.append((base + first_col, base + last_col))
+    edges.extend(pair for pair in cell_ranges(bbox) if pair[0] >= LEVEL)  # lines, polygons
+    return inner, edges, bbox
+
+
+def _cells(low: float, high: float, offset: int, count: int) -> tuple[int, int]:
+    """The first and last point cell along one axis that meet [low, high].
+
+    A cell strictly between them lies wholly inside: floating-point rounding is monotonic,
+    so a point filed there is strictly within (low, high) too.
+    """
+    first = math.floor((low + offset) * _PER_DEGREE)
+    last = math.floor((high + offset) * _PER_DEGREE)
+    return max(first, 0), min(last, count - 1)
+
+
+def _clip(bbox: tuple, extent: tuple | None) -> tuple[float, float, float, float] | None:
+    if extent is None:
+        return None
+    minlon, minlat = max(bbox[0], extent[0]), max(bbox[1], extent[1])
+    maxlon, maxlat = min(bbox[2], extent[2]), min(bbox[3], extent[3])
+    if minlon > maxlon or minlat > maxlat:
+        return None
+    return minlon, minlat, maxlon, maxlat
+
+
+def _inner_sql(query: IncidentQuery, inner: list[tuple[int, int]]) -> tuple[str, str, list]:
+    """(FROM, WHERE, parameters) of the summary rows of the inner cells, aliased ``t``."""
+    values = "(VALUES {}) AS r".format(", ".join(["(?, ?)"] * len(inner)))
+    where, params = _summary_where(query, "t", dates=False)
+    source = (f"{values} CROSS JOIN incident_cell_types AS t "
+              "ON t.cell BETWEEN r.column1 AND r.column2")
+    return source, where, [*(n for pair in inner for n in pair), *params]
+
+
+def _summary_where(query: IncidentQuery, alias: str, *, dates: bool) -> tuple[str, list]:
+    clauses, params = [f"{alias}.layer = ?"], [query.layer]
+    if dates and query.start:
+        clauses.append(f"{alias}.event_date >= ?")
+        params.append(query.start.isoformat())
+    if dates and query.end:
+        clauses.append(f"{alias}.event_date <= ?")
+        params.append(query.end.isoformat())
+    for column, values in (("event_type", query.event_types), ("status", query.statuses)):
+        if values:
+            clauses.append(f"{alias}.{column} IN ({', '.join('?' * len(values))})")
+            params.extend(values)
+    return " AND ".join(clauses), params
