@@ -23,6 +23,13 @@ filters mean, stated once for every backend:
   ascending. Ids compare by code point (``Z`` before ``a``, ``-`` before ``.``), never by
   a locale's collation.
 - ``limit``/``offset`` cut one page out of that order; ``count`` ignores them.
+- ``aggregate(query, zoom)``: every match counted once, in the square cell of
+  ``cell_size(zoom, bbox)`` degrees (numbered from -180, -90) that holds the centre of its
+  bounding box, by event type; each cell's ``lon``/``lat`` is its matches' mean centre;
+  the counts sum to ``numberMatched`` == ``count(query)``.
+- ``histogram(query, interval)``: every match counted once in the day, the week (from
+  Monday) or the month of its ``event_date``, with its fatalities (unknown as 0), by event
+  type; every bucket from the first to the last is there, empty ones with 0.
 """
 
 from __future__ import annotations
@@ -35,6 +42,7 @@ from datetime import date
 import orjson
 import pytest
 
+from geomap.aggregate import cell_size
 from geomap.errors import ConflictError, NotFoundError, ValidationError
 from geomap.incident import geometry_bbox, parse_feature
 from geomap.query import IncidentQuery
@@ -305,6 +313,70 @@ def test_bbox_finds_exactly_the_features_whose_box_meets_it(empty_store, seed):
             assert sorted(matching(empty_store, bbox=bbox, layer=layer)) == expected
             page = IncidentQuery(bbox=bbox, layer=layer, limit=5, sort="id")
             assert ids(empty_store.query(page)) == expected[:5]
+
+
+# --- aggregates and histograms ----------------------------------------------------------------
+
+AGGREGATED = [{}, {"bbox": (39.0, 34.0, 45.0, 37.5)}, {"event_types": ("Battles",)},
+              {"statuses": ("published",)}, {"countries": ("IQ",)}, {"start": date(2023, 1, 1)},
+              {"layer": "archive"}, {"bbox": (0.0, 0.0, 1.0, 1.0)}]
+
+
+def centre(feature) -> tuple[float, float]:
+    minlon, minlat, maxlon, maxlat = geometry_bbox(feature["geometry"])
+    return (minlon + maxlon) / 2, (minlat + maxlat) / 2
+
+
+@pytest.mark.parametrize("zoom", [3, 7, 12])
+@pytest.mark.parametrize("filters", AGGREGATED)
+def test_aggregate_counts_each_match_in_the_cell_of_its_centre(case_store, filters, zoom):
+    query = IncidentQuery(limit=None, **filters)
+    answer = case_store.aggregate(query, zoom)
+    size = cell_size(zoom, query.bbox)
+    expected = {}
+    for feature in case_store.query(query):
+        lon, lat = centre(feature)
+        west, south = (lon + 180) // size * size - 180, (lat + 90) // size * size - 90
+        by_type = expected.setdefault((west, south, west + size, south + size), {})
+        kind = feature["properties"]["event_type"]
+        by_type[kind] = by_type.get(kind, 0) + 1
+    assert {tuple(cell["bbox"]): cell["by_type"] for cell in answer["cells"]} == expected
+    assert answer["numberMatched"] == case_store.count(query) == sum(
+        cell["count"] for cell in answer["cells"])
+
+
+def test_a_cell_is_placed_at_its_matches_mean_centre(case_store):
+    (cell,) = [c for c in case_store.aggregate(IncidentQuery(bbox=(44, 35, 45, 36)), 7)["cells"]]
+    assert cell["count"] == 4 and cell["bbox"] == [44.0, 35.0, 45.0, 36.0]  # the Kirkuk four
+    assert (cell["lon"], cell["lat"]) == (pytest.approx(44.3805, abs=1e-6),
+                                          pytest.approx(35.3495, abs=1e-6))
+
+
+@pytest.mark.parametrize("filters", AGGREGATED)
+def test_histogram_counts_each_match_in_its_month(case_store, filters):
+    query = IncidentQuery(limit=None, **filters)
+    found = case_store.query(query)
+    answer = case_store.histogram(query, "month")
+    assert answer["interval"] == "month" and answer["numberMatched"] == len(found)
+    assert answer["fatalities"] == sum(f["properties"]["fatalities"] or 0 for f in found)
+    for bucket in answer["buckets"]:
+        inside = [f for f in found if f["properties"]["event_date"][:7] == bucket["start"][:7]]
+        assert bucket["start"].endswith("-01") and bucket["count"] == len(inside)
+        assert bucket["fatalities"] == sum(f["properties"]["fatalities"] or 0 for f in inside)
+        assert sum(bucket["by_type"].values()) == bucket["count"]
+
+
+def test_histogram_weeks_start_on_monday_and_empty_weeks_are_kept(case_store):
+    query = IncidentQuery(start=date(2022, 10, 1), end=date(2022, 12, 31))
+    weeks = case_store.histogram(query, "week")["buckets"]
+    assert [(b["start"], b["count"]) for b in weeks] == [("2022-10-31", 2)]  # both on a Wednesday
+    query = IncidentQuery(start=date(2022, 11, 1), end=date(2023, 1, 31))
+    weeks = case_store.histogram(query, "week")["buckets"]
+    assert weeks[0]["start"] == "2022-10-31" and weeks[-1]["start"] == "2023-01-09"
+    assert len(weeks) == 11 and [b["count"] for b in weeks].count(0) == 9
+    days = case_store.histogram(IncidentQuery(start=date(2023, 3, 10)), "day")["buckets"]
+    assert days == [{"start": "2023-03-10", "count": 4, "fatalities": 4,
+                     "by_type": {"Battles": 1 + 1, "Explosions/Remote violence": 2}}]
 
 
 # --- order and pages --------------------------------------------------------------------------
