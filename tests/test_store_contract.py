@@ -480,20 +480,36 @@ def test_add_validates_and_returns_what_get_returns(empty_store):
 def test_an_identical_add_returns_the_stored_copy_and_a_different_one_conflicts(empty_store):
     first = empty_store.add(CASES[4])
     assert empty_store.add(CASES[4]) == first
-    changed = orjson.loads(orjson.dumps(CASES[4]))
-    changed["properties"]["fatalities"] = 2
     with pytest.raises(ConflictError):
-        empty_store.add(changed)
+        empty_store.add(altered(CASES[4], fatalities=2))
     assert empty_store.get("mosul-17") == first
 
 
 def test_an_invalid_feature_is_refused_naming_the_field_and_nothing_is_stored(empty_store):
-    bad = orjson.loads(orjson.dumps(CASES[0]))
-    bad["properties"]["event_date"] = "last Tuesday"
     with pytest.raises(ValidationError) as caught:
-        empty_store.add(bad)
+        empty_store.add(altered(CASES[0], event_date="last Tuesday"))
     assert caught.value.field == "properties.event_date"
     assert empty_store.count(EVERYTHING) == 0 and empty_store.layers() == []
+
+
+def altered(raw: dict, **properties) -> dict:
+    """A copy of a raw incident with some properties changed."""
+    copy = orjson.loads(orjson.dumps(raw))
+    copy["properties"].update(properties)
+    return copy
+
+
+def test_add_all_stores_every_feature_or_none(empty_store):
+    stored = empty_store.add_all(CASES[:3])
+    assert ids(stored) == ["kirkuk-01", "Kirkuk-02", "kirkuk.01"]
+    assert empty_store.add_all([CASES[0], CASES[3]])[0] == stored[0]  # identical: as stored
+    for batch in ([CASES[4], altered(CASES[1], fatalities=4)],  # differs from the stored one
+                  [CASES[5], CASES[6], altered(CASES[6], fatalities=1)]):  # given twice
+        with pytest.raises(ConflictError):
+            empty_store.add_all(batch)
+    with pytest.raises(ValidationError):
+        empty_store.add_all([CASES[8], altered(CASES[7], event_date="2022-02-30")])
+    assert sorted(matching(empty_store)) == ["Kirkuk-02", "kirkuk-01", "kirkuk.01", "kirkuk01"]
 
 
 def test_update_merges_keeps_the_old_version_and_reindexes(case_store):
@@ -579,12 +595,9 @@ def many(count: int, *, day: str = "2020-06-01", prefix: str = "case", layer: st
 
 
 def test_add_many_counts_refuses_by_position_and_stores_the_rest(empty_store):
-    features = [*CASES[:3], {"type": "Feature"}, CASES[0], dict(CASES[4]), CASES[5]]
-    features[5] = orjson.loads(orjson.dumps(CASES[4]))
-    features[5]["properties"]["fatalities"] = "three"
-    changed = orjson.loads(orjson.dumps(CASES[1]))
-    changed["properties"]["fatalities"] = 9
-    result = empty_store.add_many([*features, changed])
+    features = [*CASES[:3], {"type": "Feature"}, CASES[0], altered(CASES[4], fatalities="three"),
+                CASES[5], altered(CASES[1], fatalities=9)]
+    result = empty_store.add_many(features)
     assert (result.added, result.skipped) == (4, 1)
     assert [(position, field) for position, field, _ in result.refused] == [
         (3, "geometry"), (5, "properties.fatalities"), (7, "id")]
