@@ -171,10 +171,10 @@ def ingest(ctx: click.Context, status: str | None, paths: tuple[Path, ...]) -> N
     Reports are .txt or .md files; exit status 1 when a file or a feature was refused.
     """
     from geomap.services.ingest import ingest_paths
-    from geomap.store import open_store
+    from geomap.store import open_configured_store
 
     settings = _settings(ctx)
-    with open_store(settings.db) as store:
+    with open_configured_store(settings) as store:
         summary = ingest_paths(store, paths, gazetteer_factory=lambda: _gazetteer(ctx),
                                status=status or settings.default_status, progress=_progress_bar)
     for line in summary.lines():
@@ -219,12 +219,12 @@ def _query_options(command):
 def export(ctx: click.Context, fmt: str | None, output: str, **params) -> None:
     """Write the incidents matching the filters to GeoJSON, CSV, KML, GeoPackage or HTML."""
     from geomap.services.export import export_query, export_to, format_for
-    from geomap.store import open_store
+    from geomap.store import open_configured_store
 
     settings = _settings(ctx)
     query, fmt = export_query(params), format_for(output, fmt)
     options = {"tiles": settings.tile_url, "attribution": settings.tile_attribution}
-    with open_store(settings.db) as store:
+    with open_configured_store(settings) as store:
         count = export_to(store, query, fmt, output, **(options if fmt == "html" else {}))
     click.echo(f"{count:,} incidents written to {output}", err=True)
 

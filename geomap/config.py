@@ -28,6 +28,16 @@ class Settings:
         metadata={"env": "GEOMAP_DB", "help": "incident store: a SQLite file path, "
                   "sqlite:///path or postgresql://user@host/db (other schemes are refused)"},
     )
+    db_read: tuple[str, ...] = field(
+        default=(),
+        metadata={"env": "GEOMAP_DB_READ",
+                  "help": "PostGIS read replicas, postgresql:// URLs separated by commas"},
+    )
+    db_read_max_lag: float = field(
+        default=5.0,
+        metadata={"env": "GEOMAP_DB_READ_MAX_LAG",
+                  "help": "seconds a replica may lag before reads go to the primary"},
+    )
     gazetteer_db: Path = field(
         default_factory=lambda: _cache_home() / "gazetteer.sqlite",
         metadata={"env": "GEOMAP_GAZETTEER_DB",
@@ -96,6 +106,10 @@ def parse_store_location(raw: str | os.PathLike) -> Path | str:
 def _coerce(f, raw: str):
     if f.name == "db":
         return parse_store_location(raw)
+    if f.name == "db_read":
+        return tuple(url.strip() for url in raw.split(",") if url.strip())
+    if f.name == "db_read_max_lag":
+        return float(raw)
     if f.name == "gazetteer_db":
         return Path(raw).expanduser()
     if f.name == "gazetteer_extra":

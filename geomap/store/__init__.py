@@ -15,7 +15,8 @@ from geomap.errors import ValidationError
 from geomap.store.base import AddResult, IncidentStore
 from geomap.store.sqlite import SQLiteStore
 
-__all__ = ["AddResult", "IncidentStore", "SQLiteStore", "open_store", "redact"]
+__all__ = ["AddResult", "IncidentStore", "SQLiteStore", "open_configured_store", "open_store",
+           "redact"]
 
 #: A scheme of two or more characters, so that a Windows drive (``C:``) stays a path. A
 #: single slash after it (``postgresql:/host``) is what a path library makes of ``//``.
@@ -77,3 +78,13 @@ BACKENDS: dict[str, Callable[..., IncidentStore]] = {
     "postgresql": _open_postgis,
     "postgres": _open_postgis,
 }
+
+
+def open_configured_store(settings) -> IncidentStore:
+    """The store that Settings name: ``db``, with its ``db_read`` replicas and lag bound."""
+    if not settings.db_read:
+        return open_store(settings.db)
+    if not isinstance(settings.db, str) or not settings.db.lower().startswith("postgres"):
+        raise ValidationError("db_read", "GEOMAP_DB_READ needs GEOMAP_DB to be a "
+                              "postgresql:// URL (read replicas are PostgreSQL standbys)")
+    return open_store(settings.db, read_urls=settings.db_read, max_lag=settings.db_read_max_lag)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import gc
 import itertools
 import sqlite3
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
@@ -89,8 +89,9 @@ def prepare(feature: dict) -> tuple[dict, tuple, str]:
     return feature, row, search_text(p)
 
 
-def prepare_batch(items: Iterator[tuple[int, Mapping]], size: int) -> tuple[list, list, bool]:
-    """The next ``size`` items: (position, feature, row, text) of each valid one, the
+def prepare_batch(items: Iterator[tuple[int, Mapping]], size: int, *,
+                  prepare: Callable[[dict], tuple] = prepare) -> tuple[list, list, bool]:
+    """The next ``size`` items: (position, *prepare(feature)) of each valid one, the
     refusals as (position, field, message), and whether more items may follow."""
     now, prepared, refused, count = datetime.now(UTC), [], [], 0
     for position, obj in itertools.islice(items, size):

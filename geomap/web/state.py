@@ -7,7 +7,7 @@ import threading
 from flask import current_app
 
 from geomap.config import Settings
-from geomap.store import IncidentStore, open_store
+from geomap.store import IncidentStore, open_configured_store
 
 EXTENSION = "geomap"
 
@@ -17,7 +17,7 @@ class AppState:
 
     def __init__(self, settings: Settings):
         self.settings = settings
-        self.store: IncidentStore = open_store(settings.db)
+        self.store: IncidentStore = open_configured_store(settings)
         self._gazetteer = None
         self._sites: list[dict] | None = None
         self._lock = threading.Lock()

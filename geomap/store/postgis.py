@@ -1,0 +1,260 @@
+"""The PostGIS store: incidents in PostgreSQL, for many writers, many workers, read replicas.
+
+``GEOMAP_DB=postgresql://user@host/db`` selects it. Features are loaded with COPY, one
+transaction per batch; the geometry has a GiST index and the text a GIN index of
+lexemes the store writes itself; streams read through server-side cursors; reads may go
+to standbys (``GEOMAP_DB_READ``, see ``postgis_replicas``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+import orjson
+import psycopg
+
+from geomap.errors import ConflictError, NotFoundError
+from geomap.incident import format_timestamp, parse_feature
+from geomap.query import IncidentQuery
+from geomap.store.base import AddResult, IncidentStore, merge_patch, same_content
+from geomap.store.postgis_query import count_sql, select_sql
+from geomap.store.postgis_replicas import ReadRouter, Standby
+from geomap.store.postgis_schema import _redacted, migrate, open_pool
+from geomap.store.postgis_write import (
+    archive,
+    copy_rows,
+    deleted_ids,
+    existing,
+    forget,
+    prepare,
+)
+from geomap.store.sqlite_write import paused_gc, prepare_batch
+
+#: Rows a server-side cursor fetches per round trip while streaming.
+STREAM_ROWS = 2000
+_LAYERS = ("SELECT layer, count, minlon, minlat, maxlon, maxlat, first_date::text, "
+           "last_date::text FROM incident_layers WHERE count > 0 ORDER BY layer")
+_HISTORY = ("SELECT action, author, recorded_at, feature FROM incident_history "
+            "WHERE id = %s ORDER BY hid")
+
+
+class PostGISStore(IncidentStore):
+    """Incidents in a PostgreSQL database with PostGIS; safe to share between threads."""
+
+    def __init__(self, url: str, *, read_urls: Sequence[str] = (), pool_size: int = 8,
+                 max_lag: float = 5.0, read_wait: float = 0.5):
+        self.url = url
+        self._pool = open_pool(url, size=pool_size, name="geomap-primary")
+        standbys = []
+        try:
+            with self._pool.connection() as conn:
+                self.schema_version = migrate(conn)
+            for number, read_url in enumerate(read_urls):
+                pool = open_pool(read_url, size=pool_size, name=f"geomap-read-{number}",
+                                 timeout=2.0, wait=False)
+                standbys.append(Standby(_redacted(read_url), pool))
+        except BaseException:
+            for standby in standbys:
+                standby.pool.close()
+            self._pool.close()
+            raise
+        self._reads = ReadRouter(self._pool, standbys, max_lag=max_lag, wait=read_wait)
+
+    def __repr__(self) -> str:
+        return f"PostGISStore({_redacted(self.url)!r})"
+
+    # --- writing ------------------------------------------------------------------------
+
+    def add(self, feature: Mapping) -> dict:
+        """Validate and store one feature; an identical stored copy is returned as is."""
+        feature, row = prepare(parse_feature(feature))
+        try:
+            with self._writing() as conn:
+                stored = existing(conn, [feature["id"]]).get(feature["id"])
+                if stored is None:
+                    copy_rows(conn, [row])
+                    return feature
+        except psycopg.errors.UniqueViolation:  # another writer stored it meanwhile
+            stored = self.get(feature["id"])
+        if same_content(stored, feature):
+            return stored
+        raise ConflictError(f"incident {feature['id']!r} is stored with different content")
+
+    def add_many(self, features: Iterable[Mapping], *, batch_size: int = 5000,
+                 bulk: bool | None = None, skip_deleted: bool = False) -> AddResult:
+        """Store many features with COPY, one transaction per batch (all of them with
+        ``bulk=True``); refuse bad ones, skip known ones, and with ``skip_deleted`` the
+        deleted ones. A killed writer leaves whole transactions only."""
+        result, items = AddResult(), enumerate(features)
+        with paused_gc(), (self._writing() if bulk else _no_transaction(self._pool)) as conn:
+            while True:
+                prepared, refused, more = prepare_batch(items, batch_size, prepare=prepare)
+                result.refused.extend(refused)
+                result.added += _write_batch(conn, prepared, result, skip_deleted)
+                if not bulk:
+                    self._reads.note_write(conn)
+                if not more:
+                    break
+        result.refused.sort(key=lambda refusal: refusal[0])
+        return result
+
+    def update(self, incident_id: str, patch: Mapping, *, author: str | None = None) -> dict:
+        """Merge a patch (Feature-shaped or bare properties) and keep the old version."""
+        now = datetime.now(UTC)
+        with self._writing() as conn:
+            stored = _load(conn, incident_id)
+            merged = merge_patch(stored, patch, updated_at=format_timestamp(now))
+            feature, row = prepare(parse_feature(merged, now=now))
+            if same_content(feature, stored):
+                return stored
+            archive(conn, stored, "update", author, format_timestamp(now))
+            forget(conn, stored)
+            copy_rows(conn, [row])
+        return feature
+
+    def delete(self, incident_id: str, *, author: str | None = None) -> None:
+        """Remove a feature, keeping its last version in the history."""
+        with self._writing() as conn:
+            stored = _load(conn, incident_id)
+            archive(conn, stored, "delete", author, format_timestamp(datetime.now(UTC)))
+            forget(conn, stored)
+
+    # --- reading ------------------------------------------------------------------------
+
+    def find(self, incident_id: str) -> dict | None:
+        """The stored feature, or None."""
+        row = self._read("SELECT feature FROM incidents WHERE id = %s", [incident_id], one=True)
+        return orjson.loads(row[0]) if row else None
+
+    def history(self, incident_id: str) -> list[dict]:
+        """Earlier versions, oldest first: action, author, recorded_at and feature."""
+        rows = self._read(_HISTORY, [incident_id])
+        if not rows and self.find(incident_id) is None:
+            raise NotFoundError(f"no incident {incident_id!r}")
+        return [{"action": action, "author": author, "recorded_at": recorded_at,
+                 "feature": orjson.loads(feature)} for action, author, recorded_at, feature in rows]
+
+    def query(self, query: IncidentQuery) -> list[dict]:
+        """The features matching ``query``, in its order, one page of them."""
+        return [orjson.loads(data) for data in self.query_json(query)]
+
+    def query_json(self, query: IncidentQuery) -> list[bytes]:
+        """The stored JSON bytes of ``query(query)``'s features, for a web layer to frame."""
+        return [data for (data,) in self._read(*select_sql(query))]
+
+    def count(self, query: IncidentQuery) -> int:
+        """How many features match ``query``, ignoring limit and offset."""
+        return self._read(*count_sql(query), one=True)[0]
+
+    def iter_features(self, query: IncidentQuery) -> Iterator[dict]:
+        """Stream the matches in constant memory (use ``query.unpaged()`` for all)."""
+        for data in self.iter_feature_json(query):
+            yield orjson.loads(data)
+
+    def iter_feature_json(self, query: IncidentQuery) -> Iterator[bytes]:
+        """Stream each match's stored JSON bytes through a server-side cursor (one snapshot)."""
+        sql, params = select_sql(query)
+        with self._reads.connection() as conn, conn.transaction():
+            with conn.cursor(name="geomap_stream") as cur:
+                cur.itersize = STREAM_ROWS
+                cur.execute(sql, params)
+                for (data,) in cur:
+                    yield data
+
+    def layers(self) -> list[dict]:
+        """Each layer: id, title, count, bbox and time_extent [first date, last date]."""
+        return [{"id": layer, "title": layer.replace("_", " ").replace("-", " ").capitalize(),
+                 "count": count, "bbox": list(box), "time_extent": [first, last]}
+                for layer, count, *box, first, last in self._read(_LAYERS, [])]
+
+    # --- read-your-writes ---------------------------------------------------------------
+
+    def written_position(self) -> str | None:
+        """The WAL position this context's last write reached (None without replicas)."""
+        return self._reads.position.get()
+
+    @contextmanager
+    def reading_after(self, position: str | None) -> Iterator[None]:
+        """Reads inside see everything up to ``position`` (a user's earlier write)."""
+        token = self._reads.position.set(position)
+        try:
+            yield
+        finally:
+            self._reads.position.reset(token)
+
+    def close(self) -> None:
+        """Close every pool this store opened."""
+        self._reads.close()
+        self._pool.close()
+
+    # --- connections --------------------------------------------------------------------
+
+    def _read(self, sql: str, params: list, *, one: bool = False):
+        def run(conn: psycopg.Connection):
+            cursor = conn.execute(sql, params)
+            return cursor.fetchone() if one else cursor.fetchall()
+        return self._reads.run(run)
+
+    @contextmanager
+    def _writing(self) -> Iterator[psycopg.Connection]:
+        with self._pool.connection() as conn:
+            with conn.transaction():
+                yield conn
+            self._reads.note_write(conn)
+
+
+@contextmanager
+def _no_transaction(pool) -> Iterator[psycopg.Connection]:
+    with pool.connection() as conn:
+        yield conn
+
+
+def _load(conn: psycopg.Connection, incident_id: str) -> dict:
+    stored = existing(conn, [incident_id], lock=True).get(incident_id)
+    if stored is None:
+        raise NotFoundError(f"no incident {incident_id!r}")
+    return stored
+
+
+def _write_batch(conn: psycopg.Connection, prepared: list, result: AddResult,
+                 skip_deleted: bool) -> int:
+    """Write one batch in a transaction; again if another writer stored one of its ids."""
+    for attempt in range(3):
+        counted = AddResult()
+        try:
+            with conn.transaction():
+                fresh = _select_fresh(conn, prepared, counted, skip_deleted)
+                copy_rows(conn, [row for _, row in fresh])
+        except psycopg.errors.UniqueViolation:
+            if attempt == 2:
+                raise
+            continue
+        result.skipped += counted.skipped
+        result.refused.extend(counted.refused)
+        return len(fresh)
+    return 0
+
+
+def _select_fresh(conn: psycopg.Connection, prepared: list, result: AddResult,
+                  skip_deleted: bool) -> list[tuple[dict, tuple]]:
+    """The prepared (feature, row) not stored yet; count the known, refuse the changed."""
+    ids = [feature["id"] for _, feature, _ in prepared]
+    known = existing(conn, ids)
+    if skip_deleted:
+        gone = deleted_ids(conn, sorted(set(ids) - set(known)))
+        result.skipped += sum(incident_id in gone for incident_id in ids)
+        prepared = [item for item in prepared if item[1]["id"] not in gone]
+    fresh = []
+    for position, feature, row in prepared:
+        stored = known.setdefault(feature["id"], feature)
+        if stored is feature:
+            fresh.append((feature, row))
+        elif same_content(stored, feature):
+            result.skipped += 1
+        else:
+            result.refused.append((position, "id", f"{feature['id']!r} is stored with "
+                                   "different content; update it instead"))
+    return fresh
+

@@ -1,0 +1,133 @@
+"""An IncidentQuery in PostgreSQL's terms: the PostGIS backend's one place for the filters.
+
+The meaning is SQLite's (``sqlite_query.py``), stated by the store contract tests:
+``text`` matches when every word starts a word of the incident's text (a word with
+punctuation inside is a phrase: ``al-Omar`` is ``al`` followed by a word starting
+``omar``); ``actor`` is a case-insensitive substring of either actor; a bbox keeps every
+geometry whose bbox meets it, edges included.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+
+from geomap.incident import SUB_EVENT_TYPES
+from geomap.query import IncidentQuery
+from geomap.store.sqlite_query import MAX_SEARCH_WORDS
+
+_ORDER = {
+    "event_date": "event_date DESC, id",
+    "event_date_asc": "event_date, id DESC",
+    "fatalities": "fatalities DESC NULLS LAST, event_date DESC, id",
+    "id": "id",
+}
+#: The GiST index finds candidates (its boxes are rounded outward to float4); the exact
+#: double precision bbox columns then decide, as SQLite does.
+_BBOX = ("geom && ST_MakeEnvelope(%s, %s, %s, %s, 4326) "
+         "AND minlon <= %s AND maxlon >= %s AND minlat <= %s AND maxlat >= %s")
+_TOKEN = re.compile(r"[^\W_]+")
+
+
+def select_sql(query: IncidentQuery) -> tuple[str, list]:
+    """SELECT the matches' feature JSON, in the query's order, one page of them."""
+    where, params = where_sql(query)
+    sql = f"SELECT feature FROM incidents WHERE {where} ORDER BY {_ORDER[query.sort]}"
+    if query.limit is not None:
+        sql, params = f"{sql} LIMIT %s", [*params, query.limit]
+    if query.offset:
+        sql, params = f"{sql} OFFSET %s", [*params, query.offset]
+    return sql, params
+
+
+def count_sql(query: IncidentQuery) -> tuple[str, list]:
+    """SELECT count(*) of every match (from incident_layers when only the layer is asked)."""
+    clauses = list(_clauses(query))
+    if len(clauses) <= (query.layer is not None):
+        if query.layer is None:
+            return "SELECT coalesce(sum(count), 0) FROM incident_layers", []
+        return ("SELECT coalesce(sum(count), 0) FROM incident_layers WHERE layer = %s",
+                [query.layer])
+    where, params = where_sql(query)
+    return f"SELECT count(*) FROM incidents WHERE {where}", params
+
+
+def where_sql(query: IncidentQuery) -> tuple[str, list]:
+    """The WHERE condition of ``query`` and its parameters."""
+    clauses, params = ["TRUE"], []
+    for clause, values in _clauses(query):
+        clauses.append(clause)
+        params.extend(values)
+    return " AND ".join(clauses), params
+
+
+def search_words(text: str) -> list[str]:
+    """The words of a text as the index keeps them: runs of letters and digits, folded.
+
+    >>> search_words("Al-Omar, Déir 2022_x")
+    ['al', 'omar', 'deir', '2022', 'x']
+    """
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    plain = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return _TOKEN.findall(plain)
+
+
+def search_vector(text: str) -> str:
+    """A tsvector literal of ``text``'s words with their positions (1-based, at most 16383).
+
+    >>> search_vector("Mosul: an IED")
+    "'mosul':1 'an':2 'ied':3"
+    """
+    return " ".join(f"'{word}':{min(position, 16383)}"
+                    for position, word in enumerate(search_words(text), 1))
+
+
+def search_query(text: str) -> str | None:
+    """A tsquery literal: every word must start a word of the text, in any order.
+
+    >>> search_query("al-Omar oil !")
+    "'al' <-> 'omar':* & 'oil':*"
+    """
+    words = [tokens for tokens in map(search_words, text.split()) if tokens]
+    phrases = [" <-> ".join(f"'{token}'" for token in tokens) + ":*"
+               for tokens in words[:MAX_SEARCH_WORDS]]
+    return " & ".join(phrases) or None
+
+
+def _clauses(q: IncidentQuery) -> Iterator[tuple[str, list]]:
+    if q.layer is not None:
+        yield "layer = %s", [q.layer]
+    if q.start:
+        yield "event_date >= %s", [q.start]
+    if q.end:
+        yield "event_date <= %s", [q.end]
+    if q.event_types:
+        yield "event_type = ANY(%s)", [list(q.event_types)]
+    if q.sub_event_types:
+        yield "event_type = ANY(%s)", [sorted({SUB_EVENT_TYPES[s] for s in q.sub_event_types})]
+        yield "sub_event_type = ANY(%s)", [list(q.sub_event_types)]
+    if q.countries:
+        yield "country = ANY(%s)", [list(q.countries)]
+    if q.statuses:
+        yield "status = ANY(%s)", [list(q.statuses)]
+    if q.min_fatalities is not None:
+        yield "fatalities >= %s", [q.min_fatalities]
+    if q.precision is not None:
+        yield "geo_precision <= %s", [q.precision]
+    if q.actor:
+        pattern = "%{}%".format(q.actor.replace("\\", "\\\\").replace("%", "\\%")
+                                .replace("_", "\\_"))
+        yield "(actor1 ILIKE %s OR actor2 ILIKE %s)", [pattern, pattern]
+    if q.text:
+        yield _text_clause(q.text)
+    if q.bbox:
+        minlon, minlat, maxlon, maxlat = q.bbox
+        yield _BBOX, [minlon, minlat, maxlon, maxlat, maxlon, minlon, maxlat, minlat]
+
+
+def _text_clause(text: str) -> tuple[str, list]:
+    tsquery = search_query(text)
+    if tsquery is None:  # no word at all: as FTS5 with an empty expression, nothing matches
+        return "FALSE", []
+    return "search @@ %s::tsquery", [tsquery]

@@ -1,0 +1,99 @@
+"""PostGIS connections (psycopg 3 pools) and forward migrations (numbered SQL files)."""
+
+from __future__ import annotations
+
+import re
+from importlib import resources
+
+import psycopg
+from psycopg.adapt import Loader
+from psycopg_pool import ConnectionPool
+
+from geomap.errors import SourceError, ValidationError
+
+_MIGRATION = re.compile(r"(\d{3})_[a-z0-9_]+\.sql")
+#: Any number will do: the key of the advisory lock that one migrating process holds.
+_MIGRATION_LOCK = 0x6765_6F6D
+_VERSION_TABLE = "CREATE TABLE IF NOT EXISTS geomap_schema (version integer NOT NULL)"
+SCHEMES = ("postgresql", "postgres")
+
+
+class JsonBytesLoader(Loader):
+    """``json`` columns as the bytes stored: no decoding, ready to frame or parse."""
+
+    def load(self, data) -> bytes:
+        return bytes(data)
+
+
+def check_url(url: str) -> str:
+    """The URL if it names a PostgreSQL server, else ValidationError naming ``db``."""
+    scheme = url.partition("://")[0].lower()
+    if scheme not in SCHEMES:
+        raise ValidationError("db", f"not a PostgreSQL URL: {url!r}")
+    try:
+        psycopg.conninfo.conninfo_to_dict(url)
+    except psycopg.ProgrammingError as error:
+        raise ValidationError("db", f"bad PostgreSQL URL: {error}") from None
+    return url
+
+
+def open_pool(url: str, *, size: int, name: str, timeout: float = 10.0,
+              wait: bool = True) -> ConnectionPool:
+    """A pool of autocommit connections to ``url``; the store opens its transactions."""
+    pool = ConnectionPool(check_url(url), min_size=1, max_size=size, name=name, open=False,
+                          kwargs={"autocommit": True}, configure=_configure, timeout=timeout,
+                          reconnect_timeout=timeout)
+    try:
+        pool.open(wait=wait, timeout=timeout)
+    except Exception as error:
+        pool.close()
+        raise SourceError(f"cannot connect to PostgreSQL at {_redacted(url)}: {error}") from None
+    return pool
+
+
+def _configure(conn: psycopg.Connection) -> None:
+    conn.adapters.register_loader("json", JsonBytesLoader)
+
+
+def _redacted(url: str) -> str:
+    """The URL without its password, for messages."""
+    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
+
+
+def migrations() -> list[tuple[int, str]]:
+    """(number, SQL) of every PostGIS migration shipped, in order."""
+    folder = resources.files("geomap.store").joinpath("migrations_postgis")
+    found = []
+    for entry in folder.iterdir():
+        match = _MIGRATION.fullmatch(entry.name)
+        if match:
+            found.append((int(match.group(1)), entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+def migrate(conn: psycopg.Connection) -> int:
+    """Apply the migrations newer than the schema's version; return the version."""
+    known = migrations()
+    latest = known[-1][0] if known else 0
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))  # one at a time
+        conn.execute(_VERSION_TABLE)
+        row = conn.execute("SELECT max(version) FROM geomap_schema").fetchone()
+        version = row[0] or 0
+        if version > latest:
+            raise SourceError(f"the store has schema version {version}; this geomap knows "
+                              f"only up to {latest}: upgrade geomap")
+        for number, script in known:
+            if number > version:
+                conn.execute(script)
+                conn.execute("INSERT INTO geomap_schema VALUES (%s)", (number,))
+                version = number
+    return version
+
+
+def schema_version(conn: psycopg.Connection) -> int:
+    """The version a (read-only) server's schema is at, 0 before the first migration."""
+    row = conn.execute("SELECT to_regclass('geomap_schema') IS NOT NULL").fetchone()
+    if not row[0]:
+        return 0
+    return conn.execute("SELECT coalesce(max(version), 0) FROM geomap_schema").fetchone()[0]

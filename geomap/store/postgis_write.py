@@ -1,0 +1,137 @@
+"""How the PostGIS store writes: rows made in Python, loaded with COPY, summaries kept.
+
+Every write runs inside one transaction that the caller opens; the layer summaries are
+updated in the same transaction, so a reader never sees a count that disagrees with the
+rows, and a killed writer leaves whole transactions only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import orjson
+import psycopg
+
+from geomap.incident import geometry_bbox
+from geomap.store.postgis_query import search_vector
+from geomap.store.sqlite_query import search_text
+
+COLUMNS = ("id", "layer", "event_date", "event_type", "sub_event_type", "country",
+           "fatalities", "geo_precision", "status", "actor1", "actor2", "minlon", "minlat",
+           "maxlon", "maxlat", "geom", "search", "feature")
+_COPY = "COPY incidents ({}) FROM STDIN".format(", ".join(COLUMNS))
+_EXISTING = "SELECT id, feature FROM incidents WHERE id = ANY(%s)"
+_DELETED = "SELECT DISTINCT id FROM incident_history WHERE action = 'delete' AND id = ANY(%s)"
+_MERGE_LAYER = (
+    "INSERT INTO incident_layers AS l VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
+    "ON CONFLICT (layer) DO UPDATE SET count = l.count + excluded.count, "
+    "minlon = least(l.minlon, excluded.minlon), minlat = least(l.minlat, excluded.minlat), "
+    "maxlon = greatest(l.maxlon, excluded.maxlon), maxlat = greatest(l.maxlat, excluded.maxlat), "
+    "first_date = least(l.first_date, excluded.first_date), "
+    "last_date = greatest(l.last_date, excluded.last_date)")
+_SUBTRACT = ("UPDATE incident_layers SET count = count - 1 WHERE layer = %s "
+             "RETURNING count, minlon, minlat, maxlon, maxlat, first_date::text, last_date::text")
+_RECOUNT = ("INSERT INTO incident_layers SELECT layer, count(*), min(minlon), min(minlat), "
+            "max(maxlon), max(maxlat), min(event_date), max(event_date) FROM incidents "
+            "WHERE layer = %s GROUP BY layer")
+_ARCHIVE = ("INSERT INTO incident_history (id, action, author, recorded_at, feature) "
+            "VALUES (%s, %s, %s, %s, %s)")
+
+
+def prepare(feature: dict) -> tuple[dict, tuple]:
+    """The feature and its row of COLUMNS, as COPY takes it."""
+    p, geometry = feature["properties"], feature["geometry"]
+    minlon, minlat, maxlon, maxlat = geometry_bbox(geometry)
+    row = (p["id"], p["layer"], p["event_date"], p["event_type"], p["sub_event_type"],
+           p["country"], p["fatalities"], p["geo_precision"], p["status"], p["actor1"],
+           p["actor2"], minlon, minlat, maxlon, maxlat, ewkt(geometry),
+           search_vector(search_text(p)), orjson.dumps(feature).decode())
+    return feature, row
+
+
+def ewkt(geometry: Mapping) -> str:
+    """A parsed GeoJSON Point, LineString or Polygon as EWKT in WGS84 (altitude dropped).
+
+    >>> ewkt({"type": "LineString", "coordinates": [[40.0, 35.5], [40.25, 35.0]]})
+    'SRID=4326;LINESTRING(40.0 35.5,40.25 35.0)'
+    """
+    kind, coordinates = geometry["type"], geometry["coordinates"]
+    if kind == "Point":
+        return f"SRID=4326;POINT({_position(coordinates)})"
+    if kind == "LineString":
+        return f"SRID=4326;LINESTRING({_positions(coordinates)})"
+    rings = ",".join(f"({_positions(ring)})" for ring in coordinates)
+    return f"SRID=4326;POLYGON({rings})"
+
+
+def _position(position: list[float]) -> str:
+    return f"{position[0]!r} {position[1]!r}"
+
+
+def _positions(positions: list[list[float]]) -> str:
+    return ",".join(map(_position, positions))
+
+
+def existing(conn: psycopg.Connection, ids: list[str], *, lock: bool = False) -> dict[str, dict]:
+    """The stored feature of each of ``ids`` that is stored (row-locked with ``lock``)."""
+    sql = f"{_EXISTING} FOR UPDATE" if lock else _EXISTING
+    return {incident_id: orjson.loads(data) for incident_id, data in conn.execute(sql, (ids,))}
+
+
+def deleted_ids(conn: psycopg.Connection, absent: list[str]) -> set[str]:
+    """Which of these ids (not stored now) were deleted once."""
+    if not absent:
+        return set()
+    return {incident_id for (incident_id,) in conn.execute(_DELETED, (absent,))}
+
+
+def copy_rows(conn: psycopg.Connection, rows: list[tuple]) -> None:
+    """Load rows of COLUMNS with COPY, and count them into the layer summaries."""
+    if not rows:
+        return
+    with conn.cursor() as cur, cur.copy(_COPY) as copy:
+        for row in rows:
+            copy.write_row(row)
+    add_to_summaries(conn, rows)
+
+
+def add_to_summaries(conn: psycopg.Connection, rows: list[tuple]) -> None:
+    """Merge the rows' counts, bboxes and dates into incident_layers, layers in order."""
+    layers: dict[str, list] = {}
+    for row in rows:
+        layer, day, box = row[1], row[2], row[11:15]
+        found = layers.get(layer)
+        if found is None:
+            layers[layer] = [1, *box, day, day]
+            continue
+        found[0] += 1
+        found[1:5] = (min(found[1], box[0]), min(found[2], box[1]),
+                      max(found[3], box[2]), max(found[4], box[3]))
+        found[5], found[6] = min(found[5], day), max(found[6], day)
+    with conn.cursor() as cur:  # sorted, so that two writers lock layers in one order
+        cur.executemany(_MERGE_LAYER, [(layer, *layers[layer]) for layer in sorted(layers)])
+
+
+def forget(conn: psycopg.Connection, stored: dict) -> None:
+    """Remove a stored feature from the table and the layer summary."""
+    p = stored["properties"]
+    box = list(geometry_bbox(stored["geometry"]))
+    conn.execute("DELETE FROM incidents WHERE id = %s", (stored["id"],))
+    row = conn.execute(_SUBTRACT, (p["layer"],)).fetchone()
+    if row is None:
+        return
+    count, *edges, first, last = row
+    on_edge = any(a == b for a, b in zip(box, edges, strict=True)) or p["event_date"] in (
+        first, last)
+    if count and not on_edge:
+        return
+    conn.execute("DELETE FROM incident_layers WHERE layer = %s", (p["layer"],))
+    if count:
+        conn.execute(_RECOUNT, (p["layer"],))
+
+
+def archive(conn: psycopg.Connection, stored: dict, action: str, author: str | None,
+            recorded_at: str) -> None:
+    """Keep the version an update or delete replaces."""
+    conn.execute(_ARCHIVE, (stored["id"], action, author, recorded_at,
+                            orjson.dumps(stored).decode()))
