@@ -8,7 +8,9 @@
 # `postgres` OS user (PostgreSQL refuses root), and is idempotent: a re-run finds the
 # clusters initialised and running and only exports the variables. Exports
 # GEOMAP_TEST_POSTGRES_DSN (primary) and GEOMAP_TEST_POSTGRES_STANDBY_DSN (standby),
-# plus GEOMAP_TEST_POSTGRES_BIN, the server programs the replication tests use.
+# plus GEOMAP_TEST_POSTGRES_BIN, the server programs the replication tests use, and sets
+# GEOMAP_PG_STARTED=1 when it started a server, so that .ci/run stops only what it started
+# (servers someone already runs stay up for them).
 set -euo pipefail
 
 PG_VERSION="${GEOMAP_PG_VERSION:-15}"
@@ -37,6 +39,7 @@ _pg_running() {
 
 _pg_start() {  # data directory, port
   if _pg_running "$1"; then return; fi
+  GEOMAP_PG_STARTED=1
   _pg_as_postgres "$PG_BIN/pg_ctl" -D "$1" -l "$1.log" -w -t 60 -o "-p $2" start >/dev/null
 }
 
@@ -80,7 +83,8 @@ _pg_create_database() {
       "SELECT 1 FROM pg_database WHERE datname = '$PG_DATABASE'" postgres)" ]; then
     _pg_as_postgres "${psql[@]}" -c "CREATE DATABASE $PG_DATABASE" postgres
   fi
-  _pg_as_postgres "${psql[@]}" -c "CREATE EXTENSION IF NOT EXISTS postgis" "$PG_DATABASE"
+  PGOPTIONS="-c client_min_messages=warning" _pg_as_postgres "${psql[@]}" \
+    -c "CREATE EXTENSION IF NOT EXISTS postgis" "$PG_DATABASE"
 }
 
 _pg_wait_standby() {  # until the standby accepts read-only connections (bounded)
@@ -93,6 +97,7 @@ _pg_wait_standby() {  # until the standby accepts read-only connections (bounded
 }
 
 _pg_up() {
+  GEOMAP_PG_STARTED=0  # 1 when this run started a server (then the caller stops them)
   _pg_install
   mkdir -p "$PG_ROOT"
   chown postgres: "$PG_ROOT"

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from geomap.config import parse_store_location
 from geomap.gazetteer import Gazetteer
 from geomap.gazetteer.sources import curated_files
 
@@ -44,13 +45,51 @@ def sqlite_locations(tmp_path: Path) -> Iterator[Callable[[str], str]]:
     yield lambda name: str(tmp_path / f"{name}.sqlite")
 
 
+def postgres_dsn(variable: str = "GEOMAP_TEST_POSTGRES_DSN") -> str:
+    """The test server's DSN; skip without one, but fail in CI (``.ci/run`` starts one)."""
+    dsn = os.environ.get(variable)
+    if not dsn:
+        message = f"{variable} is not set: no PostgreSQL server to test on"
+        if os.environ.get("CI"):
+            pytest.fail(f"{message} (CI must run .ci/postgres.sh)")
+        pytest.skip(message)
+    return dsn
+
+
+def schema_url(dsn: str, schema: str) -> str:
+    """The DSN as a URL whose connections work in ``schema`` (PostGIS stays in public)."""
+    return f"{dsn}{'&' if '?' in dsn else '?'}options=-csearch_path%3D{schema},public"
+
+
+@contextlib.contextmanager
+def postgis_schemas(dsn: str) -> Iterator[Callable[[str], str]]:
+    """Each store name a fresh schema on the server of ``dsn``, dropped on exit."""
+    import uuid
+
+    import psycopg
+
+    made: dict[str, str] = {}
+
+    def location(name: str) -> str:
+        if name not in made:
+            made[name] = f"test_{uuid.uuid4().hex[:16]}"
+            with psycopg.connect(dsn, autocommit=True) as conn:
+                conn.execute(f"CREATE SCHEMA {made[name]}")
+        return schema_url(dsn, made[name])
+    try:
+        yield location
+    finally:
+        if made:
+            with psycopg.connect(dsn, autocommit=True) as conn:
+                for schema in made.values():
+                    conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+
 @contextlib.contextmanager
 def postgis_locations(tmp_path: Path) -> Iterator[Callable[[str], str]]:
-    """Each store name a fresh database on the server of GEOMAP_TEST_POSTGRES_DSN."""
-    if not os.environ.get("GEOMAP_TEST_POSTGRES_DSN"):
-        pytest.skip("GEOMAP_TEST_POSTGRES_DSN is not set: no PostgreSQL server to test on")
-    pytest.skip("the PostGIS backend is not plugged into store_factory yet")
-    yield  # pragma: no cover
+    """Each store name a fresh schema on the server of GEOMAP_TEST_POSTGRES_DSN."""
+    with postgis_schemas(postgres_dsn()) as location:
+        yield location
 
 
 #: Backend name → a context manager (given tmp_path) of a function from a store name to
@@ -90,16 +129,31 @@ def store_factory(request, tmp_path) -> Iterator[Callable[..., object]]:
 
 # --- apps ---------------------------------------------------------------------------------
 
+def pytest_generate_tests(metafunc):
+    """A test module that sets ``APP_BACKENDS`` runs its app tests once per backend named."""
+    backends = getattr(metafunc.module, "APP_BACKENDS", None)
+    if backends and "app_db" in metafunc.fixturenames:
+        metafunc.parametrize("app_db", backends, indirect=True)
+
+
 @pytest.fixture
-def make_app(tmp_path, gazetteer_path):
-    """Build apps over a fresh store in tmp_path, with settings overridden per test."""
+def app_db(request, tmp_path) -> Iterator[str]:
+    """Where the app's store lives: a SQLite file, or (param ``postgis``) a fresh schema."""
+    backend = getattr(request, "param", "sqlite")
+    with STORE_BACKENDS[backend](tmp_path) as location:
+        yield location("geomap")
+
+
+@pytest.fixture
+def make_app(tmp_path, gazetteer_path, app_db):
+    """Build apps over a fresh store (``app_db``), with settings overridden per test."""
     from geomap.web import create_app
     from tests.web_support import TOKEN
 
     apps = []
 
     def make(**overrides):
-        settings = {"db": tmp_path / "geomap.sqlite", "api_token": TOKEN,
+        settings = {"db": parse_store_location(app_db), "api_token": TOKEN,
                     "gazetteer_db": gazetteer_path, **overrides}
         apps.append(create_app(**settings))
         apps[-1].config["TESTING"] = True

@@ -16,6 +16,9 @@ from geomap.web.downloads import iter_written
 from tests.incident_samples import sample
 from tests.web_support import ID, TOKEN, assert_error, names, numbered
 
+#: Every app test here runs over a SQLite store and over a PostGIS one (tests/conftest.py).
+APP_BACKENDS = ("sqlite", "postgis")
+
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 FEATURES = "/api/layers/incidents/features"
 # --- layers and feature pages -----------------------------------------------------------

@@ -15,6 +15,9 @@ from geomap.web.openapi import OPENAPI, property_schemas
 from tests.incident_samples import sample, samples
 from tests.web_support import ID, assert_error, names, numbered
 
+#: Every app test here runs over a SQLite store and over a PostGIS one (tests/conftest.py).
+APP_BACKENDS = ("sqlite", "postgis")
+
 ITEMS = "/ogc/collections/incidents/items"
 CORE = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/"
 JSON_URLS = ("/ogc/", "/ogc/conformance", "/ogc/collections", "/ogc/collections/incidents",

@@ -18,10 +18,11 @@ import psycopg
 from geomap.errors import ConflictError, NotFoundError
 from geomap.incident import format_timestamp, parse_feature
 from geomap.query import IncidentQuery
+from geomap.store import redact
 from geomap.store.base import AddResult, IncidentStore, merge_patch, same_content
 from geomap.store.postgis_query import count_sql, select_sql
 from geomap.store.postgis_replicas import ReadRouter, Standby
-from geomap.store.postgis_schema import _redacted, migrate, open_pool
+from geomap.store.postgis_schema import migrate, open_pool
 from geomap.store.postgis_write import (
     archive,
     copy_rows,
@@ -29,9 +30,12 @@ from geomap.store.postgis_write import (
     existing,
     forget,
     prepare,
+    replace_row,
 )
 from geomap.store.sqlite_write import paused_gc, prepare_batch
 
+#: Features per transaction in add_many: large enough that COPY runs at full speed.
+BATCH_SIZE = 5000
 #: Rows a server-side cursor fetches per round trip while streaming.
 STREAM_ROWS = 2000
 _LAYERS = ("SELECT layer, count, minlon, minlat, maxlon, maxlat, first_date::text, "
@@ -41,11 +45,17 @@ _HISTORY = ("SELECT action, author, recorded_at, feature FROM incident_history "
 
 
 class PostGISStore(IncidentStore):
-    """Incidents in a PostgreSQL database with PostGIS; safe to share between threads."""
+    """Incidents in a PostgreSQL database with PostGIS; safe to share between threads.
+
+    PostGIS's own tuning of ``add_many``: ``batch_size`` features per transaction, and
+    ``bulk`` for one transaction over the whole input. ``read_urls`` name standbys for
+    reads; ``max_lag`` (seconds) and ``read_wait`` bound how stale or slow one may be.
+    """
 
     def __init__(self, url: str, *, read_urls: Sequence[str] = (), pool_size: int = 8,
-                 max_lag: float = 5.0, read_wait: float = 0.5):
-        self.url = url
+                 max_lag: float = 5.0, read_wait: float = 0.5, batch_size: int = BATCH_SIZE,
+                 bulk: bool = False):
+        self.url, self.batch_size, self.bulk = url, batch_size, bulk
         self._pool = open_pool(url, size=pool_size, name="geomap-primary")
         standbys = []
         try:
@@ -54,7 +64,7 @@ class PostGISStore(IncidentStore):
             for number, read_url in enumerate(read_urls):
                 pool = open_pool(read_url, size=pool_size, name=f"geomap-read-{number}",
                                  timeout=2.0, wait=False)
-                standbys.append(Standby(_redacted(read_url), pool))
+                standbys.append(Standby(redact(read_url), pool))
         except BaseException:
             for standby in standbys:
                 standby.pool.close()
@@ -63,30 +73,46 @@ class PostGISStore(IncidentStore):
         self._reads = ReadRouter(self._pool, standbys, max_lag=max_lag, wait=read_wait)
 
     def __repr__(self) -> str:
-        return f"PostGISStore({_redacted(self.url)!r})"
+        return f"PostGISStore({redact(self.url)!r})"
 
     # --- writing ------------------------------------------------------------------------
 
     def add(self, feature: Mapping) -> dict:
         """Validate and store one feature; an identical stored copy is returned as is."""
-        feature, row = prepare(parse_feature(feature))
-        try:
-            with self._writing() as conn:
-                stored = existing(conn, [feature["id"]]).get(feature["id"])
-                if stored is None:
-                    copy_rows(conn, [row])
-                    return feature
-        except psycopg.errors.UniqueViolation:  # another writer stored it meanwhile
-            stored = self.get(feature["id"])
-        if same_content(stored, feature):
-            return stored
-        raise ConflictError(f"incident {feature['id']!r} is stored with different content")
+        return self.add_all([feature])[0]
 
-    def add_many(self, features: Iterable[Mapping], *, batch_size: int = 5000,
-                 bulk: bool | None = None, skip_deleted: bool = False) -> AddResult:
-        """Store many features with COPY, one transaction per batch (all of them with
-        ``bulk=True``); refuse bad ones, skip known ones, and with ``skip_deleted`` the
-        deleted ones. A killed writer leaves whole transactions only."""
+    def add_all(self, features: Sequence[Mapping]) -> list[dict]:
+        """Validate and store every feature in one transaction, or none of them."""
+        prepared = [prepare(parse_feature(feature)) for feature in features]
+        for attempt in range(3):
+            try:
+                return self._add_all(prepared)
+            except psycopg.errors.UniqueViolation:  # another writer stored one meanwhile
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _add_all(self, prepared: list[tuple[dict, tuple]]) -> list[dict]:
+        with self._writing() as conn:
+            kept = existing(conn, [feature["id"] for feature, _ in prepared])
+            rows = [row for feature, row in prepared
+                    if kept.setdefault(feature["id"], feature) is feature]
+            for feature, _ in prepared:
+                if not same_content(kept[feature["id"]], feature):
+                    raise ConflictError(f"incident {feature['id']!r} is stored with different "
+                                        "content" + ("; nothing was stored" if len(prepared) > 1
+                                                     else ""))
+            copy_rows(conn, rows)
+        return [kept[feature["id"]] for feature, _ in prepared]
+
+    def add_many(self, features: Iterable[Mapping], *, skip_deleted: bool = False,
+                 batch_size: int | None = None, bulk: bool | None = None) -> AddResult:
+        """Store many features with COPY, one transaction per batch (one for all of them
+        with ``bulk``); refuse bad ones, skip known ones, and with ``skip_deleted`` the
+        deleted ones. A killed writer leaves whole transactions only. ``batch_size`` and
+        ``bulk`` default to the store's settings."""
+        batch_size = batch_size or self.batch_size
+        bulk = self.bulk if bulk is None else bulk
         result, items = AddResult(), enumerate(features)
         with paused_gc(), (self._writing() if bulk else _no_transaction(self._pool)) as conn:
             while True:
@@ -110,8 +136,7 @@ class PostGISStore(IncidentStore):
             if same_content(feature, stored):
                 return stored
             archive(conn, stored, "update", author, format_timestamp(now))
-            forget(conn, stored)
-            copy_rows(conn, [row])
+            replace_row(conn, stored, row)
         return feature
 
     def delete(self, incident_id: str, *, author: str | None = None) -> None:
@@ -164,9 +189,8 @@ class PostGISStore(IncidentStore):
                     yield data
 
     def layers(self) -> list[dict]:
-        """Each layer: id, title, count, bbox and time_extent [first date, last date]."""
-        return [{"id": layer, "title": layer.replace("_", " ").replace("-", " ").capitalize(),
-                 "count": count, "bbox": list(box), "time_extent": [first, last]}
+        """Each layer: id, count, bbox and time_extent [first date, last date]."""
+        return [{"id": layer, "count": count, "bbox": list(box), "time_extent": [first, last]}
                 for layer, count, *box, first, last in self._read(_LAYERS, [])]
 
     # --- read-your-writes ---------------------------------------------------------------

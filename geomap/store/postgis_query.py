@@ -46,8 +46,8 @@ def count_sql(query: IncidentQuery) -> tuple[str, list]:
     clauses = list(_clauses(query))
     if len(clauses) <= (query.layer is not None):
         if query.layer is None:
-            return "SELECT coalesce(sum(count), 0) FROM incident_layers", []
-        return ("SELECT coalesce(sum(count), 0) FROM incident_layers WHERE layer = %s",
+            return "SELECT coalesce(sum(count), 0)::bigint FROM incident_layers", []
+        return ("SELECT coalesce(sum(count), 0)::bigint FROM incident_layers WHERE layer = %s",
                 [query.layer])
     where, params = where_sql(query)
     return f"SELECT count(*) FROM incidents WHERE {where}", params

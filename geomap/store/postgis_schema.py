@@ -10,6 +10,7 @@ from psycopg.adapt import Loader
 from psycopg_pool import ConnectionPool
 
 from geomap.errors import SourceError, ValidationError
+from geomap.store import redact
 
 _MIGRATION = re.compile(r"(\d{3})_[a-z0-9_]+\.sql")
 #: Any number will do: the key of the advisory lock that one migrating process holds.
@@ -47,17 +48,12 @@ def open_pool(url: str, *, size: int, name: str, timeout: float = 10.0,
         pool.open(wait=wait, timeout=timeout)
     except Exception as error:
         pool.close()
-        raise SourceError(f"cannot connect to PostgreSQL at {_redacted(url)}: {error}") from None
+        raise SourceError(f"cannot connect to PostgreSQL at {redact(url)}: {error}") from None
     return pool
 
 
 def _configure(conn: psycopg.Connection) -> None:
     conn.adapters.register_loader("json", JsonBytesLoader)
-
-
-def _redacted(url: str) -> str:
-    """The URL without its password, for messages."""
-    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
 
 
 def migrations() -> list[tuple[int, str]]:

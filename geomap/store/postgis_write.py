@@ -20,6 +20,8 @@ COLUMNS = ("id", "layer", "event_date", "event_type", "sub_event_type", "country
            "fatalities", "geo_precision", "status", "actor1", "actor2", "minlon", "minlat",
            "maxlon", "maxlat", "geom", "search", "feature")
 _COPY = "COPY incidents ({}) FROM STDIN".format(", ".join(COLUMNS))
+_REPLACE = "UPDATE incidents SET ({}) = ({}) WHERE id = %s".format(
+    ", ".join(COLUMNS[1:]), ", ".join(["%s"] * (len(COLUMNS) - 1)))
 _EXISTING = "SELECT id, feature FROM incidents WHERE id = ANY(%s)"
 _DELETED = "SELECT DISTINCT id FROM incident_history WHERE action = 'delete' AND id = ANY(%s)"
 _MERGE_LAYER = (
@@ -114,20 +116,35 @@ def add_to_summaries(conn: psycopg.Connection, rows: list[tuple]) -> None:
 
 def forget(conn: psycopg.Connection, stored: dict) -> None:
     """Remove a stored feature from the table and the layer summary."""
+    conn.execute("DELETE FROM incidents WHERE id = %s", (stored["id"],))
+    _subtract(conn, stored)
+
+
+def replace_row(conn: psycopg.Connection, stored: dict, row: tuple) -> None:
+    """Write a new version over a stored feature's row (in place, so that a concurrent
+    writer waiting on the row lock finds the new version, not a deleted row)."""
+    conn.execute(_REPLACE, (*row[1:], stored["id"]))
+    recounted = _subtract(conn, stored)
+    if not (recounted and row[1] == stored["properties"]["layer"]):  # else counted already
+        add_to_summaries(conn, [row])
+
+
+def _subtract(conn: psycopg.Connection, stored: dict) -> bool:
+    """One incident fewer in its layer's summary, after the row changed; whether the layer
+    was counted again from the table (when the incident was on an edge of it)."""
     p = stored["properties"]
     box = list(geometry_bbox(stored["geometry"]))
-    conn.execute("DELETE FROM incidents WHERE id = %s", (stored["id"],))
     row = conn.execute(_SUBTRACT, (p["layer"],)).fetchone()
     if row is None:
-        return
+        return False
     count, *edges, first, last = row
     on_edge = any(a == b for a, b in zip(box, edges, strict=True)) or p["event_date"] in (
         first, last)
     if count and not on_edge:
-        return
+        return False
     conn.execute("DELETE FROM incident_layers WHERE layer = %s", (p["layer"],))
-    if count:
-        conn.execute(_RECOUNT, (p["layer"],))
+    conn.execute(_RECOUNT, (p["layer"],))
+    return True
 
 
 def archive(conn: psycopg.Connection, stored: dict, action: str, author: str | None,
