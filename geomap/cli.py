@@ -126,19 +126,45 @@ def describe_answer(answer: dict) -> str:
 
 
 @main.command()
-@click.option("--published", metavar="YYYY-MM-DD", help="Publication date, when the report has none.")
-@click.option("--json", "as_json", is_flag=True, required=True, help="Print a GeoJSON FeatureCollection.")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--published", metavar="YYYY-MM-DD",
+              help="Publication date, when a report's front matter has none.")
+@click.option("--json", "as_json", is_flag=True, help="Print one GeoJSON FeatureCollection (one FILE).")
+@click.option("--jsonl", "as_jsonl", is_flag=True,
+              help="Print one FeatureCollection per line, per FILE, in order.")
+@click.argument("files", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.pass_context
-def extract(ctx: click.Context, published: str | None, as_json: bool, file: Path) -> None:
-    """Print the incidents a report tells of as GeoJSON; nothing is stored."""
-    from geomap.extract import extract_report, read_report
+def extract(ctx: click.Context, published: str | None, as_json: bool, as_jsonl: bool,
+            files: tuple[Path, ...]) -> None:
+    """Print the incidents reports tell of as GeoJSON; nothing is stored."""
+    from geomap.extract import extract_file
     from geomap.extract.report import parse_published
 
-    report = read_report(file, published=parse_published(published) if published else None)
-    features = extract_report(report, _gazetteer(ctx), status=_settings(ctx).default_status)
-    collection = {"type": "FeatureCollection", "features": features}
-    click.echo(orjson.dumps(collection, option=orjson.OPT_INDENT_2).decode())
+    if as_json == as_jsonl:
+        raise click.UsageError("give exactly one of --json and --jsonl")
+    if as_json and len(files) > 1:
+        raise click.UsageError("--json prints one collection: use --jsonl for several files")
+    day = parse_published(published) if published else None
+    settings, gazetteer = _settings(ctx), _gazetteer(ctx)
+    failed = 0
+    for file in files:
+        try:
+            features, warnings = extract_file(file, gazetteer, published=day, settings=settings)
+        except GeomapError as exc:
+            if as_json:
+                raise
+            # One line per file whatever happens, so a batch's lines still pair with its files.
+            click.echo(f"geomap: {file.name}: {exc}", err=True)
+            failed += 1
+            error = {"file": file.name, "message": str(exc)}
+            click.echo(orjson.dumps({"type": "FeatureCollection", "features": [], "error": error}).decode())
+            continue
+        for warning in warnings:
+            click.echo(f"geomap: {file.name}: {warning}", err=True)
+        collection = {"type": "FeatureCollection", "features": features}
+        click.echo(orjson.dumps(collection, option=orjson.OPT_INDENT_2 if as_json else 0).decode())
+    if failed:
+        ctx.exit(1)
 
 
 @main.command()

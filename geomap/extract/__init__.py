@@ -4,20 +4,40 @@ from __future__ import annotations
 
 import datetime as dt
 
+from geomap.extract.actors import UNIDENTIFIED
 from geomap.extract.incidents import Draft, ReportReader, country_name, event_date, geo_precision
+from geomap.extract.nlp import get_pipeline
 from geomap.extract.report import Report, parse_report, read_report
-from geomap.extract.rules import UNIDENTIFIED
 from geomap.incident import incident_id, parse_feature
 
-__all__ = ["extract_report", "parse_report", "read_report", "Report"]
+# Well under the incident's limit (geomap.incident.MAX_QUOTE): a quote is for reading.
+MAX_QUOTE_CHARS = 4_000
+
+__all__ = ["extract_file", "extract_report", "read_incidents", "parse_report", "read_report", "Report"]
 
 
 def extract_report(report: Report, gazetteer, *, status: str = "draft", layer: str = "incidents",
-                   now: dt.datetime | None = None) -> list[dict]:
+                   now: dt.datetime | None = None, model: str | None = None) -> list[dict]:
     """The incidents a report tells of, as validated GeoJSON Features."""
-    reader = ReportReader(report, gazetteer)
+    return read_incidents(report, gazetteer, status=status, layer=layer, now=now, model=model)[0]
+
+
+def read_incidents(report: Report, gazetteer, *, status: str = "draft", layer: str = "incidents",
+                   now: dt.datetime | None = None, model: str | None = None) -> tuple[list[dict], list[str]]:
+    """(features, warnings): the incidents a report tells of and what the reader had to assume."""
+    reader = ReportReader(report, gazetteer, get_pipeline(model))
     drafts = reader.drafts()
-    return [parse_feature(to_feature(d, report, reader.base, status, layer), now=now) for d in drafts]
+    features = [parse_feature(to_feature(d, report, reader.base, status, layer), now=now) for d in drafts]
+    return features, reader.warnings
+
+
+def extract_file(path, gazetteer, *, published: dt.date | None = None, settings=None,
+                 now: dt.datetime | None = None) -> tuple[list[dict], list[str]]:
+    """(features, warnings) of one report file; ``published`` wins over its front matter."""
+    report = read_report(path, published=published)
+    status = settings.default_status if settings is not None else "draft"
+    model = settings.spacy_model if settings is not None else None
+    return read_incidents(report, gazetteer, status=status, now=now, model=model)
 
 
 def to_feature(draft: Draft, report: Report, base: dt.date, status: str, layer: str) -> dict:
@@ -33,7 +53,7 @@ def to_feature(draft: Draft, report: Report, base: dt.date, status: str, layer: 
         "location_mention": draft.place.text, "country": place["country"],
         "admin1": place.get("admin1") or (draft.region.place["name"] if draft.region else None),
         "geo_precision": geo_precision(draft), "gazetteer_id": place["gazetteer_id"],
-        "summary": summary(draft, place, day, actor1), "quote": " ".join(draft.sentences),
+        "summary": summary(draft, place, day, actor1), "quote": quote_of(draft.sentences),
         "source": report.source(), "status": status,
     }
     properties["id"] = incident_id(layer, report.document, day, place["gazetteer_id"],
@@ -41,6 +61,14 @@ def to_feature(draft: Draft, report: Report, base: dt.date, status: str, layer: 
     return {"type": "Feature", "id": properties["id"],
             "geometry": {"type": "Point", "coordinates": [place["lon"], place["lat"]]},
             "properties": properties}
+
+
+def quote_of(sentences: list[str]) -> str:
+    """The sentences an incident was read from, cut at a word before MAX_QUOTE_CHARS."""
+    quote = " ".join(sentences)
+    if len(quote) <= MAX_QUOTE_CHARS:
+        return quote
+    return quote[:MAX_QUOTE_CHARS].rsplit(" ", 1)[0] + " …"
 
 
 def _actors(draft: Draft) -> tuple[str | None, str | None]:

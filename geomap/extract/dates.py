@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 import dateparser
 
+from geomap.errors import ValidationError
+
 MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
          r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -43,6 +45,11 @@ DATE_PATTERNS = [
     ("this_month", r"\b(last month|earlier this month|this month|past month)\b"),
 ]
 _COMPILED = [(name, re.compile(pattern, re.I)) for name, pattern in DATE_PATTERNS]
+EXPLICIT = frozenset(("iso", "day_month_year", "month_day_year", "day_month", "month_day", "month_year"))
+WITH_YEAR = ("iso", "day_month_year", "month_day_year")
+# Words before a date that put it ahead of the report ("due to hold elections on October 10").
+_AHEAD = re.compile(r"\b(?:due|will|would|shall|scheduled|expected|planned|set|next|until|by)\b[^.]{0,40}$",
+                    re.I)
 
 # Words before a date that make it the date something was said, not done.
 _REPORTING = re.compile(
@@ -60,6 +67,7 @@ class DateMention:
     start: int
     reporting: bool = False
     relative_to_previous: bool = False
+    explicit: bool = False
 
 
 def find_dates(sentence: str, base: dt.date, previous: dt.date | None = None) -> list[DateMention]:
@@ -73,12 +81,13 @@ def find_dates(sentence: str, base: dt.date, previous: dt.date | None = None) ->
             if mention is not None:
                 claimed.append(match.span())
                 reporting = bool(_REPORTING.search(sentence[:match.start()]))
-                found.append(DateMention(mention[0], mention[1], match.start(), reporting, mention[2]))
+                found.append(DateMention(mention[0], mention[1], match.start(), reporting, mention[2],
+                                         name in EXPLICIT))
     return sorted(found, key=lambda m: m.start)
 
 
 def _read(name: str, match: re.Match, base: dt.date, previous: dt.date | None):
-    if name in ("iso", "day_month_year", "month_day_year", "day_month", "month_day", "month_year"):
+    if name in EXPLICIT:
         parsed = parse_explicit(match.group(1), base)
         return (parsed, 3 if name == "month_year" else 1, False) if parsed else None
     if name == "weekday":
@@ -129,3 +138,38 @@ def find_times(sentence: str) -> list[str]:
         if hour < 24 and minute < 60:
             times.append(f"{hour:02d}:{minute:02d}")
     return times
+
+
+def publication_date(report, warnings: list[str]) -> tuple[dt.date, bool]:
+    """(the day the report was written, whether it was inferred); warns or refuses when undated.
+
+    The dateline's date wins over the front matter's. A report with neither has its date
+    inferred from the latest day it names, with a warning; one that names no dated day is
+    refused, naming ``--published``. It is never the day it is read.
+    """
+    if report.published is not None:
+        found = find_dates(report.dateline or "", report.published)
+        return (found[0].date if found else report.published), False
+    inferred = latest_stated_date(report.text)
+    if inferred is None:
+        raise ValidationError("published", "the report has no publication date and names no dated day; "
+                                           "give --published YYYY-MM-DD or a 'published:' front matter line")
+    warnings.append(f"no publication date: dates are read against {inferred.isoformat()}, the latest day "
+                    "the report names (give --published to set it); relative dates are precise to the week")
+    return inferred, True
+
+
+def latest_stated_date(text: str) -> dt.date | None:
+    """The latest day a text names, a day without a year taken in the latest year it names."""
+    with_year = [m for name, pattern in _COMPILED if name in WITH_YEAR for m in pattern.finditer(text)]
+    far = dt.date.max - dt.timedelta(days=2)
+    days = [d for d in (parse_explicit(m.group(1), far) for m in with_year) if d]
+    if not days:
+        return None
+    year_end = dt.date(max(days).year, 12, 31)
+    for name, pattern in _COMPILED:
+        if name in ("day_month", "month_day"):
+            stated = (m for m in pattern.finditer(text)
+                      if not _AHEAD.search(text[max(0, m.start() - 60):m.start()]))
+            days += [d for d in (parse_explicit(m.group(1), year_end) for m in stated) if d]
+    return max(days)

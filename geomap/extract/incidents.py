@@ -1,9 +1,10 @@
 """From a report to incidents: event sentences, their places, dates, casualties and actors.
 
-An event sentence matches an event rule, names a place smaller than a country, is not
-a caption and does not speak of attacks in general. The sentences after it in the
-same paragraph, and a casualty sentence in the next paragraph, complete it (its date,
-time, casualties). The same event told twice becomes one incident.
+The report's paragraphs are parsed in bounded chunks (``nlp``). A sentence is an event
+when a factual trigger (``triggers``, ``factuality``) stands in it and it names a place
+(``places``). The sentences after it in the same paragraph, and a casualty sentence in
+the next paragraph, complete it (its date, time, casualties, the claim of the attack).
+The same event told twice becomes one incident.
 """
 
 from __future__ import annotations
@@ -13,22 +14,30 @@ import re
 from dataclasses import dataclass, field
 
 import pycountry
-import pysbd
 from geopy.distance import geodesic
 
-from geomap.extract import dates, rules
+from geomap.extract import actors, dates, rules
+from geomap.extract.casualties import find_casualties
+from geomap.extract.factuality import why_not_fact
+from geomap.extract.nlp import iter_chunks, parse_chunks
 from geomap.extract.places import DocumentPlaces, Mention
 from geomap.extract.report import Report
+from geomap.extract.triggers import TRIGGER_WORDS, Trigger, find_triggers
 
 MAX_QUOTE_SENTENCES = 6
+MAX_SENTENCE_QUOTE = 2_000
 SAME_PLACE_KM = 30
+_TRIGGER_STEMS = frozenset(word[:5] for word in TRIGGER_WORDS)
+# Past forms that do not begin like their lemma.
+_IRREGULAR = frozenset("struck shot fought overran seized burnt blew hit took stole".split())
+_CASUALTY_WORDS = ("kill", "dead", "die", "wound", "injur", "hurt", "casualt", "fatalit", "death")
 
 
 @dataclass
 class Draft:
     """An incident being read from one or more sentences."""
 
-    event: rules.EventClass
+    event: Trigger
     sentences: list[str]
     paragraph: int
     place: Mention
@@ -38,57 +47,67 @@ class Draft:
     times: list[str] = field(default_factory=list)
     fatalities: int | None = None
     injuries: int | None = None
+    base: dt.date | None = None
+    vague: bool = False
 
-    def absorb(self, sentence: str, found_dates: list, times: list) -> None:
-        """Take a following sentence's date, time and casualties."""
+    def absorb(self, span, found_dates: list, times: list) -> None:
+        """Take a following sentence's date, time, casualties and claimant."""
         if len(self.sentences) < MAX_QUOTE_SENTENCES:
-            self.sentences.append(sentence)
+            self.sentences.append(quote_of(span))
+        self.take_claimant(span.text)
         self.dates += found_dates
         self.times += times
-        if rules.is_background(sentence):
+        if not states_fact(span, self.base):
             return
         # The first figure stated is the toll; later ones are usually a breakdown of it.
-        fatalities, injuries = rules.casualties(sentence)
+        fatalities, injuries = find_casualties(span)
         self.fatalities = fatalities if self.fatalities is None else self.fatalities
         self.injuries = injuries if self.injuries is None else self.injuries
+
+    def take_claimant(self, sentence: str) -> None:
+        """A claim of responsibility names the perpetrator when the report did not."""
+        claimant = actors.find_claimant(sentence)
+        if claimant and actors.is_unidentified(self.actors[0]) and claimant != self.actors[1]:
+            self.actors = (claimant, self.actors[1])
 
 
 class ReportReader:
     """Reads one report into incident drafts."""
 
-    def __init__(self, report: Report, gazetteer):
+    def __init__(self, report: Report, gazetteer, nlp):
         self.report = report
-        self.base = filing_date(report)
-        segmenter = pysbd.Segmenter(language="en", clean=False)
+        self.warnings: list[str] = []
+        self.base, self.vague = dates.publication_date(report, self.warnings)
         # Captions are left out before numbering, so a casualty line after a photo still follows its event.
         texts = [p.text for p in report.paragraphs if not p.caption]
-        self.paragraphs = [(i, [s.strip() for s in segmenter.segment(text) if s.strip()])
-                           for i, text in enumerate(texts)]
-        context = [report.title or "", report.dateline or ""] + [s for _, ss in self.paragraphs for s in ss]
+        chunks = [c for index, text in enumerate(texts) for c in iter_chunks(index, text)]
+        self.warnings += parse_chunks(chunks, nlp, worth_parsing)
+        self.sentences = [(c.paragraph, s) for c in chunks for s in c.sentences]
+        context = [report.title or "", report.dateline or ""] + [c.text for c in chunks]
         self.places = DocumentPlaces(gazetteer, context)
 
     def drafts(self) -> list[Draft]:
         """Incident drafts in report order, with duplicates merged."""
         found: list[Draft] = []
         current = None
-        for index, sentences in self.paragraphs:
-            for sentence in sentences:
-                draft = self._event(sentence, index, found[-1] if found else None)
-                if draft is not None:
-                    found.append(draft)
-                    current = draft
-                elif current is not None and self._continues(current, sentence, index):
-                    previous = current.dates[0].date if current.dates else None
-                    current.absorb(sentence, dates.find_dates(sentence, self.base, previous),
-                                   dates.find_times(sentence))
+        for index, span in self.sentences:
+            draft = self._event(span, index, found[-1] if found else None)
+            if draft is not None:
+                found.append(draft)
+                current = draft
+            elif current is not None and self._continues(current, span, index):
+                previous = current.dates[0].date if current.dates else None
+                current.absorb(span, dates.find_dates(span.text, self.base, previous),
+                               dates.find_times(span.text))
         return merge_duplicates(found, self.base)
 
-    def _event(self, sentence: str, paragraph: int, previous: Draft | None) -> Draft | None:
-        actors = rules.find_actors(sentence)
-        event = rules.classify(sentence, actors)
-        if event is None or rules.is_background(sentence):
+    def _event(self, span, paragraph: int, previous: Draft | None) -> Draft | None:
+        sentence = span.text
+        found_actors = _sentence_actors(span)
+        triggers = find_triggers(span, {"actor1": found_actors[0]}, keep=lambda t: why_not_fact(t) is None)
+        if not triggers or _speaks_of_past_years(sentence, self.base):
             return None
-        if _speaks_of_past_years(sentence, self.base):
+        if previous is not None and refers_back(triggers[0][1]):
             return None
         mentions = self.places.resolve_sentence(sentence)
         place = _main_place(sentence, mentions)
@@ -96,19 +115,66 @@ class ReportReader:
         if place is None and region is None:
             return None
         before = previous_date(previous, self.base)
-        draft = Draft(event, [sentence], paragraph, place or region, region, actors)
+        draft = Draft(triggers[0][0], [quote_of(span)], paragraph, place or region, region, found_actors)
+        draft.base, draft.vague = self.base, self.vague
         draft.dates = dates.find_dates(sentence, self.base, before)
         draft.times = dates.find_times(sentence)
-        draft.fatalities, draft.injuries = rules.casualties(sentence)
+        draft.fatalities, draft.injuries = find_casualties(span)
+        draft.take_claimant(sentence)
         return draft
 
     @staticmethod
-    def _continues(draft: Draft, sentence: str, paragraph: int) -> bool:
+    def _continues(draft: Draft, span, paragraph: int) -> bool:
         if paragraph == draft.paragraph:
             return True
-        casualty_only = rules.casualties(sentence) != (None, None)
+        casualty_only = find_casualties(span) != (None, None)
         room = len(draft.sentences) < MAX_QUOTE_SENTENCES
         return casualty_only and paragraph == draft.paragraph + 1 and room
+
+
+def _sentence_actors(span) -> tuple[str | None, str | None]:
+    """(perpetrator, target): the state whose weapon acted, else as the names are placed."""
+    perpetrator, target = actors.find_actors(span.text)
+    state = actors.find_state_actor(span)
+    if state is not None and state != target:
+        perpetrator = state
+    return perpetrator, target
+
+
+def refers_back(token) -> bool:
+    """A definite event noun without arguments of its own ("the attack") retells an event already told.
+
+    "The US killing of General X" names its agent and victim: it tells an event of its own.
+    """
+    if token.pos_ != "NOUN":
+        return False
+    children = list(token.children)
+    definite = any(c.dep_ == "poss" or (c.dep_ == "det" and c.lower_ in ("the", "this", "that"))
+                   for c in children)
+    own_arguments = any(c.dep_ == "prep" and c.lower_ == "of" or c.dep_ == "compound" and c.pos_ == "PROPN"
+                        for c in children)
+    return definite and not own_arguments
+
+
+def worth_parsing(text: str) -> bool:
+    """True when a chunk has a word that may be a trigger's form, a casualty word or a number."""
+    lowered = text.lower()
+    if any(ch.isdigit() for ch in lowered) or any(w in lowered for w in _CASUALTY_WORDS):
+        return True
+    words = set(re.findall(r"[a-z]{3,}", lowered))
+    return bool(words & _IRREGULAR) or any(word[:5] in _TRIGGER_STEMS for word in words)
+
+
+def quote_of(span) -> str:
+    """A sentence for the quote, cut at MAX_SENTENCE_QUOTE characters."""
+    text = span.text.strip()
+    return text if len(text) <= MAX_SENTENCE_QUOTE else text[:MAX_SENTENCE_QUOTE].rsplit(" ", 1)[0] + " …"
+
+
+def states_fact(span, base: dt.date) -> bool:
+    """False for a sentence about history or about what may happen: its casualties are not the event's."""
+    root = span.root
+    return why_not_fact(root) is None and not _speaks_of_past_years(span.text, base)
 
 
 _YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
@@ -131,29 +197,27 @@ def _main_place(sentence: str, mentions: list[Mention]) -> Mention | None:
     return (introduced or specific or [None])[0]
 
 
-def filing_date(report: Report) -> dt.date:
-    """The day the report was written: its dateline's date, else its publication date."""
-    published = report.published or dt.date.today()
-    found = dates.find_dates(report.dateline or "", published)
-    return found[0].date if found else published
-
-
 def previous_date(draft: Draft | None, base: dt.date) -> dt.date | None:
     """The date of the incident told just before, for "24 hours earlier"."""
     return None if draft is None else dt.date.fromisoformat(event_date(draft, base)[0])
 
 
 def event_date(draft: Draft, base: dt.date) -> tuple[str, int]:
-    """(YYYY-MM-DD, time precision): the first date that is not a reporting date."""
+    """(YYYY-MM-DD, time precision): the first date that is not a reporting date.
+
+    When the publication date was inferred (``draft.vague``), a date read relative to it
+    is good to the week at best, and an undated event to the month.
+    """
     explicit = [d for d in draft.dates if not d.reporting and not d.relative_to_previous]
     relative = [d for d in draft.dates if not d.reporting and d.relative_to_previous]
     reporting = [d for d in draft.dates if d.reporting]
     for chosen in (explicit, relative):
         if chosen:
-            return chosen[0].date.isoformat(), chosen[0].precision
+            vague = draft.vague and not chosen[0].explicit
+            return chosen[0].date.isoformat(), max(chosen[0].precision, 2 if vague else 1)
     if reporting:
         return reporting[0].date.isoformat(), 2
-    return base.isoformat(), 2
+    return base.isoformat(), 3 if draft.vague else 2
 
 
 def merge_duplicates(drafts: list[Draft], base: dt.date) -> list[Draft]:
@@ -161,6 +225,8 @@ def merge_duplicates(drafts: list[Draft], base: dt.date) -> list[Draft]:
     kept: list[Draft] = []
     for draft in drafts:
         same = next((k for k in kept if _same_event(k, draft, base)), None)
+        if same is None:
+            same = next((k for k in reversed(kept) if _retold(k, draft)), None)
         if same is None:
             kept.append(draft)
         else:
@@ -180,6 +246,14 @@ def _same_event(one: Draft, other: Draft, base: dt.date) -> bool:
     if one.event.sub_event_type == other.event.sub_event_type:
         return km <= SAME_PLACE_KM
     return km <= SAME_PLACE_KM / 2 and None in (one.actors[0], other.actors[0])
+
+
+def _retold(before: Draft, draft: Draft) -> bool:
+    """A sentence of an event's type at its place, with no date of its own, retells that event."""
+    if draft.dates or before.event.event_type != draft.event.event_type:
+        return False
+    a, b = before.place.place, draft.place.place
+    return geodesic((a["lat"], a["lon"]), (b["lat"], b["lon"])).km <= SAME_PLACE_KM
 
 
 def geo_precision(draft: Draft) -> int:

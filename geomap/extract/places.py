@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from wordfreq import zipf_frequency
 
-from geomap.extract.rules import ACTORS
+from geomap.extract.actors import ACTORS
 
 KIND_WORDS = (r"(?:international airport|air base|airbase|airport|airfield|air field|province|governorate|"
               r"district|city|town|village|military base|base|oil field|gas field|border crossing|crossing|"
@@ -50,6 +50,8 @@ _DEMONYM = re.compile(r"\b(" + "|".join(DEMONYMS) + r")\b(?!-)", re.I)
 # "the northeastern Syrian city of", "the Iraqi town of": the adjective places what follows.
 _DEMONYM_OF_PLACE = re.compile(r"\b(" + "|".join(DEMONYMS) + r")\s+(?:[a-z-]+\s+){0,2}(?:city|town|village|"
                                r"province|governorate|capital|region|district|countryside|desert)\s+of\s+$", re.I)
+# Longer runs of capitals are titles or noise ("al-al-al- ..."), never one place name.
+MAX_MENTION_WORDS, MAX_MENTION_CHARS = 8, 80
 COMMON_WORD_ZIPF = 4.0
 CONFIDENT = 0.85
 SINGLE_WORD_SCORE = 0.95
@@ -112,6 +114,8 @@ def _split_possessives(text: str, start: int):
 
 def _is_candidate(text: str, before: str) -> bool:
     words = text.split()
+    if len(words) > MAX_MENTION_WORDS or len(text) > MAX_MENTION_CHARS:
+        return False
     if not words or text.lower() in _STOP or all(w.lower() in _STOP for w in words):
         return False
     if _NOT_PLACES.match(text) or words[0].lower() in DEMONYMS:
@@ -126,6 +130,7 @@ class DocumentPlaces:
 
     def __init__(self, gazetteer, sentences: list[str]):
         self.gazetteer = gazetteer
+        self._answers: dict = {}
         self.people = people_named(" ".join(sentences))
         self.countries: Counter = Counter()
         self.countries = self._document_countries(sentences)
@@ -146,8 +151,15 @@ class DocumentPlaces:
                     counts[DEMONYMS[word.lower()]] += 1
         return counts
 
+    def _lookup(self, text: str, country: str | None = None) -> dict:
+        """The gazetteer's answer, asked once per name and country in a report."""
+        key = (text, country)
+        if key not in self._answers:
+            self._answers[key] = self.gazetteer.resolve(text, country=country)
+        return self._answers[key]
+
     def _plain(self, text: str) -> dict | None:
-        match = self.gazetteer.resolve(text)["match"]
+        match = self._lookup(text)["match"]
         if match is None or not self._trustworthy(text, match):
             return None
         return match
@@ -176,9 +188,9 @@ class DocumentPlaces:
         plain = self._plain(mention.text)
         hint = self._country_hint(mention, mentions, sentence)
         if hint is not None and not (plain and plain["feature"] == "country"):
-            mention.place = self._choose(mention.text, self.gazetteer.resolve(mention.text, country=hint))
+            mention.place = self._choose(mention.text, self._lookup(mention.text, hint))
         if mention.place is None:
-            mention.place = self._choose(mention.text, self.gazetteer.resolve(mention.text))
+            mention.place = self._choose(mention.text, self._lookup(mention.text))
         return mention.place
 
     def _country_hint(self, mention: Mention, mentions: list[Mention], sentence: str) -> str | None:

@@ -1,0 +1,119 @@
+"""Whether a trigger states something that happened, read from the dependency parse.
+
+A trigger is not a fact when its clause is negated ("did not attack", "no clashes"),
+modal or future ("will strike", "could protest"), an infinitive that is only intended
+("plan to protest", "threatened to shell"; but "began to shell" happened), conditional
+("if talks fail"), or generic (a bare plural in the present tense: "militias attack
+bases"). The clause is the trigger's own verb, or for a noun the verb that governs it.
+"""
+
+from __future__ import annotations
+
+# Verbs whose infinitive complement did happen ("began to shell", "managed to storm").
+ASPECTUAL = frozenset("begin start continue resume keep manage attempt try proceed go come".split())
+FREQUENCY = frozenset("repeatedly often frequently regularly routinely again constantly".split())
+_MODALS = frozenset("will would could may might should can shall must".split())
+_CONDITIONAL = frozenset(("if", "unless", "should", "whether"))
+_NOUN_LINKS = frozenset("dobj nsubj nsubjpass pobj prep conj compound attr appos amod nmod npadvmod agent "
+                        "dep oprd acomp".split())
+
+
+def governing_verb(token):
+    """The verb of the trigger's clause: itself, or the first verb above a noun."""
+    current, steps = token, 0
+    while current.pos_ not in ("VERB", "AUX") and current.dep_ in _NOUN_LINKS and steps < 8:
+        if current.head is current:
+            break
+        current, steps = current.head, steps + 1
+    return current
+
+
+def why_not_fact(token) -> str | None:
+    """None when the trigger states a fact, else the reason ("negated", "modal", ...)."""
+    if any(c.dep_ == "neg" or (c.dep_ == "det" and c.lower_ == "no") for c in token.children):
+        return "negated"
+    verb = governing_verb(token)
+    for clause in _clauses(verb):
+        reason = _clause_reason(clause)
+        if reason:
+            return reason
+    if _is_generic(token, verb):
+        return "generic"
+    if _is_aggregate(token, verb):
+        return "aggregate"
+    if _is_descriptive(token):
+        return "descriptive"
+    return None
+
+
+def _clauses(verb):
+    """The verb and the verbs it hangs from through xcomp/conj (where modality is inherited)."""
+    yield verb
+    current = verb
+    for _ in range(4):
+        if current.dep_ not in ("xcomp", "conj", "ccomp", "advcl") or current.head is current:
+            return
+        if current.dep_ in ("ccomp", "advcl"):
+            # A reported clause keeps its own tense; only "if" above it matters.
+            if any(c.dep_ == "mark" and c.lower_ in _CONDITIONAL for c in current.children):
+                return
+            return
+        current = current.head
+        yield current
+
+
+def _clause_reason(verb) -> str | None:
+    children = list(verb.children)
+    if any(c.dep_ == "neg" for c in children):
+        return "negated"
+    if any(c.dep_ == "aux" and (c.lower_ in _MODALS or c.tag_ == "MD") for c in children):
+        return "modal"
+    if any(c.dep_ == "mark" and c.lower_ in _CONDITIONAL for c in children):
+        return "conditional"
+    if any(c.dep_ == "aux" and c.lower_ == "going" for c in children):
+        return "modal"
+    if any(c.dep_ == "aux" and c.tag_ == "TO" for c in children) and verb.dep_ in ("xcomp", "advcl", "relcl",
+                                                                                 "acl", "ccomp", "pcomp"):
+        if verb.dep_ == "xcomp" and verb.head.lemma_ in ASPECTUAL:
+            return None
+        return "intended"
+    return None
+
+
+def _is_generic(token, verb) -> bool:
+    """A bare plural subject or object in the simple present: a habit, not an event."""
+    if verb.tag_ not in ("VBP", "VBZ") or any(c.dep_ in ("aux", "auxpass") for c in verb.children):
+        return False
+    if token.tag_ != "NNS" or any(c.dep_ in ("det", "nummod", "poss") for c in token.children):
+        return verb.pos_ == "VERB" and token is verb and _bare_plural_subject(verb)
+    return True
+
+
+def _is_descriptive(token) -> bool:
+    """A participle describing a noun ("fighters killed by Israel") while another verb tells the news.
+
+    When the sentence has no verb at its root the parser took the predicate for a modifier
+    ("Hundreds of teachers protested ..."): then the participle is the news.
+    """
+    if token.dep_ not in ("acl", "amod") or token.tag_ not in ("VBN", "VBG"):
+        return False
+    return token.sent.root.pos_ in ("VERB", "AUX")
+
+
+def _is_aggregate(token, verb) -> bool:
+    """A present perfect over many events ("have carried out 40 attacks", "has been hit several times")."""
+    perfect = any(c.dep_ in ("aux", "auxpass") and c.lemma_ == "have" and c.tag_ in ("VBP", "VBZ")
+                  for c in verb.children)
+    if not perfect:
+        return False
+    objects = [c for c in verb.children if c.dep_ in ("dobj", "nsubjpass")]
+    plural = token.tag_ == "NNS" or any(o.tag_ == "NNS" for o in objects)
+    adverbs = (c for c in verb.subtree if c.dep_ in ("advmod", "npadvmod"))
+    often = any(c.lower_ in FREQUENCY or c.lemma_ == "time" for c in adverbs)
+    return plural or often
+
+
+def _bare_plural_subject(verb) -> bool:
+    subjects = [c for c in verb.children if c.dep_ == "nsubj"]
+    return bool(subjects) and all(s.tag_ == "NNS" and not any(c.dep_ in ("det", "nummod", "poss")
+                                                                  for c in s.children) for s in subjects)
