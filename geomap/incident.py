@@ -205,6 +205,17 @@ def parse_country(value: object, field: str = "properties.country") -> str:
 
 
 @lru_cache(maxsize=1)
+def country_names() -> list[tuple[str, str, str]]:
+    """(alpha-2 code, common name, official name) of every ISO 3166-1 country, by name.
+
+    >>> ("SY", "Syria", "Syrian Arab Republic") in country_names()
+    True
+    """
+    rows = [(c.alpha_2, getattr(c, "common_name", None) or c.name,
+             getattr(c, "official_name", None) or c.name) for c in pycountry.countries]
+    return sorted(rows, key=lambda row: row[1])
+
+
 def _alpha2_codes() -> frozenset[str]:
     return frozenset(country.alpha_2 for country in pycountry.countries)
 

@@ -29,8 +29,9 @@ DEFAULT_LIMIT = 100
 MAX_LIMIT = 10_000
 MAX_OFFSET = 10_000_000
 #: Sort orders: ``event_date`` newest first then id, ``event_date_asc`` the exact reverse,
-#: ``fatalities`` most first (unknown last) then newest, ``id`` by id.
-SORTS = ("event_date", "event_date_asc", "fatalities", "id")
+#: ``fatalities`` most first (unknown last) then newest, ``id`` by id, ``event_type`` and
+#: ``location`` by that text (unknown last) then newest.
+SORTS = ("event_date", "event_date_asc", "fatalities", "id", "event_type", "location")
 
 #: HTTP parameter → IncidentQuery field.
 PARAMETERS = {

@@ -20,7 +20,8 @@ filters mean, stated once for every backend:
 - ``layer``: that layer only; None reads every layer. Filters combine with AND.
 - Order: ``event_date`` newest first, ties by id ascending; ``event_date_asc`` the exact
   reverse; ``fatalities`` most first, unknown last, ties newest first then by id; ``id``
-  ascending. Ids compare by code point (``Z`` before ``a``, ``-`` before ``.``), never by
+  ascending; ``event_type`` and ``location`` by that text, unknown last, ties newest first
+  then by id. Ids and texts compare by code point (``Z`` before ``a``, ``-`` before ``.``), never by
   a locale's collation.
 - ``limit``/``offset`` cut one page out of that order; ``count`` ignores them.
 - ``aggregate(query, zoom)``: every match counted once, in the square cell of
@@ -392,9 +393,16 @@ def test_sort_orders_and_their_tie_breaks(case_store):
         "no-country", "qamishli-09", "raqqa-05", "route-euphrates"]
     assert matching(case_store, sort="fatalities", layer=None)[:3] == [
         "raqqa-05", "kirkuk-01", "archive-0001"]
+    assert matching(case_store, sort="event_type") == [
+        "Kirkuk-02", "kirkuk.01", "area-sinjar", "kirkuk-01", "kirkuk01", "raqqa-05",
+        "qamishli-09", "no-country", "route-euphrates", "mosul-17"]
+    assert matching(case_store, sort="location") == [
+        "raqqa-05", "Kirkuk-02", "kirkuk-01", "qamishli-09", "kirkuk.01", "kirkuk01",
+        "no-country", "mosul-17", "route-euphrates", "area-sinjar"]
 
 
-@pytest.mark.parametrize("sort", ["event_date", "event_date_asc", "fatalities", "id"])
+@pytest.mark.parametrize("sort", ["event_date", "event_date_asc", "fatalities", "id",
+                                  "event_type", "location"])
 def test_pages_cut_the_order_into_disjoint_pieces(case_store, sort):
     whole = matching(case_store, sort=sort, layer=None)
     pages = [ids(case_store.query(IncidentQuery(layer=None, sort=sort, limit=3, offset=offset)))

@@ -22,6 +22,8 @@ _ORDER = {
     "event_date_asc": "event_date, id DESC",
     "fatalities": "fatalities DESC NULLS LAST, event_date DESC, id",
     "id": "id",
+    "event_type": 'event_type COLLATE "C", event_date DESC, id',
+    "location": """(feature->'properties'->>'location') COLLATE "C" NULLS LAST, event_date DESC, id""",
 }
 #: The GiST index finds candidates (its boxes are rounded outward to float4); the exact
 #: double precision bbox columns then decide, as SQLite does.

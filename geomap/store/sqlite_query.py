@@ -28,6 +28,9 @@ _ORDER = {
     "event_date_asc": "{t}.event_date, {t}.id DESC",
     "fatalities": "{t}.fatalities IS NULL, {t}.fatalities DESC, {t}.event_date DESC, {t}.id",
     "id": "{t}.id",
+    "event_type": "{t}.event_type, {t}.event_date DESC, {t}.id",
+    "location": ("json_extract({t}.feature, '$.properties.location') IS NULL, "
+                 "json_extract({t}.feature, '$.properties.location'), {t}.event_date DESC, {t}.id"),
 }
 _BBOX = "i.minlon <= ? AND i.maxlon >= ? AND i.minlat <= ? AND i.maxlat >= ?"
 _FEATURE = "CAST({t}.feature AS BLOB)"  # bytes as stored: no UTF-8 decoding in Python

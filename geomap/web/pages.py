@@ -10,7 +10,7 @@ from pathlib import Path
 from flask import Blueprint, abort, current_app, render_template, send_from_directory
 
 from geomap.config import Settings
-from geomap.incident import EVENT_TYPES
+from geomap.incident import EVENT_TYPES, country_names
 
 bp = Blueprint("pages", __name__, template_folder="templates")
 
@@ -33,6 +33,7 @@ def index():
         tile_attribution=settings.tile_attribution,
         event_types=[(kind, slug(kind), subs) for kind, subs in EVENT_TYPES.items()],
         event_types_json=json.dumps({kind: slug(kind) for kind in EVENT_TYPES}),
+        countries=country_names(),
     )
 
 

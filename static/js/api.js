@@ -15,7 +15,10 @@ async function getJson(url, signal) {
   if (!response.ok) {
     const body = await response.json().catch(() => ({}));
     const where = body.field ? `${body.field}: ` : '';
-    throw new Error(body.message ? `${where}${body.message}` : `${response.status} ${response.statusText}`);
+    const error = new Error(body.message ? `${where}${body.message}` : `${response.status} ${response.statusText}`);
+    error.field = body.field || null;
+    error.detail = body.message || null;
+    throw error;
   }
   return response.json();
 }
@@ -27,13 +30,27 @@ export function fetchLayers(signal) {
 
 /** The URL of a layer's features for the given URLSearchParams. */
 export function featuresUrl(layerId, params) {
-  const query = params.toString();
-  return `${root}/layers/${encodeURIComponent(layerId)}/features${query ? `?${query}` : ''}`;
+  return layerUrl(layerId, 'features', params);
 }
 
 /** One page of a layer's features as a GeoJSON FeatureCollection. */
 export function fetchFeatures(layerId, params, signal) {
   return getJson(featuresUrl(layerId, params), signal);
+}
+
+function layerUrl(layerId, what, params) {
+  const query = params.toString();
+  return `${root}/layers/${encodeURIComponent(layerId)}/${what}${query ? `?${query}` : ''}`;
+}
+
+/** Counts per map cell of every match: {numberMatched, cells: [{lon, lat, count, by_type, bbox}]}. */
+export function fetchAggregate(layerId, params, signal) {
+  return getJson(layerUrl(layerId, 'aggregate', params), signal);
+}
+
+/** Counts per day, week or month: {interval, numberMatched, buckets: [{start, count, fatalities, by_type}]}. */
+export function fetchHistogram(layerId, params, signal) {
+  return getJson(layerUrl(layerId, 'histogram', params), signal);
 }
 
 /** The gazetteer's answer: {query, match, candidates}. */

@@ -5,10 +5,51 @@ import { featuresUrl } from './api.js';
 /** The layer offered first: where extracted incidents go. */
 const DEFAULT_LAYER = 'incidents';
 
-/** Keep the download links in `section` in step with the chosen layer and the filters. */
-export function createDownloads(section) {
+/** The server's message for a refused download, or null once the download has begun. */
+async function refusal(url) {
+  const controller = new AbortController();
+  const response = await fetch(url, { signal: controller.signal });
+  if (response.ok) {
+    controller.abort(); // the browser downloads it itself, streamed to disk
+    return null;
+  }
+  const body = await response.json().catch(() => ({}));
+  const where = body.field ? `${body.field}: ` : '';
+  return `Download refused (${response.status}): ${where}${body.message || response.statusText}`;
+}
+
+/** Check a download first, so that a refusal shows the server's message instead of nothing. */
+async function startDownload(link, url, status) {
+  status.textContent = 'Preparing the download…';
+  const message = await refusal(url).catch((error) => `Download failed: ${error.message}`);
+  status.textContent = message || '';
+  if (message) return;
+  const anchor = document.createElement('a');
+  anchor.href = url;
+  anchor.download = '';
+  document.body.append(anchor);
+  anchor.click();
+  anchor.remove();
+}
+
+/**
+ * Keep the download links in `section` in step with the chosen layer and the filters;
+ * `getBbox()` gives the map's extent for "only the current view".
+ */
+export function createDownloads(section, getBbox) {
   const select = section.querySelector('select');
   const links = [...section.querySelectorAll('a[download]')];
+  const extent = section.querySelector('#dl-extent');
+  const status = section.querySelector('.download-status');
+  for (const link of links) {
+    link.addEventListener('click', (event) => {
+      if (!link.href) return;
+      event.preventDefault();
+      const url = new URL(link.href);
+      if (extent.checked && link.dataset.whole !== '1') url.searchParams.set('bbox', getBbox());
+      startDownload(link, url.href, status);
+    });
+  }
   let filters = new URLSearchParams();
   let unfiltered = new Set();
 

@@ -1,13 +1,14 @@
 // Data layers from /api/layers: one cluster group each, loaded with the filters, listed with counts.
 
-import { fetchFeatures, MAX_LIMIT } from './api.js';
+import { countsByType, drawCells } from './aggregates.js';
+import { fetchAggregate, fetchFeatures, MAX_LIMIT } from './api.js';
 import { viewBbox } from './map.js';
 import { featurePopup } from './popups.js';
 import { clusterIconFactory, incidentIcon, siteIcon, typeSlug } from './symbols.js';
 
 const L = window.L;
-/** Markers per request for layers loaded by area: a sample that draws in well under 2 s. */
-const AREA_LIMIT = 5000;
+/** A layer loaded by area shows single markers when at most this many match in view. */
+const MARKER_LIMIT = 3000;
 const number = new Intl.NumberFormat('en');
 
 /** Reference layers (bases, airports) are not incidents: the incident filters skip them. */
@@ -58,12 +59,16 @@ export function createDataLayer(map, info, visible, onToggle) {
     showCoverageOnHover: false, maxClusterRadius: 45, clusterPane: pane,
     spiderfyOnMaxZoom: true, iconCreateFunction: clusterIconFactory(info.id, isReference(info)),
   });
-  const entry = { info, group, pane, features: [], shown: 0, matched: 0, total: null, row: null, controller: null, loaded: false };
+  const cells = L.layerGroup();
+  const entry = {
+    info, group, cells, pane, features: [], byType: new Map(), shown: 0, matched: 0, total: null,
+    cellCount: 0, bbox: null, row: null, controller: null, loaded: false,
+  };
   entry.row = layerRow(info, visible, (on) => {
-    if (on) map.addLayer(group); else map.removeLayer(group);
+    for (const layer of [group, cells]) { if (on) map.addLayer(layer); else map.removeLayer(layer); }
     onToggle(entry, on);
   });
-  if (visible) map.addLayer(group);
+  if (visible) { map.addLayer(group); map.addLayer(cells); }
   return entry;
 }
 
@@ -98,14 +103,6 @@ export function isVisible(entry) {
   return entry.row.querySelector('input').checked;
 }
 
-function layerParams(entry, filters, map) {
-  const params = isReference(entry.info) ? new URLSearchParams() : new URLSearchParams(filters);
-  const byArea = loadsByArea(entry.info);
-  if (byArea) params.set('bbox', viewBbox(map));
-  params.set('limit', String(byArea ? AREA_LIMIT : MAX_LIMIT));
-  return params;
-}
-
 async function countMatches(entry, filters, signal) {
   const params = isReference(entry.info) ? new URLSearchParams() : new URLSearchParams(filters);
   params.set('limit', '1');
@@ -113,25 +110,75 @@ async function countMatches(entry, filters, signal) {
   return collection.numberMatched;
 }
 
+function drawFeatures(entry, features) {
+  entry.features = features;
+  entry.byType = new Map();
+  for (const f of features) {
+    const kind = f.properties && f.properties.event_type;
+    entry.byType.set(kind, (entry.byType.get(kind) || 0) + 1);
+  }
+  entry.cells.clearLayers();
+  entry.cellCount = 0;
+  entry.group.clearLayers();
+  entry.group.addLayers(features.map((f) => toMapLayer(f, entry.info, entry.pane)).filter(Boolean));
+}
+
+/** The whole layer, or a large reference layer's area in view (reference layers ignore the filters). */
+async function loadWhole(entry, filters, map, signal) {
+  const params = isReference(entry.info) ? new URLSearchParams() : new URLSearchParams(filters);
+  if (loadsByArea(entry.info)) params.set('bbox', viewBbox(map));
+  params.set('limit', String(MAX_LIMIT));
+  const collection = await fetchFeatures(entry.info.id, params, signal);
+  drawFeatures(entry, collection.features || []);
+  entry.shown = entry.features.length;
+  entry.matched = collection.numberMatched ?? entry.shown;
+}
+
 /**
- * Fetch and draw a layer's features for API filters (null: nothing can match); a newer load
- * cancels it. Markers are added in one go: chunked adding could not be cancelled. When the
- * layer is loaded by area, the total is counted afterwards and `onCounted(entry)` called.
+ * The area in view: the server's aggregate of every match, drawn as cells, or the single
+ * incidents once few enough match in view.
+ */
+async function loadArea(entry, filters, map, signal) {
+  const params = new URLSearchParams(filters);
+  entry.bbox = viewBbox(map);
+  params.set('bbox', entry.bbox);
+  params.set('zoom', String(map.getZoom()));
+  const answer = await fetchAggregate(entry.info.id, params, signal);
+  entry.matched = answer.numberMatched;
+  entry.shown = answer.numberMatched;
+  if (answer.numberMatched <= MARKER_LIMIT) {
+    params.delete('zoom');
+    params.set('limit', String(MARKER_LIMIT));
+    drawFeatures(entry, (await fetchFeatures(entry.info.id, params, signal)).features || []);
+    return;
+  }
+  entry.features = [];
+  entry.group.clearLayers();
+  entry.byType = countsByType(answer.cells);
+  entry.cellCount = answer.cells.length;
+  drawCells(entry.cells, answer.cells, entry.info.id, map);
+}
+
+/**
+ * Fetch and draw a layer for API filters (null: nothing can match); a newer load cancels
+ * it. When the layer is loaded by area, the total is counted afterwards and
+ * `onCounted(entry)` called.
  */
 export async function loadDataLayer(entry, filters, map, onCounted) {
   if (entry.controller) entry.controller.abort();
   entry.controller = new AbortController();
   const signal = entry.controller.signal;
-  const collection = filters === null && !isReference(entry.info) ? { features: [], numberMatched: 0 }
-    : await fetchFeatures(entry.info.id, layerParams(entry, filters, map), signal);
+  if (filters === null && !isReference(entry.info)) {
+    drawFeatures(entry, []);
+    entry.shown = 0;
+    entry.matched = 0;
+  } else if (loadsByArea(entry.info) && !isReference(entry.info)) {
+    await loadArea(entry, filters, map, signal);
+  } else {
+    await loadWhole(entry, filters, map, signal);
+  }
   entry.loaded = true;
-  const features = collection.features || [];
-  entry.features = features;
-  entry.shown = features.length;
-  entry.matched = collection.numberMatched ?? features.length;
   entry.total = totalWithoutCounting(entry, filters);
-  entry.group.clearLayers();
-  entry.group.addLayers(features.map((f) => toMapLayer(f, entry.info, entry.pane)).filter(Boolean));
   showCount(entry);
   if (entry.total === null) {
     countMatches(entry, filters, signal).then((total) => {
@@ -150,12 +197,10 @@ function totalWithoutCounting(entry, filters) {
   return filtered || isReference(entry.info) ? null : Number(entry.info.count);
 }
 
-/** "3", "showing 5,000 of 100,000" or "showing 5,000 of 8,000 in view (9,000 in all)". */
+/** "3", or "8,000 in view (9,000 in all)". */
 export function countText(entry) {
   if (entry.shown === entry.total) return number.format(entry.total);
-  const shown = `showing ${number.format(entry.shown)} of ${number.format(entry.matched)}`;
-  if (entry.matched === entry.total) return shown;
-  return `${shown} in view (${entry.total === null ? '…' : number.format(entry.total)} in all)`;
+  return `${number.format(entry.shown)} in view (${entry.total === null ? '…' : number.format(entry.total)} in all)`;
 }
 
 function showCount(entry) {

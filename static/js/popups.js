@@ -10,7 +10,10 @@ const TIME_PRECISION = { 2: 'the date is known within a week', 3: 'the date is k
 function el(tag, className, text) {
   const node = document.createElement(tag);
   if (className) node.className = className;
-  if (text !== undefined && text !== null) node.textContent = String(text);
+  if (text !== undefined && text !== null) {
+    node.textContent = String(text);
+    node.dir = 'auto'; // Arabic names and quotes run right to left, Latin ones left to right
+  }
   return node;
 }
 
@@ -39,6 +42,7 @@ function addRow(list, term, ...values) {
   if (shown.length === 0) return;
   list.append(el('dt', null, term));
   const dd = el('dd');
+  dd.dir = 'auto';
   shown.forEach((value, index) => {
     if (index) dd.append(el('br'));
     dd.append(value instanceof Node ? value : document.createTextNode(String(value)));

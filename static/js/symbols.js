@@ -3,6 +3,7 @@
 const L = window.L;
 const SIZE = 18;
 const icons = new Map();
+const colours = new Map();
 let slugs = {};
 
 /** Learn each event type's CSS name, e.g. {"Battles": "battles"}. */
@@ -13,6 +14,20 @@ export function setEventTypes(typeSlugs) {
 /** The CSS name of an event type ('other' when unknown). */
 export function typeSlug(eventType) {
   return slugs[eventType] || 'other';
+}
+
+/** The colour the stylesheet gives an event type's symbol (its --fill). */
+export function typeColour(eventType) {
+  const slug = typeSlug(eventType);
+  if (!colours.has(slug)) {
+    const probe = document.createElement('span');
+    probe.className = `sym sym-${slug}`;
+    probe.hidden = true;
+    document.body.append(probe);
+    colours.set(slug, getComputedStyle(probe).getPropertyValue('--fill').trim() || '#888');
+    probe.remove();
+  }
+  return colours.get(slug);
 }
 
 function cachedIcon(key, className) {

@@ -1,0 +1,288 @@
+"""The map for 20,000 incidents in a real Chromium: aggregates, the chart, the table, pickers.
+
+The store holds 20,000 incidents from the benchmarks' generator (benchmarks/synthetic.py)
+and one incident reported in Arabic, served by the real app on a live server.
+"""
+
+# ruff: noqa: F811 (the browser fixtures are imported from test_browser.py and used as arguments)
+from __future__ import annotations
+
+import json
+import threading
+import urllib.error
+import urllib.request
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import pytest
+
+from geomap.incident import parse_feature
+from geomap.store import open_store
+from tests.incident_samples import load_synthetic
+from tests.test_browser import COUNT_MARKERS, _unused_port, browser, page  # noqa: F401 (fixtures)
+
+pytestmark = pytest.mark.browser
+
+N = 20_000
+#: Written for this test: a drone strike near Mayadin as a local source put it in Arabic.
+ARABIC_QUOTE = "قال مصدر محلي إن طائرة مسيّرة استهدفت نقطة تفتيش قرب مدينة الميادين فجر الأحد."
+ARABIC_PLACE = "الميادين"
+NEWEST = "2025-02-02"  # after every generated incident: the table's first row by date
+VIEW = "map=6/35.0/40.0"
+MARKER_LIMIT = 3000  # layers.js: at most this many in view are drawn one by one
+#: Sum of what the map draws for a layer: the cells' counts and the single markers.
+ON_MAP = """layer => {
+  let n = 0;
+  for (const c of document.querySelectorAll(`.aggregate.layer-${layer}`)) n += Number(c.dataset.count);
+  return n + (COUNT_MARKERS)(layer);
+}""".replace("COUNT_MARKERS", COUNT_MARKERS)
+
+
+@pytest.fixture(scope="module")
+def arabic_feature() -> dict:
+    return parse_feature({
+        "type": "Feature", "geometry": {"type": "Point", "coordinates": [40.4512, 35.0201]},
+        "properties": {
+            "event_date": NEWEST, "event_type": "Explosions/Remote violence",
+            "sub_event_type": "Air/drone strike", "location": ARABIC_PLACE,
+            "location_mention": ARABIC_PLACE, "country": "SY", "admin1": "Deir ez-Zor",
+            "geo_precision": 1, "fatalities": 2, "summary": "A drone struck a checkpoint near Mayadin.",
+            "quote": ARABIC_QUOTE, "status": "published"}})
+
+
+@pytest.fixture(scope="module")
+def big_server(tmp_path_factory, gazetteer_path, arabic_feature):
+    """The app over N generated incidents and the Arabic one; tiles at a dead port."""
+    from werkzeug.serving import make_server
+
+    from geomap.web import create_app
+
+    db = tmp_path_factory.mktemp("big-browser") / "incidents.sqlite"
+    with open_store(db) as store:
+        features = [*load_synthetic().synthetic_incidents(N, 0), arabic_feature]
+        assert store.add_many(features).added == N + 1
+    app = create_app(db=db, gazetteer_db=gazetteer_path,
+                     tile_url=f"http://127.0.0.1:{_unused_port()}/{{z}}/{{x}}/{{y}}.png")
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(5)
+    app.extensions["geomap"].close()
+
+
+def api(base: str, path: str, **params) -> dict:
+    with urllib.request.urlopen(f"{base}{path}?{urlencode(params)}") as response:
+        return json.load(response)
+
+
+def matched(base: str, **filters) -> int:
+    return api(base, "/api/layers/incidents/features", limit=1, **filters)["numberMatched"]
+
+
+def open_page(page, base: str, query: str) -> None:
+    page.goto(f"{base}/?{query}")
+    page.wait_for_selector("#geomap[data-state=ready]")
+
+
+def wait_for_new_view(page, old_bbox: str) -> None:
+    page.wait_for_function("old => { const d = document.getElementById('geomap').dataset; "
+                           "return d.state === 'ready' && d.viewBbox && d.viewBbox !== old; }",
+                           arg=old_bbox)
+
+
+def dataset(page) -> dict:
+    return page.evaluate("() => ({...document.getElementById('geomap').dataset})")
+
+
+def legend_total(page) -> int:
+    cells = page.locator("[data-type-count]").all_inner_texts()
+    return sum(int(text.replace(",", "") or 0) for text in cells)
+
+
+@pytest.mark.parametrize("filters", [
+    {},
+    {"type": "Battles,Protests", "country": "SY"},
+    {"start": "2020-01-01", "end": "2021-06-30", "min_fatalities": "2"},
+])
+def test_the_map_and_the_legend_count_every_match_in_view(page, big_server, filters):
+    open_page(page, big_server, f"{urlencode(filters)}&{VIEW}")
+    state = dataset(page)
+    expected = matched(big_server, bbox=state["viewBbox"], **filters)
+    assert expected > 1000
+    cells = page.locator(".aggregate.layer-incidents").count()
+    assert cells > 3 if expected > MARKER_LIMIT else cells == 0  # else clustered markers
+    assert int(state["inView"]) == expected
+    assert page.evaluate(ON_MAP, "incidents") == expected
+    assert legend_total(page) == expected
+    assert f"{expected:,} incidents" in page.locator("#total").inner_text()
+    if cells:
+        label = page.locator(".aggregate.layer-incidents").first.get_attribute("aria-label")
+        assert label.split(" incidents: ")[0].replace(",", "").isdigit() and "Zoom in" in label
+
+
+def test_picking_cells_splits_them_until_single_incidents(page, big_server):
+    open_page(page, big_server, "map=5/35.0/40.0")
+    zoom = 5
+    for _ in range(8):
+        if page.locator(".marker.layer-incidents").count():
+            break
+        counts = [int(c) for c in page.locator(".aggregate.layer-incidents").evaluate_all(
+            "cells => cells.map(c => c.dataset.count)")]
+        biggest = page.locator(f".aggregate.layer-incidents[data-count='{max(counts)}']").first
+        old = dataset(page)["viewBbox"]
+        biggest.dispatch_event("click")
+        wait_for_new_view(page, old)
+        new_zoom = int(parse_qs(urlsplit(page.url).query)["map"][0].split("/")[0])
+        assert new_zoom > zoom
+        zoom = new_zoom
+        shown = page.locator(".aggregate.layer-incidents, .marker.layer-incidents, "
+                             ".cluster.layer-incidents").count()
+        assert shown >= 2, "the cell picked did not split"
+        assert page.evaluate(ON_MAP, "incidents") == matched(big_server,
+                                                             bbox=dataset(page)["viewBbox"])
+    assert page.locator(".marker.layer-incidents").count() > 0
+    assert page.locator(".aggregate.layer-incidents").count() == 0
+
+
+def test_the_chart_shows_the_filtered_set_and_a_bar_sets_the_dates(page, big_server):
+    open_page(page, big_server, VIEW)
+    page.wait_for_function(f"() => document.getElementById('trends').dataset.total === '{N + 1}'")
+    assert page.locator("#trend-chart").is_visible()
+    x, y, start = page.evaluate("""() => {
+      const chart = Chart.getChart('trend-chart');
+      const bar = chart.getDatasetMeta(0).data[5];
+      const box = chart.canvas.getBoundingClientRect();
+      return [box.left + bar.x, box.top + (bar.y + bar.base) / 2, chart.data.labels[5]];
+    }""")
+    assert start == "2018-06-01"  # seven years: a bar a month
+    old = dataset(page)["viewBbox"]
+    page.mouse.click(x, y)
+    page.wait_for_function("() => document.getElementById('f-end').value === '2018-06-30'")
+    assert page.input_value("#f-start") == "2018-06-01"
+    assert parse_qs(urlsplit(page.url).query)["start"] == ["2018-06-01"]
+    june = matched(big_server, start="2018-06-01", end="2018-06-30")
+    page.wait_for_function(f"() => document.getElementById('trends').dataset.total === '{june}'")
+    assert page.locator("#trends").get_attribute("data-buckets") == "30"  # now a bar a day
+    page.wait_for_selector("#geomap[data-state=ready]")
+    assert old and legend_total(page) == matched(big_server, start="2018-06-01", end="2018-06-30",
+                                                 bbox=dataset(page)["viewBbox"])
+
+
+def test_the_table_pages_sorts_and_shows_an_incident_on_the_map(page, big_server):
+    open_page(page, big_server, VIEW)
+    page.locator("#tab-table").click()
+    rows = page.locator("#incident-table tbody tr")
+    page.wait_for_function("() => document.querySelectorAll('#incident-table tbody tr').length === 50")
+    assert page.locator(".table-range").inner_text() == f"1–50 of {N + 1:,}"
+    assert rows.first.locator("td").first.inner_text() == NEWEST
+    page.locator(".table-next").click()
+    page.wait_for_function("text => document.querySelector('.table-range').textContent === text",
+                           arg=f"51–100 of {N + 1:,}")
+    page.locator("th button[data-sort=fatalities]").click()
+    most = api(big_server, "/api/layers/incidents/features", sort="fatalities", limit=1)
+    page.wait_for_function("() => document.querySelector('.table-range').textContent.startsWith('1–50')")
+    assert rows.first.locator("td").nth(2).inner_text() == str(
+        most["features"][0]["properties"]["fatalities"])
+    assert page.locator("th:has(button[data-sort=fatalities])").get_attribute("aria-sort") == "descending"
+    page.locator("th button[data-sort=event_date]").click()
+    page.locator("th button[data-sort=event_date]").click()
+    page.wait_for_function("() => document.querySelector('th:has(button[data-sort=event_date])')"
+                           ".getAttribute('aria-sort') === 'ascending'")
+    oldest = api(big_server, "/api/layers/incidents/features", sort="event_date_asc", limit=1)
+    page.wait_for_function("date => document.querySelector('#incident-table tbody td').textContent"
+                           " === date", arg=oldest["features"][0]["properties"]["event_date"])
+    page.locator("th button[data-sort=location]").click()
+    page.wait_for_function("() => document.querySelector('th:has(button[data-sort=location])')"
+                           ".getAttribute('aria-sort') === 'ascending'")
+    places = [text.split(",")[0] for text in rows.locator("td:nth-child(4)").all_inner_texts()]
+    assert places == sorted(places) and places[0] == "Ain al-Asad"  # code-point order
+
+
+def test_an_arabic_quote_runs_right_to_left_in_the_table_and_the_popup(page, big_server):
+    open_page(page, big_server, VIEW)
+    page.locator("#tab-table").click()
+    first = page.locator("#incident-table tbody tr").first
+    first.wait_for()
+    place = first.locator("td").nth(3)
+    assert place.inner_text().startswith(ARABIC_PLACE)
+    assert place.evaluate("td => getComputedStyle(td).direction") == "rtl"
+    assert first.locator("td").nth(0).evaluate("td => getComputedStyle(td).direction") == "ltr"
+    first.click()
+    quote = page.locator(".leaflet-popup .popup-quote")
+    quote.wait_for()
+    assert ARABIC_QUOTE in quote.inner_text()
+    assert quote.evaluate("q => getComputedStyle(q).direction") == "rtl"
+    assert int(parse_qs(urlsplit(page.url).query)["map"][0].split("/")[0]) >= 12
+
+
+def test_a_country_typed_by_name_resolves_and_an_invalid_one_clears_the_map(page, big_server):
+    open_page(page, big_server, VIEW)
+    page.locator("#more-filters summary").click()
+    page.fill("#f-country", "Syria")
+    page.press("#f-country", "Tab")
+    page.wait_for_function("() => document.getElementById('f-country').value === 'SY'")
+    assert page.locator("#f-country-names").inner_text() == "Syria (SY)"
+    page.wait_for_function("() => new URL(location.href).searchParams.get('country') === 'SY'")
+    page.wait_for_selector("#geomap[data-state=ready]")
+    assert int(dataset(page)["inView"]) == matched(big_server, country="SY",
+                                                   bbox=dataset(page)["viewBbox"]) > 0
+    page.fill("#f-country", "Narnia")
+    page.press("#f-country", "Tab")
+    page.wait_for_selector("#geomap[data-state=invalid]")
+    error = page.locator("#f-country + .field-error")
+    assert "Narnia" in error.inner_text() and "not a country" in error.inner_text()
+    assert page.get_attribute("#f-country", "aria-invalid") == "true"
+    assert page.locator(".aggregate, .marker.layer-incidents, .cluster.layer-incidents").count() == 0
+    assert "country filter is not valid" in page.locator("#total").inner_text()
+    page.fill("#f-country", "Iraq")
+    page.press("#f-country", "Tab")
+    page.wait_for_selector("#geomap[data-state=ready]")
+    assert page.locator("#f-country-error").count() == 0 and page.input_value("#f-country") == "IQ"
+
+
+def test_a_filter_the_server_refuses_is_named_beside_it_and_in_a_failed_download(page, big_server):
+    open_page(page, big_server, VIEW)
+    page.locator("#more-filters summary").click()
+    page.fill("#f-actor", "x" * 501)
+    page.press("#f-actor", "Tab")
+    page.wait_for_selector("#geomap[data-state=invalid]")
+    assert "at most 500 characters" in page.locator("#f-actor + .field-error").inner_text()
+    assert page.locator(".aggregate, .marker.layer-incidents").count() == 0
+    page.locator("a[data-format=csv]").click()
+    status = page.locator(".download-status")
+    page.wait_for_function("() => document.querySelector('.download-status').textContent.includes('refused')")
+    assert "Download refused (400): actor: must be text of at most 500 characters" in status.inner_text()
+
+
+def test_the_current_view_downloads_with_its_extent(page, big_server):
+    open_page(page, big_server, f"country=IQ&{VIEW}")
+    page.check("#dl-extent")
+    with page.expect_download() as caught:
+        page.locator("#dl-geojson").click()
+    download = caught.value
+    with open(download.path(), encoding="utf-8") as file:
+        collection = json.load(file)
+    bbox = [float(n) for n in dataset(page)["viewBbox"].split(",")]
+    assert len(collection["features"]) == matched(big_server, country="IQ",
+                                                  bbox=dataset(page)["viewBbox"])
+    for feature in collection["features"]:
+        lon, lat = feature["geometry"]["coordinates"]
+        assert bbox[0] <= lon <= bbox[2] and bbox[1] <= lat <= bbox[3]
+
+
+def test_the_page_fits_a_390_pixel_screen(browser, big_server):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    small = context.new_page()
+    open_page(small, big_server, VIEW)
+    width = small.evaluate("() => document.documentElement.scrollWidth")
+    map_box = small.locator("#map").bounding_box()
+    assert width <= 390 and map_box["width"] >= 380 and map_box["height"] >= 200
+    assert small.locator(".aggregate.layer-incidents").count() > 0
+    context.close()
+
+
+def test_errors_are_not_swallowed(big_server):
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        api(big_server, "/api/layers/incidents/aggregate", zoom="x")
+    assert json.load(caught.value)["field"] == "zoom"
