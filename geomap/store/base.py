@@ -82,6 +82,15 @@ class IncidentStore(ABC):
         """Earlier versions, oldest first: action, author, recorded_at and feature."""
 
     @abstractmethod
+    def iter_history(self) -> Iterator[dict]:
+        """Stream every kept version of every incident, oldest first: id, action, author,
+        recorded_at and feature (deleted incidents included), for moving a store."""
+
+    @abstractmethod
+    def add_history(self, entries: Iterable[Mapping]) -> int:
+        """Append versions shaped as ``iter_history`` gives them, in one transaction."""
+
+    @abstractmethod
     def delete(self, incident_id: str, *, author: str | None = None) -> None:
         """Remove a feature, keeping its last version in the history."""
 

@@ -161,6 +161,29 @@ class PostGISStore(IncidentStore):
         return [{"action": action, "author": author, "recorded_at": recorded_at,
                  "feature": orjson.loads(feature)} for action, author, recorded_at, feature in rows]
 
+    def iter_history(self) -> Iterator[dict]:
+        """Stream every kept version, oldest first (see IncidentStore.iter_history)."""
+        with self._pool.connection() as conn, conn.transaction():
+            with conn.cursor(name="geomap_history") as cur:
+                cur.itersize = STREAM_ROWS
+                cur.execute("SELECT id, action, author, recorded_at, feature "
+                            "FROM incident_history ORDER BY hid")
+                for incident_id, action, author, recorded_at, feature in cur:
+                    yield {"id": incident_id, "action": action, "author": author,
+                           "recorded_at": recorded_at, "feature": orjson.loads(feature)}
+
+    def add_history(self, entries: Iterable[Mapping]) -> int:
+        """Append versions shaped as ``iter_history`` gives them, in one transaction (COPY)."""
+        count = 0
+        with self._writing() as conn, conn.cursor() as cur:
+            with cur.copy("COPY incident_history (id, action, author, recorded_at, feature) "
+                          "FROM STDIN") as copy:
+                for e in entries:
+                    copy.write_row((e["id"], e["action"], e["author"], e["recorded_at"],
+                                    orjson.dumps(e["feature"]).decode()))
+                    count += 1
+        return count
+
     def query(self, query: IncidentQuery) -> list[dict]:
         """The features matching ``query``, in its order, one page of them."""
         return [orjson.loads(data) for data in self.query_json(query)]

@@ -80,6 +80,8 @@ class ReadRouter:
                 return read(conn)
             except psycopg.OperationalError as error:
                 self._mark(standby, False, f"failed a read ({error})".strip())
+            except psycopg.errors.UndefinedTable:
+                pass  # it has not replayed the store's first migration yet
             finally:
                 standby.pool.putconn(conn)
         with self.primary.connection() as conn:

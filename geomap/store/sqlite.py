@@ -185,6 +185,27 @@ class SQLiteStore(IncidentStore):
         return [{"action": action, "author": author, "recorded_at": recorded_at,
                  "feature": orjson.loads(feature)} for action, author, recorded_at, feature in rows]
 
+    def iter_history(self) -> Iterator[dict]:
+        """Stream every kept version, oldest first (see IncidentStore.iter_history)."""
+        conn = connect(self.path)  # its own snapshot, closed when done
+        try:
+            for incident_id, action, author, recorded_at, feature in conn.execute(
+                    "SELECT id, action, author, recorded_at, feature FROM incident_history "
+                    "ORDER BY hid"):
+                yield {"id": incident_id, "action": action, "author": author,
+                       "recorded_at": recorded_at, "feature": orjson.loads(feature)}
+        finally:
+            conn.close()
+
+    def add_history(self, entries: Iterable[Mapping]) -> int:
+        """Append versions shaped as ``iter_history`` gives them, in one transaction."""
+        rows = [(e["id"], e["action"], e["author"], e["recorded_at"],
+                 orjson.dumps(e["feature"]).decode()) for e in entries]
+        with self._writing() as conn:
+            conn.executemany("INSERT INTO incident_history (id, action, author, recorded_at, "
+                             "feature) VALUES (?, ?, ?, ?, ?)", rows)
+        return len(rows)
+
     def query(self, query: IncidentQuery) -> list[dict]:
         """The features matching ``query``, in its order, one page of them."""
         return [orjson.loads(data) for data in self.query_json(query)]

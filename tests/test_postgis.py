@@ -1,0 +1,307 @@
+"""PostGIS's own guarantees on a real server: replicas, a killed import, migrate-store.
+
+The store contract (tests/test_store_contract.py) and the API and OGC suites run over
+PostGIS too; here is what only this backend promises. The primary and the standby come
+from ``.ci/postgres.sh``; the tests that pause or stop a standby make their own, from a
+base backup of the primary, so that they never disturb the shared one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+
+import psycopg
+import pytest
+from click.testing import CliRunner
+
+from geomap.cli import main
+from geomap.errors import SourceError
+from geomap.query import IncidentQuery
+from geomap.store import SQLiteStore, open_store
+from tests.conftest import postgis_schemas, postgres_dsn, schema_url
+from tests.incident_samples import sample, samples
+
+ROOT = Path(__file__).parent.parent
+WAIT = 30.0  # seconds any wait for the servers is bounded by
+
+
+@pytest.fixture
+def schemas() -> Iterator:
+    """Fresh schemas on the primary: ``schemas(name)`` is the URL of one."""
+    with postgis_schemas(postgres_dsn()) as location:
+        yield location
+
+
+def standby_url(primary_url: str, standby_dsn: str) -> str:
+    """The URL of the same schema on a standby."""
+    return schema_url(standby_dsn, primary_url.rsplit("search_path%3D", 1)[1].split(",")[0])
+
+
+def varied(count: int, seed: int) -> list[dict]:
+    """``count`` distinct incidents: the samples moved about, on other days, in two layers."""
+    rng, names, features = random.Random(seed), sorted(samples()), []
+    for number in range(count):
+        feature = sample(names[number % len(names)])
+        lon, lat = feature["geometry"]["coordinates"][:2]
+        feature["geometry"] = {"type": "Point", "coordinates": [
+            round(lon + rng.uniform(-0.5, 0.5), 5), round(lat + rng.uniform(-0.5, 0.5), 5)]}
+        feature["properties"].update(
+            id=f"report-{seed}-{number}", layer=("incidents", "archive")[number % 7 == 0],
+            event_date=(date(2019, 1, 1) + timedelta(rng.randrange(1500))).isoformat(),
+            summary=f"Report {seed}-{number}: {feature['properties']['summary']}")
+        features.append(feature)
+    return features
+
+
+def wait_for(check, what: str, timeout: float = WAIT):
+    """Poll ``check()`` until it is truthy (bounded), and return its value."""
+    deadline = time.monotonic() + timeout
+    while not (value := check()):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+    return value
+
+
+def replayed(standby_dsn: str, url: str) -> int:
+    """How many incidents the standby has of the store at ``url`` (0 before its tables)."""
+    schema = url.rsplit("search_path%3D", 1)[1].split(",")[0]
+    with psycopg.connect(standby_dsn, autocommit=True) as conn:
+        try:
+            return conn.execute(f"SELECT count(*) FROM {schema}.incidents").fetchone()[0]
+        except psycopg.errors.UndefinedTable:
+            return 0
+
+
+def in_fresh_context(call):
+    """``call()`` in another thread: no write of this test's context is known there."""
+    box = {}
+    thread = threading.Thread(target=lambda: box.update(value=call()))
+    thread.start()
+    thread.join(WAIT)
+    return box["value"]
+
+
+# --- a private standby ----------------------------------------------------------------
+
+class PrivateStandby:
+    """A standby of the test primary in a folder of its own, run as the postgres user."""
+
+    def __init__(self, primary_dsn: str):
+        self.bin = Path(os.environ.get("GEOMAP_TEST_POSTGRES_BIN", "/usr/lib/postgresql/15/bin"))
+        self.folder = Path(tempfile.mkdtemp(prefix="geomap-standby-", dir="/tmp"))
+        self.data, self.port = self.folder / "data", _free_port()
+        primary = psycopg.conninfo.conninfo_to_dict(primary_dsn)
+        self.dsn = (f"postgresql://{primary.get('user', 'postgres')}@127.0.0.1:{self.port}/"
+                    f"{primary['dbname']}")
+        shutil.chown(self.folder, "postgres")
+        self._run("pg_basebackup", "-h", primary.get("host", "127.0.0.1"), "-p",
+                  str(primary.get("port", 5432)), "-U", primary.get("user", "postgres"),
+                  "-D", str(self.data), "-R", "-X", "stream", "-c", "fast")
+        self.start()
+
+    def start(self) -> None:
+        """Start the server and wait until it takes connections."""
+        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.folder / "log"), "-w", "-t",
+                  str(int(WAIT)), "-o", f"-p {self.port} -c unix_socket_directories={self.folder}",
+                  "start")
+
+    def stop(self) -> None:
+        """Stop it the hard way, as a crash or a pulled cable would."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
+
+    def sql(self, statement: str):
+        """Run one statement on the standby."""
+        with psycopg.connect(self.dsn, autocommit=True) as conn:
+            return conn.execute(statement).fetchone()
+
+    def remove(self) -> None:
+        """Stop it if running and delete its folder."""
+        with contextlib.suppress(subprocess.CalledProcessError):
+            self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def _run(self, program: str, *args: str) -> None:
+        command = [str(self.bin / program), *args]
+        if os.geteuid() == 0:
+            command = ["runuser", "-u", "postgres", "--", *command]
+        subprocess.run(command, check=True, capture_output=True, timeout=WAIT * 2)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def private_standby() -> Iterator[PrivateStandby]:
+    """A standby that a test may pause or stop, removed afterwards."""
+    if os.geteuid() != 0 and os.environ.get("USER") != "postgres":
+        pytest.skip("needs root or the postgres user to run a PostgreSQL server")
+    standby = PrivateStandby(postgres_dsn())
+    try:
+        yield standby
+    finally:
+        standby.remove()
+
+
+# --- replicas -------------------------------------------------------------------------
+
+def test_a_write_on_the_primary_is_read_on_the_shared_standby(schemas):
+    primary = schemas("replicated")
+    standby = standby_url(primary, postgres_dsn("GEOMAP_TEST_POSTGRES_STANDBY_DSN"))
+    with open_store(primary) as writer:
+        writer.add_many(samples().values())
+    with open_store(primary, read_urls=[standby]) as store:
+        standby_dsn = postgres_dsn("GEOMAP_TEST_POSTGRES_STANDBY_DSN")
+        wait_for(lambda: replayed(standby_dsn, primary) == 6, "the standby to replay")
+        with psycopg.connect(standby_dsn) as conn:
+            assert conn.execute("SELECT pg_is_in_recovery()").fetchone() == (True,)
+        assert in_fresh_context(lambda: store.count(IncidentQuery())) == 6
+        assert in_fresh_context(lambda: len(store.query(IncidentQuery(text="mosul")))) == 1
+
+
+def test_reads_go_to_the_standby_and_a_writer_reads_its_own_writes(schemas, private_standby):
+    primary = schemas("ryw")
+    with open_store(primary) as setup:
+        setup.add(samples()["mosul_ied"])
+    store = open_store(primary, read_urls=[standby_url(primary, private_standby.dsn)])
+    with store:
+        wait_for(lambda: replayed(private_standby.dsn, primary) == 1, "the standby to catch up")
+        private_standby.sql("SELECT pg_wal_replay_pause()")
+        added = store.add(samples()["erbil_missiles"])
+        # Another user's read comes from the paused standby, which has not seen the write...
+        assert in_fresh_context(lambda: store.find(added["id"])) is None
+        # ...while the writer's own read waits a little, then takes it from the primary.
+        assert store.find(added["id"]) == added
+        with store.reading_after(store.written_position()):  # a later request of that user
+            assert in_fresh_context(lambda: store.count(IncidentQuery())) == 1
+            assert store.count(IncidentQuery()) == 2
+        private_standby.sql("SELECT pg_wal_replay_resume()")
+        assert in_fresh_context(lambda: wait_for(
+            lambda: store.find(added["id"]), "the resumed standby to replay"))
+
+
+def test_a_lagging_standby_sends_reads_to_the_primary_with_a_warning(schemas, private_standby,
+                                                                      caplog):
+    primary = schemas("lag")
+    store = open_store(primary, read_urls=[standby_url(primary, private_standby.dsn)],
+                       max_lag=0.5)
+    with store, caplog.at_level(logging.WARNING, logger="geomap.store"):
+        store.add(samples()["mosul_ied"])
+        private_standby.sql("SELECT pg_wal_replay_pause()")
+        store.add(samples()["erbil_missiles"])
+        time.sleep(1.5)  # past the lag bound, and past the time a health reading is kept
+        assert in_fresh_context(lambda: store.count(IncidentQuery())) == 2
+        assert "replays" in caplog.text and "reading from the primary" in caplog.text
+        private_standby.sql("SELECT pg_wal_replay_resume()")
+
+
+def test_a_stopped_standby_sends_reads_to_the_primary_with_a_warning(schemas, private_standby,
+                                                                      caplog):
+    primary = schemas("down")
+    store = open_store(primary, read_urls=[standby_url(primary, private_standby.dsn)])
+    with store, caplog.at_level(logging.WARNING, logger="geomap.store"):
+        store.add_many(samples().values())
+        wait_for(lambda: replayed(private_standby.dsn, primary) == 6, "the standby to catch up")
+        private_standby.stop()
+        time.sleep(1.1)  # past the time a health reading is kept
+        assert in_fresh_context(lambda: store.count(IncidentQuery())) == 6
+        assert len(in_fresh_context(lambda: store.query(IncidentQuery()))) == 6
+        assert "reading from the primary" in caplog.text
+
+
+def test_an_unreachable_server_is_a_clear_error():
+    with pytest.raises(SourceError, match="cannot connect to PostgreSQL at postgresql://"
+                                          "geomap:\\*\\*\\*@127.0.0.1:9/"):
+        open_store("postgresql://geomap:secret@127.0.0.1:9/geomap?connect_timeout=2")
+
+
+# --- a killed import ------------------------------------------------------------------
+
+def test_a_writer_killed_mid_import_leaves_whole_batches_and_a_rerun_completes(schemas,
+                                                                               tmp_path):
+    url, count = schemas("killed"), 20_000
+    source = tmp_path / "incidents.geojson"
+    source.write_text(json.dumps({"type": "FeatureCollection",
+                                  "features": list(varied(count, seed=7))}))
+    command = [sys.executable, "-m", "geomap", "--db", url, "ingest", str(source)]
+    with open_store(url) as store:
+        child = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL)
+        try:
+            wait_for(lambda: store.count(IncidentQuery(layer=None)) > 0 or child.poll(),
+                     "the first batch")
+            child.send_signal(signal.SIGKILL)
+            assert child.wait(timeout=WAIT) == -signal.SIGKILL
+        finally:
+            if child.poll() is None:
+                child.kill()
+        stored = store.count(IncidentQuery(layer=None))
+        assert 0 < stored < count and stored % store.batch_size == 0
+        assert_summaries_agree(store)
+        assert subprocess.run(command, cwd=ROOT, capture_output=True, timeout=300).returncode == 0
+        assert store.count(IncidentQuery(layer=None)) == count
+        assert_summaries_agree(store)
+
+
+def assert_summaries_agree(store) -> None:
+    """Each layer's summary says what its rows say (precision 3 keeps every row)."""
+    for layer in store.layers():
+        every = IncidentQuery(layer=layer["id"], limit=None)
+        dates = sorted(f["properties"]["event_date"] for f in store.iter_features(every))
+        assert layer["count"] == len(dates) == store.count(IncidentQuery(layer=layer["id"],
+                                                                         precision=3))
+        assert layer["time_extent"] == [dates[0], dates[-1]]
+
+
+# --- migrate-store ----------------------------------------------------------------------
+
+def test_migrate_store_moves_every_incident_and_version(schemas, tmp_path):
+    path, url = tmp_path / "team.sqlite", schemas("moved")
+    with SQLiteStore(path) as old:
+        old.add_many([*samples().values(), *varied(300, seed=3)])
+        first, second = (f["id"] for f in old.query(IncidentQuery(limit=2)))
+        old.update(first, {"fatalities": 4, "summary": "Four dead, said the hospital."},
+                   author="analyst-1")
+        old.update(first, {"fatalities": 5}, author="editor-1")
+        old.delete(second, author="editor-1")
+        expected = list(old.iter_history())
+    done = CliRunner().invoke(main, ["migrate-store", "--from", str(path), "--to", url])
+    assert done.exit_code == 0, done.output
+    lines = done.output.splitlines()
+    assert "305 incidents" in lines[0] and "3 earlier versions" in lines[0]
+    assert lines[0].split(": ", 1)[1] == lines[1].split(": ", 1)[1]  # counts and checksums
+    with open_store(url) as new:
+        assert new.history(first) == SQLiteStore(path).history(first)
+        assert [e["action"] for e in new.history(second)] == ["delete"]
+        assert new.find(second) is None and list(new.iter_history()) == expected
+        assert new.count(IncidentQuery(layer=None)) == 305
+    again = CliRunner().invoke(main, ["migrate-store", "--from", str(path), "--to", url])
+    assert again.exit_code == 0 and "matches" in again.output  # a re-run adds nothing
+
+
+def test_migrate_store_refuses_a_target_holding_other_incidents(schemas, tmp_path):
+    path, url = tmp_path / "team.sqlite", schemas("busy")
+    with SQLiteStore(path) as old:
+        old.add_many(samples().values())
+    with open_store(url) as other:
+        other.add_many(varied(5, seed=9))
+    done = CliRunner().invoke(main, ["migrate-store", "--from", str(path), "--to", url])
+    assert done.exit_code == 2 and "differs from the source" in done.output
