@@ -305,3 +305,28 @@ def test_migrate_store_refuses_a_target_holding_other_incidents(schemas, tmp_pat
         other.add_many(varied(5, seed=9))
     done = CliRunner().invoke(main, ["migrate-store", "--from", str(path), "--to", url])
     assert done.exit_code == 2 and "differs from the source" in done.output
+
+
+# --- read-your-writes through the web app -------------------------------------------------
+
+def test_a_user_reads_their_own_write_through_the_app_while_the_standby_lags(
+        schemas, private_standby, make_app):
+    from tests.web_support import TOKEN
+
+    primary = schemas("web")
+    app = make_app(db=primary, db_read=(standby_url(primary, private_standby.dsn),))
+    with open_store(primary) as setup:
+        setup.add(samples()["mosul_ied"])
+    wait_for(lambda: replayed(private_standby.dsn, primary) == 1, "the standby to catch up")
+    private_standby.sql("SELECT pg_wal_replay_pause()")
+    analyst, viewer = app.test_client(), app.test_client()
+    posted = analyst.post("/api/incidents", json=samples()["erbil_missiles"],
+                          headers={"Authorization": f"Bearer {TOKEN}"})
+    assert posted.status_code == 201, posted.get_data(as_text=True)
+    incident_id = posted.get_json()["id"]
+    assert "geomap_written=" in posted.headers["Set-Cookie"]
+    assert analyst.get(f"/api/incidents/{incident_id}").status_code == 200  # the cookie
+    assert viewer.get(f"/api/incidents/{incident_id}").status_code == 404  # the paused standby
+    private_standby.sql("SELECT pg_wal_replay_resume()")
+    wait_for(lambda: viewer.get(f"/api/incidents/{incident_id}").status_code == 200,
+             "the standby to replay the new incident")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 
 import orjson
@@ -135,6 +136,15 @@ class IncidentStore(ABC):
         Titles and the always-listed default layer are the read service's
         (``geomap.services.incidents.list_layers``), not the backend's.
         """
+
+    def written_position(self) -> str | None:
+        """Where this context's last write reached, for read-your-writes on replicas
+        (None for a store without replicas)."""
+        return None
+
+    def reading_after(self, position: str | None) -> AbstractContextManager:
+        """A block whose reads see every write up to ``position`` (a no-op without replicas)."""
+        return nullcontext()
 
     @abstractmethod
     def close(self) -> None:

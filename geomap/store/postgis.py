@@ -22,7 +22,7 @@ from geomap.store import redact
 from geomap.store.base import AddResult, IncidentStore, merge_patch, same_content
 from geomap.store.postgis_query import count_sql, select_sql
 from geomap.store.postgis_replicas import ReadRouter, Standby
-from geomap.store.postgis_schema import migrate, open_pool
+from geomap.store.postgis_schema import connect, migrate, open_pool
 from geomap.store.postgis_write import (
     archive,
     copy_rows,
@@ -56,11 +56,11 @@ class PostGISStore(IncidentStore):
                  max_lag: float = 5.0, read_wait: float = 0.5, batch_size: int = BATCH_SIZE,
                  bulk: bool = False):
         self.url, self.batch_size, self.bulk = url, batch_size, bulk
+        with connect(url) as conn:  # fails at once, naming the server, when it is not there
+            self.schema_version = migrate(conn)
         self._pool = open_pool(url, size=pool_size, name="geomap-primary")
         standbys = []
         try:
-            with self._pool.connection() as conn:
-                self.schema_version = migrate(conn)
             for number, read_url in enumerate(read_urls):
                 pool = open_pool(read_url, size=pool_size, name=f"geomap-read-{number}",
                                  timeout=2.0, wait=False)

@@ -38,6 +38,15 @@ def check_url(url: str) -> str:
     return url
 
 
+def connect(url: str, timeout: float = 10.0) -> psycopg.Connection:
+    """One autocommit connection, or SourceError naming the server (password hidden)."""
+    try:
+        return psycopg.connect(check_url(url), autocommit=True, connect_timeout=int(timeout))
+    except psycopg.OperationalError as error:
+        raise SourceError(f"cannot connect to PostgreSQL at {redact(url)}: "
+                          f"{str(error).strip()}") from None
+
+
 def open_pool(url: str, *, size: int, name: str, timeout: float = 10.0,
               wait: bool = True) -> ConnectionPool:
     """A pool of autocommit connections to ``url``; the store opens its transactions."""

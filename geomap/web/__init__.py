@@ -46,6 +46,9 @@ def _register(app: Flask, settings: Settings) -> None:
         from geomap.web.pages import bp as pages
 
         app.register_blueprint(pages)
+    from geomap.web import consistency
+
+    consistency.register(app)
     headers = security_headers(settings.tile_url)
     app.after_request(lambda response: _finish(response, headers))
 
