@@ -26,5 +26,13 @@ class ConflictError(GeomapError):
     """A write that clashes with what is stored (for example a stale version)."""
 
 
+class StorageFullError(GeomapError):
+    """The store's disk (or its configured size) is full; ``added`` were stored before that."""
+
+    def __init__(self, message: str, added: int = 0):
+        super().__init__(message)
+        self.added = added
+
+
 class SourceError(GeomapError):
     """A data source (a dump, a download, a file to import) that cannot be read."""

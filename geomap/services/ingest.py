@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from geomap.errors import SourceError, ValidationError
+from geomap.errors import SourceError, StorageFullError, ValidationError
 from geomap.services.readers import READERS, Item
 from geomap.store import AddResult, IncidentStore
 
@@ -51,6 +51,7 @@ class FileResult:
     skipped: int = 0
     refused: list[Refusal] = field(default_factory=list)
     error: str | None = None
+    full: bool = False  # the store's disk was full: the ingest stopped here
 
     def refuse(self, where: str, error: ValidationError) -> None:
         """Record one refused feature."""
@@ -105,7 +106,7 @@ def _describe(result: FileResult, max_refusals: int) -> list[str]:
               f"{len(result.refused):,} refused")
     lines = [f"{result.path}: {counts}"]
     if result.error:
-        lines = [f"{result.path}: cannot be read: {result.error}"
+        lines = [f"{result.path}: {'stopped' if result.full else 'cannot be read'}: {result.error}"
                  + (f" ({counts} before that)" if result.added or result.skipped else "")]
     for refusal in result.refused[:max_refusals]:
         lines.append(f"  {refusal.where}: {refusal.field}: {refusal.message}")
@@ -127,6 +128,8 @@ def ingest_paths(store: IncidentStore, paths: Iterable[str | os.PathLike], *,
     for path in iter_input_files(paths):
         summary.files.append(ingest_file(store, path, gazetteer=gazetteer, status=status,
                                          progress=progress))
+        if summary.files[-1].full:
+            break  # every later file would meet the same full disk
     return summary
 
 
@@ -159,6 +162,11 @@ def ingest_file(store: IncidentStore, path: Path, *, gazetteer: Callable[[], obj
             _ingest_features(store, path, READERS[suffix], progress, result)
     except SourceError as exc:
         result.error = str(exc)
+    except StorageFullError as exc:
+        result.added += exc.added
+        result.full = True
+        result.error = (f"{exc}. The ingest stopped: what was added is stored whole; free some "
+                        "space and run it again to add the rest (what is stored is skipped)")
     except ValidationError as exc:
         result.error = exc.message if exc.field == "file" else str(exc)
     except OSError as exc:

@@ -14,7 +14,7 @@ from pathlib import Path
 import orjson
 
 from geomap.aggregate import aggregate_answer, cell_size, fold_cells, histogram_answer
-from geomap.errors import ConflictError, NotFoundError
+from geomap.errors import ConflictError, NotFoundError, StorageFullError
 from geomap.incident import format_timestamp, parse_feature
 from geomap.query import IncidentQuery
 from geomap.store import sqlite_summaries
@@ -110,7 +110,7 @@ class SQLiteStore(IncidentStore):
         if bulk is None:
             bulk = isinstance(features, Sized) and len(features) > BULK_MIN
         result, conn = AddResult(), self._conn()
-        with bulk_settings(conn, BULK_CACHE_KIB), paused_gc():
+        with bulk_settings(conn, BULK_CACHE_KIB), paused_gc(), _counted_on_full(result, bulk):
             if bulk:
                 with self._writing() as conn:
                     first = _next_seq(conn)
@@ -287,9 +287,25 @@ class SQLiteStore(IncidentStore):
     @contextmanager
     def _writing(self) -> Iterator[sqlite3.Connection]:
         conn = self._conn()
-        conn.execute("BEGIN IMMEDIATE")  # take the write lock now, not halfway through
-        with conn:  # commit, or roll back on any error
-            yield conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")  # take the write lock now, not halfway through
+            with conn:  # commit, or roll back on any error
+                yield conn
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorcode != sqlite3.SQLITE_FULL:
+                raise
+            raise StorageFullError(f"the disk of {self.path} is full; that write was rolled "
+                                   "back") from exc
+
+
+@contextmanager
+def _counted_on_full(result: AddResult, bulk: bool) -> Iterator[None]:
+    """A StorageFullError says how many features were committed before it (none in bulk)."""
+    try:
+        yield
+    except StorageFullError as exc:
+        exc.added = 0 if bulk else result.added
+        raise
 
 
 def _select_fresh(conn: sqlite3.Connection, prepared: list, result: AddResult,

@@ -9,7 +9,7 @@ import orjson
 from flask import Flask, Response, current_app
 from werkzeug.exceptions import HTTPException
 
-from geomap.errors import ConflictError, NotFoundError, ValidationError
+from geomap.errors import ConflictError, NotFoundError, StorageFullError, ValidationError
 
 #: Status → the code word in ``error``.
 CODE_WORDS = {
@@ -17,6 +17,7 @@ CODE_WORDS = {
     405: "method_not_allowed", 406: "not_acceptable", 409: "conflict", 411: "length_required",
     413: "too_large", 414: "uri_too_long", 415: "unsupported_media_type",
     431: "headers_too_large", 500: "internal", 501: "not_implemented", 503: "unavailable",
+    507: "insufficient_storage",
 }
 #: Headers of an HTTPException that the JSON error keeps (Allow for 405, WWW-Authenticate...).
 KEPT_HEADERS = frozenset(("allow", "www-authenticate", "retry-after"))
@@ -38,6 +39,7 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(ValidationError, _invalid)
     app.register_error_handler(NotFoundError, _not_found)
     app.register_error_handler(ConflictError, _conflict)
+    app.register_error_handler(StorageFullError, _full)
     app.register_error_handler(HTTPException, _http)
     app.register_error_handler(Exception, _internal)
 
@@ -68,3 +70,9 @@ def _http(error: HTTPException) -> Response:
 def _internal(error: Exception) -> Response:
     current_app.logger.exception("unexpected error", exc_info=error)
     return error_response(500, "internal error; the server log has the details")
+
+
+def _full(error: StorageFullError) -> Response:
+    current_app.logger.error("store full: %s", error)
+    return error_response(507, "the store's disk is full; nothing of this request was stored. "
+                               "Try again once an administrator has freed space")
