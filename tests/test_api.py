@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import csv
 import io
+import re
 import threading
 from urllib.parse import urlsplit
 
@@ -510,3 +511,28 @@ def test_a_collection_naming_one_id_twice_with_different_content_stores_nothing(
     body = {"type": "FeatureCollection", "features": [first, second]}
     assert_error(client.post("/api/incidents", json=body, headers=AUTH), 409)
     assert client.get(FEATURES).get_json()["numberMatched"] == 0
+
+
+@pytest.mark.parametrize("fmt", ["geojson", "csv", "kml", "gpkg", "html"])
+def test_downloads_honour_limit_and_offset(client, store, tmp_path, fmt):
+    store.add_many(numbered(30))
+    params = {"download": "1", "format": fmt, "limit": "5", "offset": "2", "sort": "event_date_asc"}
+    response = client.get(FEATURES, query_string=params)
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    data = response.get_data()
+    if fmt == "gpkg":
+        import pyogrio
+        (tmp_path / "x.gpkg").write_bytes(data)
+        summaries = list(pyogrio.read_dataframe(tmp_path / "x.gpkg")["summary"])
+    elif fmt == "csv":
+        summaries = [row["summary"] for row in csv.DictReader(io.StringIO(data.decode()))]
+    else:
+        summaries = [text.decode() for text in re.findall(rb"Incident number \d+\.", data)]
+        summaries = list(dict.fromkeys(summaries))  # KML and HTML name a feature more than once
+    assert sorted(summaries) == [f"Incident number {n}." for n in range(2, 7)]
+
+
+def test_a_download_without_limit_is_the_whole_filtered_set(client, store):
+    store.add_many(numbered(150))
+    response = client.get(FEATURES, query_string={"format": "csv"})
+    assert len(list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))) == 150

@@ -20,6 +20,7 @@ from geomap.errors import NotFoundError, ValidationError
 from geomap.incident import parse_country, parse_feature
 from geomap.query import IncidentQuery, parse_query
 from geomap.services import incidents
+from geomap.services.export import export_query
 from geomap.services.incidents import Page
 from geomap.web.auth import require_token
 from geomap.web.downloads import download_response, parse_format
@@ -139,11 +140,10 @@ def parse_features_request(args: MultiDict, layer_id: str) -> tuple[IncidentQuer
     download = _flag(_single(params.pop("download", []), "download"), "download")
     if (_single(params.get("limit", []), "limit") or "").lower() == "all":
         params.pop("limit")
-        download = True
-    query = parse_query(params)
-    if download or fmt:
-        return query.unpaged(), parse_format(fmt)
-    return query, None
+        return parse_query(params).unpaged(), parse_format(fmt)
+    if download or fmt:  # the whole filtered set, unless a limit is given
+        return export_query(params), parse_format(fmt)
+    return parse_query(params), None
 
 
 def parse_layer_query(args: MultiDict, layer_id: str) -> IncidentQuery:
