@@ -2,6 +2,7 @@
 parses, a standalone HTML map with escaped text, one filter path, and the CLI."""
 
 import csv
+import html
 import io
 import json
 import re
@@ -16,6 +17,7 @@ from geomap.errors import ValidationError
 from geomap.query import IncidentQuery
 from geomap.services.columns import COLUMNS
 from geomap.services.export import (
+    KML_STYLES,
     export_query,
     export_to,
     format_for,
@@ -146,7 +148,8 @@ def test_kml_parses_with_one_placemark_per_feature(store):
     placemarks = root.findall(f"{KML}Document/{KML}Placemark")
     assert len(placemarks) == 10
     descriptions = [p.findtext(f"{KML}description") for p in placemarks]
-    assert HOSTILE in descriptions
+    assert HOSTILE in [html.unescape(text) for text in descriptions]  # as text, not markup
+    assert not any("<script" in text for text in descriptions)
     kinds = {child.tag.removeprefix(KML) for p in placemarks for child in p
              if child.tag.removeprefix(KML) in ("Point", "LineString", "Polygon")}
     assert kinds == {"Point", "LineString", "Polygon"}
@@ -240,3 +243,16 @@ def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised_and_round_trip(t
             assert ingest_paths(fresh, [path]).added == len(FORMULAS) + 1
             assert without_times(fresh.iter_features(EVERYTHING)) == without_times(
                 store.iter_features(EVERYTHING))
+
+
+def test_kml_has_one_style_per_event_type_and_each_placemark_uses_its_own(store):
+    out = io.BytesIO()
+    write_kml(store, EVERYTHING, out)
+    root = ET.fromstring(out.getvalue())
+    styles = {style.get("id"): style.findtext(f"{KML}IconStyle/{KML}color")
+              for style in root.iter(f"{KML}Style")}
+    assert styles == {style: f"ff{rgb[4:]}{rgb[2:4]}{rgb[:2]}" for style, rgb in KML_STYLES.values()}
+    for placemark in root.iter(f"{KML}Placemark"):
+        kind = next(d.findtext(f"{KML}value") for d in placemark.iter(f"{KML}Data")
+                    if d.get("name") == "event_type")
+        assert placemark.findtext(f"{KML}styleUrl") == f"#{KML_STYLES[html.unescape(kind)][0]}"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import html
 import io
 import itertools
 import os
@@ -19,7 +20,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import BinaryIO
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax.saxutils import quoteattr
 
 from geomap.errors import ValidationError
 from geomap.incident import DEFAULT_LAYER
@@ -36,6 +37,15 @@ GPKG_CHUNK = 10_000  # features written to a GeoPackage at a time
 _KML_HEAD = ('<?xml version="1.0" encoding="UTF-8"?>\n<kml xmlns="http://www.opengis.net/kml/2.2">'
              "<Document><name>{}</name>\n")
 _KML_TAIL = "</Document></kml>\n"
+#: event type → (KML style id, colour as rrggbb): the map page's colours (static/css).
+KML_STYLES = {
+    "Battles": ("battles", "d55e00"),
+    "Explosions/Remote violence": ("explosions", "e69f00"),
+    "Violence against civilians": ("civilians", "cc79a7"),
+    "Protests": ("protests", "0072b2"),
+    "Riots": ("riots", "009e73"),
+    "Strategic developments": ("strategic", "56b4e9"),
+}
 _FORMULA_STARTS = frozenset("=+-@\t\r")
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 
@@ -165,8 +175,9 @@ def write_csv(store: IncidentStore, query: IncidentQuery, out: BinaryIO) -> int:
 # --- KML ----------------------------------------------------------------------------------
 
 def write_kml(store: IncidentStore, query: IncidentQuery, out: BinaryIO) -> int:
-    """KML 2.2: one Placemark per match, every column under ExtendedData."""
-    out.write(_KML_HEAD.format(escape(query.layer or DEFAULT_LAYER)).encode())
+    """KML 2.2: one style per event type, one Placemark per match, every column under ExtendedData."""
+    out.write(_KML_HEAD.format(kml_text(query.layer or DEFAULT_LAYER)).encode())
+    out.write(kml_styles().encode())
     count = 0
     for feature in incidents.iter_features(store, query):
         out.write(placemark(feature).encode())
@@ -176,17 +187,37 @@ def write_kml(store: IncidentStore, query: IncidentQuery, out: BinaryIO) -> int:
 
 
 def placemark(feature: Mapping) -> str:
-    """One feature as a KML Placemark, its text escaped."""
+    """One feature as a KML Placemark, its text written so that no viewer runs it as markup."""
     p = feature["properties"]
     name = p.get("location") or p.get("location_mention") or p["sub_event_type"]
-    data = "".join(f"<Data name={quoteattr(column)}><value>{escape(str(value))}</value></Data>"
+    data = "".join(f"<Data name={quoteattr(column)}><value>{kml_text(str(value))}</value></Data>"
                    for column, value in zip(COLUMNS, feature_to_row(feature), strict=True)
                    if value is not None and column != "geometry")
-    return (f"<Placemark><name>{escape(name)}</name>"
-            f"<description>{escape(p.get('summary') or '')}</description>"
+    return (f"<Placemark><name>{kml_text(name)}</name>"
+            f"<description>{kml_text(p.get('summary') or '')}</description>"
+            f"<styleUrl>#{KML_STYLES[p['event_type']][0]}</styleUrl>"
             f"<TimeStamp><when>{p['event_date']}</when></TimeStamp>"
             f"<ExtendedData>{data}</ExtendedData>{kml_geometry(feature['geometry'])}"
             "</Placemark>\n")
+
+
+def kml_text(text: str) -> str:
+    """Text for a KML element that viewers render as HTML (Google Earth, ArcGIS): the text
+    HTML-escaped inside CDATA, so the viewer shows ``<script>`` rather than running it.
+
+    >>> kml_text('<img src=x onerror="alert(1)"> & ]]>')
+    '<![CDATA[&lt;img src=x onerror=&quot;alert(1)&quot;&gt; &amp; ]]&gt;]]>'
+    """
+    return f"<![CDATA[{html.escape(text)}]]>"  # escaped text holds no "]]>"
+
+
+def kml_styles() -> str:
+    """One Style per ACLED event type, in the map page's colours."""
+    return "".join(
+        f'<Style id="{style}"><IconStyle><color>ff{rgb[4:6]}{rgb[2:4]}{rgb[0:2]}</color>'
+        f"<scale>1.1</scale></IconStyle><LineStyle><color>ff{rgb[4:6]}{rgb[2:4]}{rgb[0:2]}</color>"
+        f"<width>2</width></LineStyle><PolyStyle><color>80{rgb[4:6]}{rgb[2:4]}{rgb[0:2]}</color>"
+        "</PolyStyle></Style>\n" for style, rgb in KML_STYLES.values())
 
 
 def kml_geometry(geometry: Mapping) -> str:

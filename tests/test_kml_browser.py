@@ -1,0 +1,65 @@
+"""KML descriptions as a viewer shows them: Google Earth and ArcGIS put a Placemark's
+``description`` (and its name and data) into an HTML balloon. In a real Chromium, each
+hostile payload written by the KML export shows as text and none of it runs."""
+
+from __future__ import annotations
+
+import io
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from geomap.query import IncidentQuery
+from geomap.services.export import write_kml
+from geomap.store import SQLiteStore
+from tests.incident_samples import sample
+from tests.test_browser import browser  # noqa: F401  (the Chromium fixture)
+
+pytestmark = pytest.mark.browser
+KML = "{http://www.opengis.net/kml/2.2}"
+PAYLOADS = [
+    '<img src=x onerror="window.__ran.push(1)">',
+    "<script>window.__ran.push(2)</script>",
+    '<svg onload="window.__ran.push(3)"></svg>',
+    '<iframe src="javascript:parent.__ran.push(4)"></iframe>',
+    '<body onload="window.__ran.push(5)">',
+    '<details open ontoggle="window.__ran.push(6)">',
+    '<a href="javascript:window.__ran.push(7)" id="lure">Full report</a>',
+]
+
+
+def test_every_payload_in_a_kml_balloon_shows_as_text_and_none_runs(tmp_path, browser):  # noqa: F811
+    features = []
+    for number, payload in enumerate(PAYLOADS):
+        feature = sample("mosul_ied")
+        feature["properties"].update(summary=f"Checkpoint attack {number}: {payload}",
+                                     location=f"Mosul {payload}", actor1=payload)
+        features.append(feature)
+    with SQLiteStore(tmp_path / "kml.sqlite") as store:
+        store.add_many(features)
+        out = io.BytesIO()
+        write_kml(store, IncidentQuery(limit=None), out)
+    placemarks = list(ET.fromstring(out.getvalue()).iter(f"{KML}Placemark"))
+    balloons = [(p.findtext(f"{KML}name"), p.findtext(f"{KML}description"),
+                 [d.findtext(f"{KML}value") for d in p.iter(f"{KML}Data")]) for p in placemarks]
+    page = browser.new_page()
+    try:
+        page.set_content("<html><body><div id=balloon></div></body></html>")
+        page.evaluate("window.__ran = []")
+        for name, description, values in balloons:
+            shown = page.evaluate(
+                """([name, description, values]) => {
+                     const balloon = document.getElementById('balloon');
+                     balloon.innerHTML = `<h3>${name}</h3><div>${description}</div>` +
+                       values.map(v => `<td>${v}</td>`).join('');  // what a KML viewer does
+                     const lure = balloon.querySelector('#lure'); if (lure) lure.click();
+                     return {text: balloon.textContent,
+                             tags: [...balloon.querySelectorAll('*')].map(e => e.tagName)};
+                   }""", [name, description, values])
+            payload = next(p for p in PAYLOADS if p in shown["text"])
+            assert shown["text"].count(payload) >= 3  # name, description and actor1, as text
+            assert set(shown["tags"]) <= {"H3", "DIV", "TD"}, shown["tags"]
+        page.wait_for_timeout(300)  # let any onerror or onload that was injected fire
+        assert page.evaluate("window.__ran") == []
+    finally:
+        page.close()
