@@ -6,6 +6,7 @@ import html
 import io
 import json
 import re
+import subprocess
 import xml.etree.ElementTree as ET
 
 import pyogrio
@@ -136,7 +137,7 @@ def test_csv_has_the_flat_table_and_the_gpkg_the_same_columns(store, tmp_path):
     assert json.loads(route["extra"]) == {"analyst": "N. Haddad", "confidence": 0.75, "count": 3,
                                           "reviewed": None, "verified": True}
     export_to(store, EVERYTHING, "gpkg", tmp_path / "all.gpkg")
-    info = pyogrio.read_info(tmp_path / "all.gpkg")
+    info = pyogrio.read_info(tmp_path / "all.gpkg", layer="incidents")
     assert list(info["fields"]) == [column for column in COLUMNS if column != "geometry"]
     assert next(iter_csv_rows(store, EVERYTHING))[COLUMNS.index("layer")] == "incidents"
 
@@ -256,3 +257,24 @@ def test_kml_has_one_style_per_event_type_and_each_placemark_uses_its_own(store)
         kind = next(d.findtext(f"{KML}value") for d in placemark.iter(f"{KML}Data")
                     if d.get("name") == "event_type")
         assert placemark.findtext(f"{KML}styleUrl") == f"#{KML_STYLES[html.unescape(kind)][0]}"
+
+
+def test_geopackage_layers_are_typed_for_gis_clients(store, tmp_path):
+    path = tmp_path / "typed.gpkg"
+    assert export_to(store, EVERYTHING, "gpkg", path) == 10
+    layers = {name: kind for name, kind in pyogrio.list_layers(path)}
+    assert layers == {"incidents": "Point", "incidents_point_z": "Point Z",
+                      "incidents_linestring": "LineString", "incidents_polygon": "Polygon"}
+    info = pyogrio.read_info(path, layer="incidents")
+    types = dict(zip(info["fields"], info["ogr_types"], strict=True))
+    assert (types["event_date"], types["fatalities"], types["injuries"], types["time_precision"],
+            types["latitude"], types["summary"]) == (
+        "OFTDate", "OFTInteger", "OFTInteger", "OFTInteger", "OFTReal", "OFTString")
+    described = subprocess.run(["ogrinfo", "-so", "-nomd", str(path), "incidents"], check=True,
+                               capture_output=True, text=True).stdout  # Debian's GDAL
+    assert "Geometry: Point" in described and "event_date: Date" in described
+    assert "fatalities: Integer" in described
+    frame = pyogrio.read_dataframe(path, layer="incidents")
+    green = frame[frame["location"] == "Green Village"].iloc[0]
+    assert str(green["event_date"].date()) == "2022-04-07" and green["injuries"] == 4
+    assert frame["fatalities"].isna().any()  # unknown stays null, not 0

@@ -240,34 +240,62 @@ def _kml_coordinates(positions) -> str:
 # --- GeoPackage ---------------------------------------------------------------------------
 
 def write_gpkg(store: IncidentStore, query: IncidentQuery, path: str | os.PathLike) -> int:
-    """A GeoPackage layer named after the query's layer, written GPKG_CHUNK rows at a time."""
-    features, count = incidents.iter_features(store, query), 0
+    """A GeoPackage with typed columns (Date, Integer, Real, Text), GPKG_CHUNK rows at a time.
+
+    Points go to a Point layer named after the query's layer; other geometries, if any, to
+    one layer per geometry type beside it (``incidents_linestring``, ``incidents_polygon``),
+    since a GeoPackage layer holds one geometry type.
+    """
+    features, count, written = incidents.iter_features(store, query), 0, set()
     layer = query.layer or DEFAULT_LAYER
-    while True:
-        chunk = list(itertools.islice(features, GPKG_CHUNK))
-        if chunk or not count:
-            _append_gpkg(path, layer, chunk, append=count > 0)
+    while chunk := list(itertools.islice(features, GPKG_CHUNK)):
+        for kind, group in _by_geometry_type(chunk).items():
+            name = layer if kind == "Point" else f"{layer}_{kind.lower().replace(' ', '_')}"
+            _append_gpkg(path, name, kind, group, append=name in written)
+            written.add(name)
         count += len(chunk)
-        if len(chunk) < GPKG_CHUNK:
-            return count
+    if not written:
+        _append_gpkg(path, layer, "Point", [], append=False)
+    return count
 
 
-def _append_gpkg(path, layer: str, features: list[dict], *, append: bool) -> None:
-    import geopandas
-    import pandas
-    import pyogrio
-    import shapely.geometry
+def _by_geometry_type(features: list[dict]) -> dict[str, list[dict]]:
+    groups: dict[str, list[dict]] = {}
+    for feature in features:
+        geometry = feature["geometry"]
+        positions = geometry["coordinates"]
+        while isinstance(positions[0], list):
+            positions = positions[0]
+        kind = geometry["type"] + (" Z" if len(positions) == 3 else "")
+        groups.setdefault(kind, []).append(feature)
+    return groups
 
-    columns = [column for column in COLUMNS if column != "geometry"]
+
+def _append_gpkg(path, layer: str, kind: str, features: list[dict], *, append: bool) -> None:
+    import numpy
+    import pyogrio.raw
+    import shapely
+
     rows = [feature_to_row(feature) for feature in features]
-    frame = pandas.DataFrame.from_records(rows, columns=COLUMNS).drop(columns="geometry")
-    frame = frame.astype({column: _GPKG_TYPES[kind] for column, _, kind, _ in TABLE
-                          if column in columns})
-    shapes = [shapely.geometry.shape(feature["geometry"]) for feature in features]
-    frame = geopandas.GeoDataFrame(frame, geometry=geopandas.GeoSeries(shapes, crs="EPSG:4326"))
-    pyogrio.write_dataframe(frame, path, layer=layer, driver="GPKG", append=append,
-                            geometry_type="Unknown")
+    columns = [(number, column, kind_of) for number, (column, _, kind_of, _) in enumerate(TABLE)
+               if column != "geometry"]
+    data, masks = zip(*(_gpkg_column([row[number] for row in rows], kind_of)
+                        for number, _, kind_of in columns), strict=True)
+    shapes = numpy.array([shapely.geometry.shape(f["geometry"]) for f in features], dtype=object)
+    pyogrio.raw.write(path, shapely.to_wkb(shapes), list(data), [c for _, c, _ in columns],
+                      field_mask=list(masks), layer=layer, driver="GPKG", geometry_type=kind,
+                      crs="EPSG:4326", append=append)
 
 
-_GPKG_TYPES = {"text": object, "date": object, "country": object, "json": object,
-               "int": "Int64", "float": "float64"}
+def _gpkg_column(values: list, kind: str) -> tuple:
+    """(numpy array typed for the column's kind, mask of nulls or None)."""
+    import numpy
+
+    if kind == "int":
+        return (numpy.array([value or 0 for value in values], dtype="int32"),
+                numpy.array([value is None for value in values], dtype=bool))
+    if kind == "float":
+        return numpy.array([numpy.nan if v is None else v for v in values], dtype="float64"), None
+    if kind == "date":
+        return numpy.array([value or "NaT" for value in values], dtype="datetime64[D]"), None
+    return numpy.array(values, dtype=object), None

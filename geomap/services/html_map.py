@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import importlib
 import re
+from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
 from typing import BinaryIO
@@ -19,6 +20,9 @@ from geomap.query import IncidentQuery
 from geomap.services import incidents
 from geomap.store import IncidentStore
 
+_PANEL_STYLE = ("position:fixed;top:10px;right:10px;z-index:1000;background:#fff;padding:8px 12px;"
+                "border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.3);font:13px/1.4 sans-serif;"
+                "max-width:320px")
 MAX_FEATURES = 20_000  # beyond this a single HTML page gets too slow to open
 COLORS = {"Battles": "red", "Explosions/Remote violence": "darkred",
           "Violence against civilians": "purple", "Protests": "blue", "Riots": "orange",
@@ -35,16 +39,67 @@ def write_html_map(store: IncidentStore, query: IncidentQuery, out: BinaryIO, *,
     _check_size(store, query, max_features)
     fmap = folium.Map(tiles=tiles, attr=attribution, control_scale=True)
     cluster = MarkerCluster(name=query.layer or "incidents").add_to(fmap)
-    lons, lats = [], []
+    lons, lats, kinds = [], [], Counter()
     for feature in incidents.iter_features(store, query):
         lon, lat = representative_point(feature["geometry"])
         lons.append(lon)
         lats.append(lat)
+        kinds[feature["properties"]["event_type"]] += 1
         marker(feature, lat, lon).add_to(cluster)
     if lons:
         fmap.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]], max_zoom=10)
+    _add_title_and_legend(fmap, query, kinds)
     out.write(self_contained(fmap.get_root().render()).encode("utf-8"))
     return len(lons)
+
+
+def _add_title_and_legend(fmap, query: IncidentQuery, kinds: Counter) -> None:
+    """The page's title, a panel saying what the map shows and how it was filtered, a legend."""
+    import folium
+
+    title = f"{query.layer or 'All layers'}: {sum(kinds.values()):,} incidents"
+    legend = "".join(f'<li><span style="background:{COLORS[kind]}"></span>{safe(kind)} '
+                     f"({kinds[kind]:,})</li>" for kind in COLORS if kinds[kind])
+    root = fmap.get_root()
+    root.header.add_child(folium.Element(f"<title>{safe(title)}</title>"))
+    root.html.add_child(folium.Element(
+        f'<div class="geomap-panel" style="{_PANEL_STYLE}"><h1 style="font-size:15px;margin:0">'
+        f'{safe(title)}</h1><p style="margin:4px 0">{safe(describe_query(query))}</p>'
+        f'<ul style="list-style:none;margin:0;padding:0">{legend}</ul></div>'
+        f"<style>.geomap-panel li span{{display:inline-block;width:11px;height:11px;"
+        f"border-radius:50%;margin-right:6px}}</style>"))
+
+
+def describe_query(query: IncidentQuery) -> str:
+    """The filters of a query in words, for a reader of the map.
+
+    >>> from datetime import date
+    >>> describe_query(IncidentQuery(countries=["IQ"], start=date(2024, 1, 15), min_fatalities=5,
+    ...                              limit=None))
+    'Filters: from 2024-01-15; country IQ; at least 5 fatalities.'
+    >>> describe_query(IncidentQuery(limit=None))
+    'No filters: every incident of the layer.'
+    """
+    parts = [_dates(query.start, query.end)] + [
+        f"{label} {', '.join(values) if isinstance(values, tuple) else values}"
+        for label, values in (("type", query.event_types), ("sub-type", query.sub_event_types),
+                              ("country", query.countries), ("actor", query.actor),
+                              ("text", query.text), ("status", query.statuses),
+                              ("precision", query.precision)) if values]
+    if query.min_fatalities is not None:
+        parts.append(f"at least {query.min_fatalities:,} fatalities")
+    if query.bbox is not None:
+        parts.append("within {:g},{:g},{:g},{:g} (lon/lat)".format(*query.bbox))
+    if query.limit is not None:
+        parts.append(f"the first {query.limit:,} by {query.sort.replace('_', ' ')}")
+    parts = [part for part in parts if part]
+    return f"Filters: {'; '.join(parts)}." if parts else "No filters: every incident of the layer."
+
+
+def _dates(start, end) -> str:
+    if start and end:
+        return f"{start} to {end}"
+    return f"from {start}" if start else f"until {end}" if end else ""
 
 
 _ASSET = re.compile(r'<script src="(?P<js>[^"]+)"></script>|<link rel="stylesheet" href="(?P<css>[^"]+)"/>')

@@ -1,16 +1,18 @@
-"""KML descriptions as a viewer shows them: Google Earth and ArcGIS put a Placemark's
-``description`` (and its name and data) into an HTML balloon. In a real Chromium, each
-hostile payload written by the KML export shows as text and none of it runs."""
+"""Exports as a person sees them, in a real Chromium: KML descriptions as a KML viewer shows
+them (Google Earth and ArcGIS put a Placemark's ``description``, name and data into an HTML
+balloon: each hostile payload shows as text and none runs), and the standalone HTML map
+with its title, the description of its filters and its legend, opened offline."""
 
 from __future__ import annotations
 
 import io
 import xml.etree.ElementTree as ET
+from datetime import date
 
 import pytest
 
 from geomap.query import IncidentQuery
-from geomap.services.export import write_kml
+from geomap.services.export import write_html_map, write_kml
 from geomap.store import SQLiteStore
 from tests.incident_samples import sample
 from tests.test_browser import browser  # noqa: F401  (the Chromium fixture)
@@ -61,5 +63,40 @@ def test_every_payload_in_a_kml_balloon_shows_as_text_and_none_runs(tmp_path, br
             assert set(shown["tags"]) <= {"H3", "DIV", "TD"}, shown["tags"]
         page.wait_for_timeout(300)  # let any onerror or onload that was injected fire
         assert page.evaluate("window.__ran") == []
+    finally:
+        page.close()
+
+
+def test_the_html_map_says_what_it_shows_and_how_it_was_filtered(tmp_path, browser):  # noqa: F811
+    features = []
+    for number, (name, lon, lat) in enumerate([("Mosul", 43.13, 36.34), ("Kirkuk", 44.39, 35.47),
+                                               ("Tikrit", 43.69, 34.61)]):
+        feature = sample("mosul_ied")
+        feature["properties"].update(location=name, event_date=f"2024-01-{15 + number}",
+                                     summary=f"An IED struck a patrol near {name}.")
+        feature["geometry"]["coordinates"] = [lon, lat]
+        features.append(feature)
+    protest = sample("baghdad_protest")
+    protest["properties"]["event_date"] = "2024-01-16"
+    features.append(protest)
+    query = IncidentQuery(countries=["IQ"], start=date(2024, 1, 15), end=date(2024, 1, 21),
+                          limit=None)
+    path = tmp_path / "map.html"
+    with SQLiteStore(tmp_path / "html.sqlite") as store:
+        store.add_many(features)
+        with path.open("wb") as out:
+            assert write_html_map(store, query, out) == 4
+    page = browser.new_page()
+    try:
+        page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:")
+                   else route.abort())  # offline: tiles are the only thing left to fetch
+        page.goto(path.as_uri())
+        panel = page.locator(".geomap-panel")
+        assert page.title() == "incidents: 4 incidents"
+        assert panel.is_visible()
+        text = panel.inner_text()
+        assert "Filters: 2024-01-15 to 2024-01-21; country IQ." in text
+        assert "Explosions/Remote violence (3)" in text and "Protests (1)" in text
+        assert page.locator(".leaflet-marker-icon, .marker-cluster, path.leaflet-interactive").count()
     finally:
         page.close()
