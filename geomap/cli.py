@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -170,17 +171,28 @@ def extract(ctx: click.Context, published: str | None, as_json: bool, as_jsonl: 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--threads", type=click.IntRange(1, 256), default=None,
+              help="Worker threads (default $GEOMAP_THREADS or 8).")
+@click.option("--connection-limit", type=click.IntRange(1, 100_000), default=None,
+              help="Open connections accepted (default $GEOMAP_CONNECTION_LIMIT or 1000).")
 @click.pass_context
-def serve(ctx: click.Context, host: str, port: int) -> None:
+def serve(ctx: click.Context, host: str, port: int, threads: int | None,
+          connection_limit: int | None) -> None:
     """Serve the map and the API with waitress."""
     import waitress
 
     from geomap.store import redact
     from geomap.web import create_app
 
-    app = create_app(_settings(ctx))
-    click.echo(f"geomap: serving {redact(str(_settings(ctx).db))} on http://{host}:{port}/", err=True)
-    waitress.serve(app, host=host, port=port, ident="geomap")
+    settings = dataclasses.replace(_settings(ctx), **{
+        name: value for name, value in (("threads", threads), ("connection_limit", connection_limit))
+        if value is not None})
+    app = create_app(settings)
+    click.echo(f"geomap: serving {redact(str(settings.db))} on http://{host}:{port}/ "
+               f"({settings.threads} threads, up to {settings.connection_limit} connections)",
+               err=True)
+    waitress.serve(app, host=host, port=port, ident="geomap", threads=settings.threads,
+                   connection_limit=settings.connection_limit)
 
 
 PROGRESS_MIN_BYTES = 5_000_000  # smaller files are read too fast for a progress bar

@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
+from geomap.errors import ValidationError
+
 
 def _data_home() -> Path:
     return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "geomap"
@@ -87,6 +89,21 @@ class Settings:
         metadata={"env": "GEOMAP_DEFAULT_STATUS",
                   "help": "status of newly extracted incidents"},
     )
+    threads: int = field(
+        default=8,
+        metadata={"env": "GEOMAP_THREADS",
+                  "help": "worker threads of `geomap serve` (waitress)"},
+    )
+    connection_limit: int = field(
+        default=1000,
+        metadata={"env": "GEOMAP_CONNECTION_LIMIT",
+                  "help": "open connections `geomap serve` accepts (keep-alive clients each hold one)"},
+    )
+    export_slots: int = field(
+        default=2,
+        metadata={"env": "GEOMAP_EXPORT_SLOTS",
+                  "help": "whole-set downloads served at once; more get 503 with Retry-After"},
+    )
 
     @classmethod
     def from_env(cls, environ: dict | None = None, **overrides) -> Settings:
@@ -119,8 +136,11 @@ def _coerce(f, raw: str):
         return Path(raw).expanduser()
     if f.name == "gazetteer_extra":
         return tuple(Path(p).expanduser() for p in raw.split(os.pathsep) if p)
-    if f.name == "max_body_bytes":
-        return int(raw)
+    if isinstance(f.default, int):
+        try:
+            return int(raw)
+        except ValueError:
+            raise ValidationError(f.metadata["env"], f"must be a whole number, not {raw!r}") from None
     return raw
 
 
