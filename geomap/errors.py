@@ -34,5 +34,13 @@ class StorageFullError(GeomapError):
         self.added = added
 
 
+class BusyError(GeomapError):
+    """Heavy work refused because its slots are all taken; try again after ``retry_after`` s."""
+
+    def __init__(self, message: str, retry_after: int = 30):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class SourceError(GeomapError):
     """A data source (a dump, a download, a file to import) that cannot be read."""

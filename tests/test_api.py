@@ -536,3 +536,28 @@ def test_a_download_without_limit_is_the_whole_filtered_set(client, store):
     store.add_many(numbered(150))
     response = client.get(FEATURES, query_string={"format": "csv"})
     assert len(list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))) == 150
+
+
+def test_heavy_downloads_beyond_the_slots_are_503_with_retry_after(make_app):
+    app = make_app(export_slots=2)
+    client = app.test_client()
+    app.extensions["geomap"].store.add_many(numbered(1500))
+    held = [client.get(FEATURES, query_string={"format": fmt}, buffered=False,
+                       headers={"Accept-Encoding": encoding})
+            for fmt, encoding in (("csv", "gzip"), ("kml", "identity"))]  # each holds a slot
+    assert [response.status_code for response in held] == [200, 200]
+    busy = client.get(FEATURES, query_string={"format": "gpkg"})
+    assert_error(busy, 503)
+    assert busy.headers["Retry-After"] == "30"
+    # light work goes on: a page, a small capped download, the gazetteer
+    assert client.get(FEATURES, query_string={"limit": 10}).status_code == 200
+    assert client.get(FEATURES, query_string={"format": "csv", "limit": 50}).status_code == 200
+    assert client.get("/api/gazetteer/search", query_string={"q": "Mosul"}).status_code == 200
+    held[0].close()  # a client that leaves gives its slot back
+    with client.get(FEATURES, query_string={"format": "geojson"}) as again:
+        assert again.status_code == 200 and len(again.get_json()["features"]) == 1500
+    held[1].close()
+    for encoding in ("gzip", "br", "identity"):  # slots are never leaked, compressed or not
+        with client.get(FEATURES, query_string={"format": "csv"},
+                        headers={"Accept-Encoding": encoding}) as response:
+            assert response.status_code == 200

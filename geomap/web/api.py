@@ -58,7 +58,8 @@ def layer_features(layer_id: str):
         return sites_response(state.sites(), query, fmt)
     if fmt is not None:
         incidents.require_layer(state.store, query)
-        return download_response(state.store, query, fmt, tiles=state.settings.tile_url,
+        return download_response(state.store, query, fmt, state.export_slots,
+                                 tiles=state.settings.tile_url,
                                  attribution=state.settings.tile_attribution)
     return _cached(collection_response(incidents.get_page(state.store, query)), PAGE_MAX_AGE)
 

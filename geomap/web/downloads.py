@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 
 from flask import Response
 
-from geomap.errors import ValidationError
+from geomap.errors import BusyError, ValidationError
 from geomap.query import IncidentQuery
 from geomap.services import incidents
 from geomap.store import IncidentStore
@@ -34,6 +34,8 @@ FORMATS = {
 }
 CHUNK_BYTES = incidents.CHUNK_BYTES
 PIPE_DEPTH = 16
+LIGHT_LIMIT = 1000  # a download capped at this many incidents needs no export slot
+RETRY_AFTER = 30
 
 
 def parse_format(value: str | None) -> str:
@@ -45,15 +47,49 @@ def parse_format(value: str | None) -> str:
 
 
 def download_response(store: IncidentStore, query: IncidentQuery, fmt: str,
-                      **map_options) -> Response:
-    """The whole filtered set as an attachment, streamed; ``map_options`` go to the HTML map."""
+                      slots: threading.Semaphore | None = None, **map_options) -> Response:
+    """The whole filtered set as an attachment, streamed; ``map_options`` go to the HTML map.
+
+    A download of more than LIGHT_LIMIT incidents takes one of ``slots`` until its last
+    byte is sent; BusyError (503, Retry-After) when none is free, so that exports never
+    hold every worker thread and the light routes keep answering.
+    """
     media_type, extension = FORMATS[fmt]
-    body = _html(store, query, map_options) if fmt == "html" else _BODIES[fmt](store, query)
+    heavy = slots is not None and (query.limit is None or query.limit > LIGHT_LIMIT)
+    if heavy and not slots.acquire(blocking=False):
+        raise BusyError("every export slot is in use by other downloads; try again in "
+                        f"{RETRY_AFTER} seconds, or give a limit of at most {LIGHT_LIMIT:,}",
+                        retry_after=RETRY_AFTER)
+    try:
+        body = _html(store, query, map_options) if fmt == "html" else _BODIES[fmt](store, query)
+    except BaseException:
+        if heavy:
+            slots.release()
+        raise
     response = Response(body, content_type=media_type)
+    # on close, not when the body ends: the compressor may wrap the body and never close it
+    response.call_on_close(_closer(body, slots if heavy else None))
     name = f"{download_name(query)}.{extension}"
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["Cache-Control"] = "no-cache"
     return response
+
+
+def _closer(body, slots: threading.Semaphore | None) -> Callable[[], None]:
+    """Close the body (its writer thread stops) and give the slot back, once: when the
+    response is sent, or its client has gone, even if it was never iterated."""
+    held = slots is not None
+
+    def close() -> None:
+        nonlocal held
+        try:
+            if hasattr(body, "close"):
+                body.close()
+        finally:
+            if held:
+                held = False
+                slots.release()
+    return close
 
 
 def download_name(query: IncidentQuery) -> str:

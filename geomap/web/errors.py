@@ -9,7 +9,7 @@ import orjson
 from flask import Flask, Response, current_app
 from werkzeug.exceptions import HTTPException
 
-from geomap.errors import ConflictError, NotFoundError, StorageFullError, ValidationError
+from geomap.errors import BusyError, ConflictError, NotFoundError, StorageFullError, ValidationError
 
 #: Status → the code word in ``error``.
 CODE_WORDS = {
@@ -40,6 +40,7 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(NotFoundError, _not_found)
     app.register_error_handler(ConflictError, _conflict)
     app.register_error_handler(StorageFullError, _full)
+    app.register_error_handler(BusyError, _busy)
     app.register_error_handler(HTTPException, _http)
     app.register_error_handler(Exception, _internal)
 
@@ -76,3 +77,7 @@ def _full(error: StorageFullError) -> Response:
     current_app.logger.error("store full: %s", error)
     return error_response(507, "the store's disk is full; nothing of this request was stored. "
                                "Try again once an administrator has freed space")
+
+
+def _busy(error: BusyError) -> Response:
+    return error_response(503, str(error), headers=[("Retry-After", str(error.retry_after))])

@@ -21,6 +21,8 @@ class AppState:
         self._gazetteer = None
         self._sites: list[dict] | None = None
         self._lock = threading.Lock()
+        #: Whole-set downloads running now: each holds a worker thread while it streams.
+        self.export_slots = threading.BoundedSemaphore(settings.export_slots)
 
     @property
     def gazetteer(self):
