@@ -66,30 +66,36 @@ def download_response(store: IncidentStore, query: IncidentQuery, fmt: str,
         if heavy:
             slots.release()
         raise
-    response = Response(body, content_type=media_type)
-    # on close, not when the body ends: the compressor may wrap the body and never close it
-    response.call_on_close(_closer(body, slots if heavy else None))
+    held = _Held(body, slots if heavy else None)
+    response = Response(held, content_type=media_type)
+    # on close too: the compressor may wrap the body and never close it
+    response.call_on_close(held.close)
     name = f"{download_name(query)}.{extension}"
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["Cache-Control"] = "no-cache"
     return response
 
 
-def _closer(body, slots: threading.Semaphore | None) -> Callable[[], None]:
-    """Close the body (its writer thread stops) and give the slot back, once: when the
-    response is sent, or its client has gone, even if it was never iterated."""
-    held = slots is not None
+class _Held:
+    """A download's body and its export slot, given back once: when the last byte is out,
+    or when the response is closed (sent, or its client gone), even if never iterated."""
 
-    def close() -> None:
-        nonlocal held
+    def __init__(self, body, slots: threading.Semaphore | None):
+        self.body, self.slots = body, slots
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield from ((self.body,) if isinstance(self.body, bytes) else self.body)
+        self.close()
+
+    def close(self) -> None:
+        """Close the body (its writer thread stops) and give the slot back, once."""
+        slots, self.slots = self.slots, None
         try:
-            if hasattr(body, "close"):
-                body.close()
+            if hasattr(self.body, "close"):
+                self.body.close()
         finally:
-            if held:
-                held = False
+            if slots is not None:
                 slots.release()
-    return close
 
 
 def download_name(query: IncidentQuery) -> str:
