@@ -76,6 +76,9 @@ def _clause_reason(verb) -> str | None:
                                                                                  "acl", "ccomp", "pcomp"):
         if verb.dep_ == "xcomp" and verb.head.lemma_ in ASPECTUAL:
             return None
+        # A perfect infinitive tells of the past ("claimed to have shelled").
+        if any(c.dep_ == "aux" and c.lemma_ == "have" for c in children):
+            return None
         return "intended"
     return None
 

@@ -20,11 +20,13 @@ ERV, SD, VAC = "Explosions/Remote violence", "Strategic developments", "Violence
 WEAPONS = frozenset("drone uav missile rocket projectile aircraft mortar shell katyusha".split())
 ARMED = frozenset("""force forces soldier troop army militant fighter position checkpoint base unit patrol
 convoy post police policeman officer guard militia rebel insurgent member element brigade battalion
-regiment garrison outpost gunman jihadist peshmerga""".split())
+regiment garrison outpost gunman jihadist peshmerga headquarters rebel""".split())
 CIVILIAN = frozenset("""civilian man woman child boy girl resident villager farmer shepherd fisherman worker
 journalist doctor teacher student family home house people person driver merchant trader""".split())
 PROTESTERS = frozenset("protester demonstrator protest demonstration crowd rally marcher".split())
 LABOUR = frozenset("general hunger labour labor worker".split())
+PLACES = frozenset("""house home farm field land residential neighbourhood neighborhood street road
+position school hospital market mosque building""".split())
 TERRITORY = frozenset("town village city area hill district neighbourhood".split())
 AIR_POWER = frozenset({"US military", "US-led coalition", "Israeli military", "Turkish military",
                        "Russian military", "Saudi-led coalition"})
@@ -67,18 +69,28 @@ TRIGGERS = _rows(
      "at_protesters"),
     ("armed_clash", "clash firefight gunfight battle fight fighting skirmish ambush repel thwart incursion "
      "infiltrate infiltration storm shootout engage", "Battles", "Armed clash", None),
-    ("attack_on_armed", "attack assault target", "Battles", "Armed clash", "armed_target"),
+    ("attack_on_armed", "attack assault target raid capture fire open operation", "Battles", "Armed clash",
+     "armed_target"),
+    ("fire_at_civilians", "fire open", VAC, "Attack", "at_civilians"),
+    ("fire_at_places", "fire", ERV, "Shelling/artillery/missile attack", "heavy_weapons_at_places"),
+    ("operation_with_toll", "operation", "Battles", "Armed clash", "with_casualties"),
     ("abduction", "kidnap abduct abduction kidnapping", VAC, "Abduction/forced disappearance", None),
     ("riot", "riot rioter rioting", "Riots", "Violent demonstration", None),
     ("mob", "mob lynch", "Riots", "Mob violence", None),
     ("protest", "protest protester demonstrate demonstration demonstrator rally march sit vigil picket",
      "Protests", "Peaceful protest", "not_a_month"),
+    ("gathering", "gather assemble", "Protests", "Peaceful protest", "with_a_cause"),
     ("labour_strike", "strike", "Protests", "Peaceful protest", "labour_strike"),
     ("attack_on_civilians", "assassinate assassination execute execution stab murder kill "
-     "killing shoot shooting attack torture", VAC, "Attack", "not_from_the_air"),
+     "killing shoot shooting attack torture beat", VAC, "Attack", "not_from_the_air"),
+    ("body_found", "body", VAC, "Attack", "found"),
     ("arrest", "arrest detain apprehend", SD, "Arrests", None),
     ("property_destruction", "loot looting torch demolish demolition raze bulldoze confiscate arson "
      "vandalize burn destroy", SD, "Looting/property destruction", None),
+    ("trees_cut_down", "cut", SD, "Looting/property destruction", "cut_down"),
+    ("agreement", "agreement truce ceasefire deal", SD, "Agreement", "concluded"),
+    ("change_to_activity", "patrol reinforcement fortification curfew lockdown", SD,
+     "Change to group/activity", None),
     ("strike_by_air_power", "kill killing attack hit", ERV, "Air/drone strike", "air_power"),
 )
 BY_NAME = {row.name: row for row in TRIGGERS}
@@ -185,7 +197,9 @@ def at_protesters(token, context) -> bool:
 
 
 def armed_target(token, context) -> bool:
-    return bool(_object_lemmas(token) & ARMED) or token.pos_ == "NOUN" and bool(_words(token) & ARMED)
+    if _lemma(token) in ("fire", "open") and not _fired(token):
+        return False
+    return bool(_object_lemmas(token) & ARMED)
 
 
 def not_a_month(token, context) -> bool:
@@ -209,6 +223,46 @@ def not_from_the_air(token, context) -> bool:
     return True
 
 
+def _fired(token) -> bool:
+    """"fired (weapons) at ..." or "opened fire on ...": the verb that shoots."""
+    if _lemma(token) == "open":
+        return any(c.dep_ == "dobj" and c.lemma_ == "fire" for c in token.children)
+    return _lemma(token) == "fire" and token.pos_ == "VERB"
+
+
+def at_civilians(token, context) -> bool:
+    return _fired(token) and bool(_object_lemmas(token) & CIVILIAN)
+
+
+def heavy_weapons_at_places(token, context) -> bool:
+    """Weapons fired at areas, villages or houses (ACLED codes this as shelling)."""
+    return _fired(token) and bool(_object_lemmas(token) & (TERRITORY | PLACES))
+
+
+def with_casualties(token, context) -> bool:
+    return any(_lemma(t) in ("kill", "dead", "die", "wound", "injure") for t in token.sent)
+
+
+def with_a_cause(token, context) -> bool:
+    """A gathering with a purpose: "gathered to demand ...", "gathered in protest against ..."."""
+    purpose = any(c.dep_ in ("advcl", "xcomp") and c.pos_ == "VERB" for c in token.children)
+    return purpose or any(c.dep_ == "prep" and c.lower_ == "against" for c in token.children)
+
+
+def found(token, context) -> bool:
+    """"the body of a man was found": a killing told by its discovery."""
+    return token.dep_ in ("nsubjpass", "dobj") and token.head.lemma_ in ("find", "discover", "recover")
+
+
+def concluded(token, context) -> bool:
+    verb = token.head
+    return verb.lemma_ in ("broker", "sign", "reach", "conclude", "agree") and verb.tag_ in ("VBD", "VBN")
+
+
+def cut_down(token, context) -> bool:
+    return any(c.dep_ == "prt" and c.lower_ == "down" for c in token.children)
+
+
 def air_power(token, context) -> bool:
     return context.get("actor1") in AIR_POWER
 
@@ -218,7 +272,9 @@ CONDITIONS: dict[str, Callable] = {
     "explosive_device": explosive_device, "hand_grenade": hand_grenade, "from_the_air": from_the_air,
     "indirect_fire": indirect_fire, "territory_taken": territory_taken, "at_protesters": at_protesters,
     "armed_target": armed_target, "not_a_month": not_a_month, "labour_strike": labour_strike,
-    "not_from_the_air": not_from_the_air, "air_power": air_power,
+    "not_from_the_air": not_from_the_air, "air_power": air_power, "at_civilians": at_civilians,
+    "heavy_weapons_at_places": heavy_weapons_at_places, "with_casualties": with_casualties,
+    "with_a_cause": with_a_cause, "found": found, "concluded": concluded, "cut_down": cut_down,
 }
 
 
