@@ -56,6 +56,9 @@ def to_feature(draft: Draft, report: Report, base: dt.date, status: str, layer: 
         "summary": summary(draft, place, day, actor1), "quote": quote_of(draft.sentences),
         "source": report.source(), "status": status,
     }
+    if draft.place.fallback:
+        properties["review"] = (f"{draft.place.text!r} is in no gazetteer: placed at {place['name']}, "
+                                f"the {place['feature'].replace('_', ' ')} the report names around it")
     properties["id"] = incident_id(layer, report.document, day, place["gazetteer_id"],
                                    draft.event.sub_event_type, draft.sentences[0])
     return {"type": "Feature", "id": properties["id"],

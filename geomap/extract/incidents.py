@@ -258,6 +258,8 @@ def _retold(before: Draft, draft: Draft) -> bool:
 
 def geo_precision(draft: Draft) -> int:
     """ACLED geo precision: 1 at the named place, 2 near it, 3 only a region named."""
+    if draft.place.fallback:
+        return 2 if draft.place.is_specific else 3
     if not draft.place.is_specific:
         return 3
     sentence = draft.sentences[0]

@@ -13,7 +13,10 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from geopy.distance import geodesic
 from wordfreq import zipf_frequency
+
+from geomap.extract.geography import link_containers, split_compound, split_of
 
 from geomap.extract.actors import ACTORS
 
@@ -53,6 +56,8 @@ _DEMONYM_OF_PLACE = re.compile(r"\b(" + "|".join(DEMONYMS) + r")\s+(?:[a-z-]+\s+
 # Longer runs of capitals are titles or noise ("al-al-al- ..."), never one place name.
 MAX_MENTION_WORDS, MAX_MENTION_CHARS = 8, 80
 COMMON_WORD_ZIPF = 4.0
+MIN_VOTES = 2
+_BORDER = re.compile(r"\s+(?:border|frontier)\b", re.I)
 CONFIDENT = 0.85
 SINGLE_WORD_SCORE = 0.95
 SINGLE_WORD_IN_COUNTRY = 0.88
@@ -70,6 +75,9 @@ class Mention:
     start: int
     end: int
     place: dict | None = None
+    container: Mention | None = None
+    # True when the name is in no index and ``place`` is the larger place the report names around it.
+    fallback: bool = False
 
     @property
     def feature(self) -> str | None:
@@ -87,9 +95,18 @@ def find_mentions(sentence: str, people: frozenset[str] = frozenset()) -> list[M
     for match in _MENTION.finditer(sentence):
         for text, start in _split_possessives(match.group(0), match.start()):
             text, start = _strip_leading(text, start)
-            if _is_candidate(text, sentence[:start]) and not set(text.split()) <= people:
-                mentions.append(Mention(text, start, start + len(text)))
+            for part, offset in _split_of(text):
+                if _is_candidate(part, sentence[:start + offset]) and not set(part.split()) <= people:
+                    mentions.append(Mention(part, start + offset, start + offset + len(part)))
     return mentions
+
+
+def _split_of(text: str) -> list[tuple[str, int]]:
+    """ "Bat Galim Square of Haifa city" is two names, the second containing the first."""
+    parts = split_of(text)
+    if parts is None:
+        return [(text, 0)]
+    return [(parts[0], 0), (parts[1], text.rindex(parts[1]))]
 
 
 def _strip_leading(text: str, start: int) -> tuple[str, int]:
@@ -125,6 +142,19 @@ def _is_candidate(text: str, before: str) -> bool:
     return not (len(words) == 1 and zipf_frequency(text.lower(), "en") >= COMMON_WORD_ZIPF + 1)
 
 
+# How far a place may lie from the name that contains it: a town's name often stands for its
+# province too ("Al Bab in Aleppo"), so both get a province's reach.
+INSIDE_KM = 200
+INSIDE_COUNTRY_KM = 2_000
+
+
+def _inside(place: dict, outer: dict) -> bool:
+    if place["country"] != outer["country"]:
+        return False
+    limit = INSIDE_COUNTRY_KM if outer["feature"] == "country" else INSIDE_KM
+    return geodesic((place["lat"], place["lon"]), (outer["lat"], outer["lon"])).km <= limit
+
+
 class DocumentPlaces:
     """Resolves a report's mentions, each in the light of the others."""
 
@@ -138,24 +168,36 @@ class DocumentPlaces:
     def _document_countries(self, sentences: list[str]) -> Counter:
         """Countries the report names, by name or adjective ("Iraq", "Syrian"), and how often."""
         counts: Counter = Counter()
+        votes: Counter = Counter()
         for sentence in sentences:
             for mention in find_mentions(sentence, self.people):
+                votes.update(self._candidate_countries(mention.text))
                 match = self._plain(mention.text)
                 if match and match["feature"] == "country":
                     counts[match["country"]] += 2
                 elif match and match["score"] == 1.0 and (match["feature"] == "division"
                                                           or (match.get("population") or 0) >= 50_000):
                     counts[match["country"]] += 1
-            for word in _DEMONYM.findall(sentence):
-                if DEMONYMS[word.lower()]:
-                    counts[DEMONYMS[word.lower()]] += 1
+            for match in _DEMONYM.finditer(sentence):
+                # "near the Iranian border" says where the place is not.
+                if DEMONYMS[match.group(1).lower()] and not _BORDER.match(sentence, match.end()):
+                    counts[DEMONYMS[match.group(1).lower()]] += 1
+        if not counts:
+            # Names that only one country holds them all: the report's country though it names none.
+            counts.update({cc: 1 for cc, n in votes.items() if n >= MIN_VOTES and n == max(votes.values())})
         return counts
 
-    def _lookup(self, text: str, country: str | None = None) -> dict:
-        """The gazetteer's answer, asked once per name and country in a report."""
-        key = (text, country)
+    def _candidate_countries(self, text: str) -> set[str]:
+        """Countries where a close reading of a name lies (not countries themselves)."""
+        answer = self._lookup(text)
+        return {c["country"] for c in answer["candidates"]
+                if c["score"] >= MULTI_WORD_SCORE and c["feature"] != "country"}
+
+    def _lookup(self, text: str, country: str | None = None, near: tuple | None = None) -> dict:
+        """The gazetteer's answer, asked once per name, country and context point in a report."""
+        key = (text, country, near)
         if key not in self._answers:
-            self._answers[key] = self.gazetteer.resolve(text, country=country)
+            self._answers[key] = self.gazetteer.resolve(text, country=country, near=near)
         return self._answers[key]
 
     def _plain(self, text: str) -> dict | None:
@@ -178,11 +220,53 @@ class DocumentPlaces:
     def resolve_sentence(self, sentence: str) -> list[Mention]:
         """The sentence's place mentions, resolved; unresolvable ones are dropped."""
         mentions = find_mentions(sentence, self.people)
+        link_containers(sentence, mentions)
         regions = [m for m in mentions if self._resolve(m, sentence, mentions) and not m.is_specific]
         for mention in mentions:
             if mention.is_specific:
                 self._refine(mention, sentence, regions)
+        for mention in mentions:
+            if mention.place is None:
+                self._compound(mention, sentence, mentions)
+            self._within_container(mention)
         return [m for m in mentions if m.place]
+
+    def _compound(self, mention: Mention, sentence: str, mentions: list[Mention]) -> None:
+        """ "Aden-Kraytar": the neighbourhood inside the city, or the city when the index lacks it."""
+        for inner, outer_text in split_compound(mention.text, mention.start):
+            outer = Mention(outer_text, mention.start, mention.start + len(outer_text))
+            if self._resolve(outer, sentence, mentions) is None:
+                return
+            inner.container = outer
+            self._within_container(inner)
+            mention.place, mention.fallback, mention.container = inner.place, inner.fallback, outer
+
+    def _read_container_beside(self, mention: Mention, outer: Mention) -> None:
+        place = mention.place
+        again = self._choose(outer.text, self._lookup(outer.text, place["country"], (place["lat"], place["lon"])))
+        if again is not None and _inside(place, again):
+            outer.place = again
+
+    def _within_container(self, mention: Mention) -> None:
+        """Keep a name inside the place that contains it; in no index, fall back to the container."""
+        outer = mention.container
+        if outer is None or outer.place is None or mention.fallback:
+            return
+        # Only a container in a country the report speaks of steers; a namesake abroad does not.
+        if outer.place["country"] not in self.countries:
+            return
+        if mention.place is not None and _inside(mention.place, outer.place):
+            return
+        if mention.place is not None and mention.place["country"] != outer.place["country"]:
+            # Two readings disagree on the country: the container is read again beside the place.
+            self._read_container_beside(mention, outer)
+            return
+        answer = self._lookup(mention.text, outer.place["country"], (outer.place["lat"], outer.place["lon"]))
+        inside = [c for c in answer["candidates"] if c["score"] >= MULTI_WORD_SCORE and _inside(c, outer.place)]
+        if inside:
+            mention.place = inside[0]
+        elif outer.feature != "country":
+            mention.place, mention.fallback = outer.place, True
 
     def _resolve(self, mention: Mention, sentence: str, mentions: list[Mention]) -> dict | None:
         plain = self._plain(mention.text)
@@ -217,8 +301,7 @@ class DocumentPlaces:
         region = region or next((r for r in reversed(regions) if r.end <= mention.start), None)
         if region is None or region.place["country"] == mention.place["country"]:
             return
-        answer = self.gazetteer.resolve(mention.text, country=region.place["country"],
-                                        near=(region.place["lat"], region.place["lon"]))
+        answer = self._lookup(mention.text, region.place["country"], (region.place["lat"], region.place["lon"]))
         better = self._choose(mention.text, answer)
         if better is not None and better["country"] == region.place["country"]:
             mention.place = better

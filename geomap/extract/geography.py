@@ -1,0 +1,58 @@
+"""How a report's place names contain one another, read from the words between them.
+
+"Kani Masi (Amadiya)", "the Barwari Bala region of Dahuk", "Cukurca district of Hakkari",
+"Khur Maksar district in Aden city", "Cigli, Izmir" and ACLED-style compounds such as
+"Aden-Kraytar" all name a place inside a larger one. The larger one steers the
+resolution of the smaller, and when the smaller is in no index it is where the
+incident falls back to (``geo_precision`` 3 for a province, 2 for a town), flagged
+for review.
+
+>>> [(m.text, c) for m, c in split_compound("Aden-Kraytar", 10)]
+[('Kraytar', 'Aden')]
+"""
+
+from __future__ import annotations
+
+import re
+
+# Words between two names that make the second contain the first.
+_CONTAINS = re.compile(
+    r"^(?:\s*\(\s*"                                           # Kani Masi (Amadiya)
+    r"|\s*,\s*"                                               # Cigli, Izmir
+    r"|\s+(?:and\s+[\w' -]{1,40}\s+)?(?:areas?|regions?|district|sub-?district|countryside|outskirts|"
+    r"suburbs?|neighbou?rhood|province|governorate|city|town|village)?\s*(?:of|in)\s+(?:the\s+)?"
+    r"(?:(?:northern|southern|eastern|western|central|rural)\s+)?)$", re.I)
+_OF_SPLIT = re.compile(r"\s+of\s+(?:the\s+)?")
+# A capitalised name joined to another by a hyphen, as ACLED writes a neighbourhood of a city.
+_COMPOUND = re.compile(r"^([A-Z][\w'’]+(?: [A-Z][\w'’]+)?)-([A-Z][\w'’]+(?: [A-Z][\w'’]+)*)$")
+MAX_GAP = 40
+
+
+def contains(between: str) -> bool:
+    """True when the words between two names put the first inside the second."""
+    return len(between) <= MAX_GAP and bool(_CONTAINS.match(between))
+
+
+def link_containers(sentence: str, mentions: list) -> None:
+    """Set each mention's ``container`` to the name right after it that contains it."""
+    ordered = sorted(mentions, key=lambda m: m.start)
+    for inner, outer in zip(ordered, ordered[1:], strict=False):
+        if inner.container is None and contains(sentence[inner.end:outer.start]):
+            inner.container = outer
+
+
+def split_compound(text: str, start: int):
+    """("Kraytar" as a mention, "Aden") for "Aden-Kraytar"; nothing for other names."""
+    from geomap.extract.places import Mention
+
+    match = _COMPOUND.match(text)
+    if not match or match.group(1).lower() in ("al", "el", "ad", "ar", "as", "an", "az", "ash"):
+        return []
+    inner = match.group(2)
+    return [(Mention(inner, start + match.start(2), start + match.end(2)), match.group(1))]
+
+
+def split_of(text: str) -> tuple[str, str] | None:
+    """("Bat Galim Square", "Haifa city") for "Bat Galim Square of Haifa city", else None."""
+    parts = _OF_SPLIT.split(text, maxsplit=1)
+    return (parts[0], parts[1]) if len(parts) == 2 and parts[0] and parts[1] else None
