@@ -105,6 +105,18 @@ def find_state_actor(span) -> str | None:
     return None
 
 
+# Where an actor is at home: a report naming it speaks of that country (the document's geography).
+HOME_COUNTRY = {"Houthis": "YE", "Syrian Democratic Forces": "SY", "Popular Mobilization Forces": "IQ",
+                "Peshmerga": "IQ", "Military Forces of Syria": "SY", "Iraqi security forces": "IQ",
+                "Kata'ib Hezbollah": "IQ", "Hezbollah": "LB"}
+
+
+def find_home_countries(sentence: str) -> list[str]:
+    """The home countries of the actors a sentence names."""
+    return [HOME_COUNTRY[name] for name, pattern in _COMPILED_ACTORS
+            if name in HOME_COUNTRY and pattern.search(sentence)]
+
+
 def is_unidentified(name: str | None) -> bool:
     """True when no actor is named, or only an unidentified one."""
     return name is None or name.lower() == UNIDENTIFIED

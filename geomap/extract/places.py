@@ -18,7 +18,7 @@ from wordfreq import zipf_frequency
 
 from geomap.extract.geography import link_containers, split_compound, split_of
 
-from geomap.extract.actors import ACTORS
+from geomap.extract.actors import ACTORS, find_home_countries
 
 KIND_WORDS = (r"(?:international airport|air base|airbase|airport|airfield|air field|province|governorate|"
               r"district|city|town|village|military base|base|oil field|gas field|border crossing|crossing|"
@@ -178,6 +178,7 @@ class DocumentPlaces:
                 elif match and match["score"] == 1.0 and (match["feature"] == "division"
                                                           or (match.get("population") or 0) >= 50_000):
                     counts[match["country"]] += 1
+            counts.update(find_home_countries(sentence))
             for match in _DEMONYM.finditer(sentence):
                 # "near the Iranian border" says where the place is not.
                 if DEMONYMS[match.group(1).lower()] and not _BORDER.match(sentence, match.end()):

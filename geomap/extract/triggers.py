@@ -26,7 +26,7 @@ journalist doctor teacher student family home house people person driver merchan
 PROTESTERS = frozenset("protester demonstrator protest demonstration crowd rally marcher".split())
 LABOUR = frozenset("general hunger labour labor worker".split())
 PLACES = frozenset("""house home farm field land residential neighbourhood neighborhood street road
-position school hospital market mosque building""".split())
+position school hospital market mosque building factory east west north south outskirts""".split())
 TERRITORY = frozenset("town village city area hill district neighbourhood".split())
 AIR_POWER = frozenset({"US military", "US-led coalition", "Israeli military", "Turkish military",
                        "Russian military", "Saudi-led coalition"})
@@ -75,6 +75,7 @@ TRIGGERS = _rows(
     ("fire_at_places", "fire", ERV, "Shelling/artillery/missile attack", "heavy_weapons_at_places"),
     ("operation_with_toll", "operation", "Battles", "Armed clash", "with_casualties"),
     ("abduction", "kidnap abduct abduction kidnapping", VAC, "Abduction/forced disappearance", None),
+    ("forced_disappearance", "disappear", VAC, "Abduction/forced disappearance", "forcibly"),
     ("riot", "riot rioter rioting", "Riots", "Violent demonstration", None),
     ("mob", "mob lynch", "Riots", "Mob violence", None),
     ("protest", "protest protester demonstrate demonstration demonstrator rally march sit vigil picket",
@@ -145,7 +146,7 @@ def explosive_device(token, context) -> bool:
         placed = token.head.lemma_ in ("plant", "detonate", "explode", "place")
         return token.pos_ == "NOUN" and (bool(kind) or placed)
     if _lemma(token) == "explosive":
-        return token.head.lemma_ in ("device", "charge") or token.pos_ == "NOUN"
+        return token.head.lemma_ in ("device", "charge", "attack") or token.pos_ == "NOUN"
     return True
 
 
@@ -163,6 +164,8 @@ def from_the_air(token, context) -> bool:
     if lemma in ("strike", "raid"):
         return bool({"air", "drone", "aerial"} & {c.lemma_.lower() for c in token.children}) \
             or air_power(token, context)
+    if lemma == "bomb" and token.head.lemma_ == "drop":
+        return True
     if lemma in ("bomb", "bombard"):
         return token.pos_ == "VERB" and (air_power(token, context) or "aircraft" in _words(token))
     return lemma == "jet" and token.head.lemma_ in ("strike", "bomb", "hit", "attack", "target")
@@ -216,6 +219,8 @@ def labour_strike(token, context) -> bool:
 
 
 def not_from_the_air(token, context) -> bool:
+    if _lemma(token) in ("shoot", "stab", "execute", "beat", "torture", "assassinate"):
+        return True  # done on the ground, whoever does it
     if air_power(token, context):
         return False
     if _lemma(token) in ("kill", "killing", "shoot", "attack"):
@@ -230,13 +235,20 @@ def _fired(token) -> bool:
     return _lemma(token) == "fire" and token.pos_ == "VERB"
 
 
+def _fire_targets(token) -> set[str]:
+    """What a shot is fired at, wherever the parser hung "at"/"on"/"towards" in the clause."""
+    preps = [t for t in token.subtree if t.dep_ == "prep" and t.lower_ in ("at", "on", "towards", "toward")]
+    targets = [c for p in preps for c in p.children if c.dep_ == "pobj"]
+    return {t.lemma_.lower() for target in targets for t in [target, *target.conjuncts]} | _object_lemmas(token)
+
+
 def at_civilians(token, context) -> bool:
-    return _fired(token) and bool(_object_lemmas(token) & CIVILIAN)
+    return _fired(token) and bool(_fire_targets(token) & CIVILIAN)
 
 
 def heavy_weapons_at_places(token, context) -> bool:
     """Weapons fired at areas, villages or houses (ACLED codes this as shelling)."""
-    return _fired(token) and bool(_object_lemmas(token) & (TERRITORY | PLACES))
+    return _fired(token) and bool(_fire_targets(token) & (TERRITORY | PLACES))
 
 
 def with_casualties(token, context) -> bool:
@@ -259,6 +271,10 @@ def concluded(token, context) -> bool:
     return verb.lemma_ in ("broker", "sign", "reach", "conclude", "agree") and verb.tag_ in ("VBD", "VBN")
 
 
+def forcibly(token, context) -> bool:
+    return any(c.lower_ == "forcibly" for c in token.children) or token.tag_ == "VBN" and token.dep_ != "amod"
+
+
 def cut_down(token, context) -> bool:
     return any(c.dep_ == "prt" and c.lower_ == "down" for c in token.children)
 
@@ -274,7 +290,7 @@ CONDITIONS: dict[str, Callable] = {
     "armed_target": armed_target, "not_a_month": not_a_month, "labour_strike": labour_strike,
     "not_from_the_air": not_from_the_air, "air_power": air_power, "at_civilians": at_civilians,
     "heavy_weapons_at_places": heavy_weapons_at_places, "with_casualties": with_casualties,
-    "with_a_cause": with_a_cause, "found": found, "concluded": concluded, "cut_down": cut_down,
+    "with_a_cause": with_a_cause, "forcibly": forcibly, "found": found, "concluded": concluded, "cut_down": cut_down,
 }
 
 
