@@ -254,7 +254,7 @@ class DocumentPlaces:
         if outer is None or outer.place is None or mention.fallback:
             return
         # Only a container in a country the report speaks of steers; a namesake abroad does not.
-        if outer.place["country"] not in self.countries:
+        if self.countries and outer.place["country"] not in self.countries:
             return
         if mention.place is not None and _inside(mention.place, outer.place):
             return
