@@ -46,7 +46,8 @@ _INTEGER = re.compile(r"-?[0-9]{1,18}")
 _NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,3})?")
 _WORD = re.compile(r"[^\W_]")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_NOT_NULL = frozenset(("event_types", "sub_event_types", "countries", "statuses", "offset", "sort"))
+_NOT_NULL = frozenset(("event_types", "sub_event_types", "countries", "statuses", "offset", "sort",
+                       "actor_variants"))
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,9 @@ class IncidentQuery:
     sub_event_types: tuple[str, ...] = ()
     countries: tuple[str, ...] = ()
     actor: str | None = None
+    #: Other spellings of ``actor`` that also match (the read service fills them in from
+    #: the actor table; every backend matches any of :attr:`actor_patterns`).
+    actor_variants: tuple[str, ...] = ()
     text: str | None = None
     min_fatalities: int | None = None
     precision: int | None = None
@@ -81,6 +85,11 @@ class IncidentQuery:
         if self.start and self.end and self.start > self.end:
             raise ValidationError("end", f"{self.end} is before start {self.start}")
 
+    @property
+    def actor_patterns(self) -> tuple[str, ...]:
+        """The actor filter's spellings: each is matched anywhere in actor1 or actor2."""
+        return tuple(dict.fromkeys((self.actor, *self.actor_variants))) if self.actor else ()
+
     def unpaged(self) -> IncidentQuery:
         """The same filters and order without limit or offset, for streams and exports."""
         return replace(self, limit=None, offset=0)
@@ -90,7 +99,7 @@ class IncidentQuery:
         params = {}
         for f in fields(self):
             value = getattr(self, f.name)
-            if value != f.default and value is not None:
+            if f.name in _FIELD_PARAMETERS and value != f.default and value is not None:
                 params[_FIELD_PARAMETERS[f.name]] = _format(value)
         return params
 
@@ -218,6 +227,7 @@ _CHECKS = {
     "sub_event_types": _check_each(parse_sub_event_type),
     "countries": _check_each(parse_country),
     "actor": _check_words,
+    "actor_variants": _check_each(_check_words),
     "text": _check_words,
     "min_fatalities": _check_int(0, 1_000_000),
     "precision": parse_precision,

@@ -10,7 +10,8 @@ filters mean, stated once for every backend:
 - ``event_types``, ``sub_event_types``, ``countries``, ``statuses``: any of the values
   given; a feature without a country never matches a country filter.
 - ``actor``: the text, case-insensitive (ASCII), anywhere in ``actor1`` or ``actor2``;
-  ``%`` and ``_`` are plain characters.
+  ``%`` and ``_`` are plain characters. ``actor_variants`` (other spellings, filled in by
+  the read service from the actor table) match the same way: any of them will do.
 - ``text``: every word of it must begin a word of ``summary``, ``quote``, ``location``,
   ``location_mention``, ``actor1`` or ``actor2`` (in any of them, any order), ignoring
   case and diacritics, without stemming; query syntax (OR, -, *, quotes) is plain text;
@@ -207,6 +208,12 @@ def test_filters(case_store, filters, expected):
 ])
 def test_actor_is_a_substring_of_either_actor(case_store, actor, expected):
     assert matching(case_store, actor=actor) == expected
+
+
+def test_actor_variants_match_like_the_actor(case_store):
+    assert matching(case_store, actor="isil", actor_variants=("islamic state",)) == ["Kirkuk-02", "kirkuk-01"]
+    assert matching(case_store, actor="isil", actor_variants=("guard corps", "syrian democratic")) == [
+        "no-country", "raqqa-05", "route-euphrates"]
 
 
 @pytest.mark.parametrize("text, expected", [

@@ -53,8 +53,8 @@ _COMPILED_ACTORS = [(name, re.compile(p, re.I)) for name, p in ACTORS]
 # Spellings the actor filter also matches, beyond the canonical name (lower case).
 VARIANTS = {
     "Kata'ib Hezbollah": ("kataib hezbollah", "kata'ib hizballah", "kataib hizballah", "kata'ib hizbollah",
-                          "kataeb hezbollah", "kata’ib hezbollah"),
-    "Islamic State": ("isis", "isil", "daesh", "is"),
+                          "kataeb hezbollah"),
+    "Islamic State": ("isis", "isil", "daesh"),
     "Popular Mobilization Forces": ("pmf", "hashd al-shaabi", "popular mobilisation forces"),
     "Syrian Democratic Forces": ("sdf",),
     "Islamic Revolutionary Guard Corps": ("irgc", "revolutionary guards"),
@@ -81,6 +81,8 @@ def actor_variants(text: str) -> tuple[str, ...]:
     spellings = [text.strip().lower()]
     if name is not None:
         spellings += [name.lower(), *VARIANTS.get(name, ())]
+    # Reports write the apostrophe both ways (Kata'ib, Kata’ib).
+    spellings += [s.replace("'", "’") for s in spellings if "'" in s]
     return tuple(dict.fromkeys(spellings))
 
 

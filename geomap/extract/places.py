@@ -16,9 +16,8 @@ from dataclasses import dataclass
 from geopy.distance import geodesic
 from wordfreq import zipf_frequency
 
-from geomap.extract.geography import link_containers, split_compound, split_of
-
 from geomap.extract.actors import ACTORS, find_home_countries
+from geomap.extract.geography import link_containers, split_compound, split_of
 
 KIND_WORDS = (r"(?:international airport|air base|airbase|airport|airfield|air field|province|governorate|"
               r"district|city|town|village|military base|base|oil field|gas field|border crossing|crossing|"

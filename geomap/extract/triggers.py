@@ -239,7 +239,8 @@ def _fire_targets(token) -> set[str]:
     """What a shot is fired at, wherever the parser hung "at"/"on"/"towards" in the clause."""
     preps = [t for t in token.subtree if t.dep_ == "prep" and t.lower_ in ("at", "on", "towards", "toward")]
     targets = [c for p in preps for c in p.children if c.dep_ == "pobj"]
-    return {t.lemma_.lower() for target in targets for t in [target, *target.conjuncts]} | _object_lemmas(token)
+    named = {t.lemma_.lower() for target in targets for t in [target, *target.conjuncts]}
+    return named | _object_lemmas(token)
 
 
 def at_civilians(token, context) -> bool:
@@ -290,7 +291,8 @@ CONDITIONS: dict[str, Callable] = {
     "armed_target": armed_target, "not_a_month": not_a_month, "labour_strike": labour_strike,
     "not_from_the_air": not_from_the_air, "air_power": air_power, "at_civilians": at_civilians,
     "heavy_weapons_at_places": heavy_weapons_at_places, "with_casualties": with_casualties,
-    "with_a_cause": with_a_cause, "forcibly": forcibly, "found": found, "concluded": concluded, "cut_down": cut_down,
+    "with_a_cause": with_a_cause, "forcibly": forcibly, "found": found, "concluded": concluded,
+    "cut_down": cut_down,
 }
 
 

@@ -9,11 +9,12 @@ media types; no HTTP object comes in here.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import orjson
 
 from geomap.errors import NotFoundError, ValidationError
+from geomap.extract.actors import actor_variants
 from geomap.incident import DEFAULT_LAYER, parse_layer
 from geomap.query import IncidentQuery
 from geomap.store import IncidentStore
@@ -93,6 +94,14 @@ def parse_layer_id(text: str, *, noun: str = "layer") -> str:
         raise NotFoundError(f"no {noun} {text!r}") from None
 
 
+def with_actor_variants(query: IncidentQuery) -> IncidentQuery:
+    """The query with every spelling of its actor the actor table knows ("Kataib Hezbollah" finds
+    "Kata'ib Hezbollah"), so each store backend matches them the same way."""
+    if not query.actor or query.actor_variants:
+        return query
+    return replace(query, actor_variants=actor_variants(query.actor)[1:])
+
+
 # --- pages and streams --------------------------------------------------------------------
 
 def get_page(store: IncidentStore, query: IncidentQuery, *, noun: str = "layer") -> Page:
@@ -100,6 +109,7 @@ def get_page(store: IncidentStore, query: IncidentQuery, *, noun: str = "layer")
     tell; NotFoundError when the page is empty because the query's layer does not exist."""
     if query.limit is None:
         raise ValidationError("limit", "a page needs a limit; stream the whole set instead")
+    query = with_actor_variants(query)
     features = store.query_json(query)
     returned = len(features)
     if 0 < returned < query.limit or (returned == 0 and query.offset == 0):
@@ -113,30 +123,30 @@ def get_page(store: IncidentStore, query: IncidentQuery, *, noun: str = "layer")
 
 def count_matches(store: IncidentStore, query: IncidentQuery) -> int:
     """How many incidents match, ignoring the query's limit and offset."""
-    return store.count(query)
+    return store.count(with_actor_variants(query))
 
 
 def iter_feature_json(store: IncidentStore, query: IncidentQuery) -> Iterator[bytes]:
     """Every match's stored JSON bytes (limit and offset apply), in constant memory."""
-    return store.iter_feature_json(query)
+    return store.iter_feature_json(with_actor_variants(query))
 
 
 def iter_features(store: IncidentStore, query: IncidentQuery) -> Iterator[dict]:
     """Every match as a parsed Feature (limit and offset apply), in constant memory."""
-    return store.iter_features(query)
+    return store.iter_features(with_actor_variants(query))
 
 
 def get_aggregate(store: IncidentStore, query: IncidentQuery, zoom: int) -> dict:
     """Counts per map cell of every match for a map at ``zoom`` (geomap.aggregate's
     contract); NotFoundError when the query's layer does not exist."""
     require_layer(store, query)
-    return store.aggregate(query.unpaged(), zoom)
+    return store.aggregate(with_actor_variants(query).unpaged(), zoom)
 
 
 def get_histogram(store: IncidentStore, query: IncidentQuery, interval: str) -> dict:
     """Counts and fatalities of every match per day, week or month, by event type."""
     require_layer(store, query)
-    return store.histogram(query.unpaged(), interval)
+    return store.histogram(with_actor_variants(query).unpaged(), interval)
 
 
 def require_layer(store: IncidentStore, query: IncidentQuery) -> None:

@@ -117,10 +117,11 @@ def _clauses(q: IncidentQuery) -> Iterator[tuple[str, list]]:
         yield "fatalities >= %s", [q.min_fatalities]
     if q.precision is not None:
         yield "geo_precision <= %s", [q.precision]
-    if q.actor:
-        pattern = "%{}%".format(q.actor.replace("\\", "\\\\").replace("%", "\\%")
-                                .replace("_", "\\_"))
-        yield "(actor1 ILIKE %s OR actor2 ILIKE %s)", [pattern, pattern]
+    if q.actor_patterns:
+        patterns = ["%{}%".format(a.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_"))
+                    for a in q.actor_patterns]
+        one = "actor1 ILIKE %s OR actor2 ILIKE %s"
+        yield "(" + " OR ".join([one] * len(patterns)) + ")", [p for pat in patterns for p in (pat, pat)]
     if q.text:
         yield _text_clause(q.text)
     if q.bbox:

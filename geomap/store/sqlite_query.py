@@ -188,10 +188,11 @@ def _clauses(q: IncidentQuery) -> Iterator[tuple[str, list]]:
         yield "i.fatalities >= ?", [q.min_fatalities]
     if q.precision is not None:
         yield "i.geo_precision <= ?", [q.precision]
-    if q.actor:
-        pattern = "%{}%".format(q.actor.replace("\\", "\\\\").replace("%", "\\%")
-                                .replace("_", "\\_"))
-        yield "(i.actor1 LIKE ? ESCAPE '\\' OR i.actor2 LIKE ? ESCAPE '\\')", [pattern, pattern]
+    if q.actor_patterns:
+        patterns = ["%{}%".format(a.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_"))
+                    for a in q.actor_patterns]
+        one = "i.actor1 LIKE ? ESCAPE '\\' OR i.actor2 LIKE ? ESCAPE '\\'"
+        yield "(" + " OR ".join([one] * len(patterns)) + ")", [p for pat in patterns for p in (pat, pat)]
     if q.text:
         yield ("i.seq IN (SELECT rowid FROM incidents_fts WHERE incidents_fts MATCH ?)",
                [fts_match(q.text)])
