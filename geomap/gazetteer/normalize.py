@@ -14,10 +14,19 @@ Two keys per name:
 True
 >>> split_kind("al-Anbar province")
 ('anbar', 'division')
+
+A third, the *loose form*, sits between the two: consonants folded as in the skeleton but
+vowels kept, only their quality and length folded, so that spellings of one name meet
+("Maadan" and "Ma'dan", "Saraqab" and "Saraqeb") while names that differ in a vowel's
+place or a syllable do not ("Basira" and "Basir", "Maadan" and "Mayadin").
+
+>>> loose_form("maadan") == loose_form("madan"), loose_form("basira") == loose_form("basir")
+(True, False)
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -160,6 +169,38 @@ def skeleton_of_normal(normal: str) -> str:
     for old, new in _FOLDS[13:]:
         key = key.replace(old, new)
     return initial + _DOUBLES.sub(r"\1", key)
+
+
+_VOWEL_FOLDS = [("ou", "u"), ("oo", "u"), ("ee", "i"), ("ei", "ai"), ("e", "a"), ("o", "u")]
+_VOWELS = re.compile(r"[aeiou]")
+_CONSONANT_DOUBLES = re.compile(r"([^aeiou])\1+")
+
+
+@functools.lru_cache(maxsize=262_144)
+def _loose_letters(normal: str) -> str:
+    key = _FINAL_H.sub("", normal).replace(" ", "")
+    for old, new in _FOLDS[:13]:
+        key = key.replace(old, new)
+    for old, new in _VOWEL_FOLDS:
+        key = key.replace(old, new)
+    return key
+
+
+@functools.lru_cache(maxsize=262_144)
+def loose_form(normal: str) -> str:
+    """A normal form with romanisation differences folded, vowels kept (see above)."""
+    return _DOUBLES.sub(r"\1", _loose_letters(normal).replace("y", "i"))
+
+
+@functools.lru_cache(maxsize=262_144)
+def vowel_pattern(normal: str) -> str:
+    """The loose form with inner vowels alike: "Qaem" and "Qaim", "Saraqab" and "Saraqib" meet.
+
+    A consonantal y stays, so that "Maadan" and "Mayadin" do not.
+    """
+    letters = _CONSONANT_DOUBLES.sub(r"\1", _loose_letters(normal))
+    # A final vowel is kept: -i (of a people, a saint) and -a (feminine) make other names.
+    return _VOWELS.sub("a", letters[:-1]) + letters[-1:]
 
 
 def script_key(name: str) -> str:

@@ -10,62 +10,34 @@ name similarity, then weighed by the kind of place the query implies ("air base"
 from __future__ import annotations
 
 import functools
+import re
 import sqlite3
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from geopy.distance import geodesic
 from rapidfuzz import fuzz, process
 
 from geomap.gazetteer import normalize
+from geomap.gazetteer.ranking import (
+    IMPORTANCE_WEIGHT,
+    POPULATED,
+    Scored,
+    name_similarity,
+    score_candidate,
+    settle,
+)
 
 MATCH_THRESHOLD = 0.6
 MAX_CANDIDATES = 5
 MAX_QUERY_LENGTH = 300
-
-# Kinds a query implies ("air base", "province") and the features that satisfy them.
-KIND_FEATURES = {
-    "airfield": {"airport", "air_base", "airfield", "military_base"},
-    "division": {"division"},
-    "district": {"division", "city", "town", "village"},
-    "city": {"city", "town", "village"},
-    "village": {"village", "town"},
-    "base": {"military_base", "air_base", "airfield", "camp", "airport"},
-    "field": {"oil_field", "gas_field", "military_base"},
-    "dam": {"dam"},
-    "crossing": {"border_crossing"},
-}
-KIND_MISMATCH = 0.7       # the query says "air base" and this is a town
-UNSAID_KIND = 0.95        # this is "X Air Base" and the query said only "X"
-OTHER_COUNTRY = 0.5       # the query's country hint names another country
 FUZZY_CUTOFF = 72
 CACHE_SIZE = 50_000
 SHORTLIST = 25
-IMPORTANCE_WEIGHT = 0.05  # breaks ties; a closer spelling outweighs a larger town
 STRONG = 0.8  # a name this similar ends the search: no look-up of similar keys
-SKELETON_MIN_RATIO = 0.6  # same consonants but spelt too differently: not a variant
-DROPPED_WORDS = 0.95      # matched once "air base", "province"... were set aside
-
-
-@dataclass
-class Scored:
-    """A candidate place with its score and the reason for it."""
-
-    place: tuple
-    score: float
-    rank: float
-    why: str
-
-    def as_dict(self) -> dict:
-        """The candidate in the gazetteer answer's shape (DESIGN.md)."""
-        (_, gid, name, lat, lon, country, admin1, feature, population, _, source, _) = self.place
-        return {
-            "name": name, "lat": round(lat, 5), "lon": round(lon, 5), "country": country,
-            "admin1": admin1, "feature": feature, "gazetteer_id": gid,
-            "score": round(self.score, 3), "why": self.why,
-            "population": population or None, "source": source,
-        }
+PART_OF_PLACE = 0.9  # "Aden-Sira" answered with Aden: right place, less exact
+# "Aden-Sira", "Beirut - Ras Beirut": a head of 3+ letters (not an article: "Ar-Raqqa").
+_COMPOUND = re.compile(r"^\s*(?P<head>[^\W\d][^-\u2013]{2,}?)\s*[-\u2013]\s*\S")
 
 
 class Resolver:
@@ -105,6 +77,21 @@ class Resolver:
         return self._rank(query, country, None)
 
     def _rank(self, query: str, country: str | None, near) -> list[Scored]:
+        ranked = self._rank_name(query, country, near)
+        head = compound_head(query)
+        if head and (not ranked or ranked[0].score < STRONG):
+            ranked = self._with_head(ranked, head, query, country, near)
+        return ranked
+
+    def _with_head(self, ranked: list[Scored], head: str, query: str, country, near) -> list[Scored]:
+        """ACLED's "City-Neighbourhood" ("Aden-Sira"): the city, when the whole is unknown."""
+        found = self._rank_name(head, country, near)[:1]
+        if not found or found[0].score < STRONG or found[0].feature not in POPULATED:
+            return ranked
+        found[0].weigh(PART_OF_PLACE, f"'{query}' read as a part of {found[0].place[2]}")
+        return sorted(found + ranked, key=lambda s: (-s.rank, s.place[1]))
+
+    def _rank_name(self, query: str, country: str | None, near) -> list[Scored]:
         forms = query_forms(query)
         closest = self._closest_names(forms, [(form, [form.key], form.norm) for form in forms])
         if not any(similarity >= STRONG for similarity, _, _ in closest.values()):
@@ -115,7 +102,8 @@ class Resolver:
         places = self._places([row[0] for _, _, row in shortlist])
         scored = [score_candidate(places[row[0]], row, form, similarity, country, near)
                   for similarity, form, row in shortlist]
-        return sorted(scored, key=lambda s: (-s.rank, s.place[1]))
+        ranked = sorted(scored, key=lambda s: (-s.rank, s.place[1]))
+        return settle(ranked, next((form.kind for form in forms if form.kind), None))
 
     def _closest_names(self, forms, keys_by_form) -> dict[int, tuple]:
         """The most similar stored name of each place found under the given keys."""
@@ -177,6 +165,12 @@ class QueryForm:
     kind: str | None
 
 
+def compound_head(query: str) -> str | None:
+    """The place before the hyphen of an ACLED-style "City-Neighbourhood" name, or None."""
+    match = _COMPOUND.match(query)
+    return match.group("head") if match else None
+
+
 def query_forms(query: str) -> list[QueryForm]:
     """The query as written, without its kind words, as a code, and in its own script."""
     query = " ".join(query.split())[:MAX_QUERY_LENGTH]
@@ -192,51 +186,3 @@ def query_forms(query: str) -> list[QueryForm]:
     if query.isalnum() and query.isupper() and len(query) in (3, 4):
         forms.append(QueryForm(query.lower(), "code:" + query, None))
     return forms
-
-
-def name_similarity(form: QueryForm, row: tuple) -> float:
-    """Similarity in 0..1 of the query to one stored name (place, rank, name, norm, kind, key)."""
-    norm, key = row[3], row[5]
-    if form.key.startswith("code:") or norm == form.norm:
-        return 1.0
-    ratio = fuzz.ratio(form.norm, norm) / 100
-    if key == form.key and ratio >= SKELETON_MIN_RATIO:
-        return 0.8 + 0.15 * ratio
-    # A near spelling counts for less, and falls off fast: "Joe Biden" is not "Zhabdun".
-    return 0.8 * ratio**2
-
-
-def how_matched(form: QueryForm, row: tuple, similarity: float) -> str:
-    """Why a name matched, in words."""
-    name = row[2]
-    if form.key.startswith("code:"):
-        return f"code {name}"
-    if similarity == 1.0:
-        return f"name '{name}'"
-    if row[5] == form.key and similarity >= 0.8:
-        return f"transliteration variant of '{name}'"
-    return f"spelling close to '{name}'"
-
-
-def score_candidate(place: tuple, row: tuple, form: QueryForm, similarity: float, country, near) -> Scored:
-    """Weigh a place's name similarity by kind, country hint and distance to the context."""
-    kind = form.kind
-    factor, reasons = 1.0, [how_matched(form, row, similarity)]
-    feature, stripped = place[7], row[4]
-    if kind and feature not in KIND_FEATURES.get(kind, ()):
-        factor *= KIND_MISMATCH
-        reasons.append(f"a {feature}, not the {kind} the query names")
-    elif kind:
-        factor *= DROPPED_WORDS
-        reasons.append(f"a {feature} as the query's '{kind}' implies")
-    elif stripped and stripped != "city":
-        factor *= UNSAID_KIND
-    if country and place[5] != country:
-        factor *= OTHER_COUNTRY
-        reasons.append(f"in {place[5]}, not {country}")
-    if near is not None:
-        km = geodesic(near, (place[3], place[4])).km
-        factor *= 1.0 if km < 150 else (0.9 if km < 400 else 0.75)
-        reasons.append(f"{km:.0f} km from the context")
-    score = similarity * factor
-    return Scored(place, score, score + IMPORTANCE_WEIGHT * place[9], "; ".join(reasons))

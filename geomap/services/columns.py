@@ -54,9 +54,10 @@ TABLE = (
     ("extra", "extra", "json", ()),  # other properties, and the source's under "source"
 )
 COLUMNS = tuple(row[0] for row in TABLE)
-#: ACLED columns that repeat what other columns say; not kept as extra properties.
-ACLED_DERIVED = frozenset(("event_id_no_cnty", "year", "iso3", "region", "timestamp"))
-KNOWN = frozenset(name for row in TABLE for name in (row[0], *row[3])) | ACLED_DERIVED
+#: Columns read into a property that are kept as they were written too, so that an ACLED
+#: file round-trips (``iso`` also gives the country; ``country_name`` is ACLED's country).
+ALSO_KEPT = frozenset(("iso",))
+KNOWN = frozenset(name for row in TABLE for name in (row[0], *row[3])) - ALSO_KEPT
 _PROPERTY_ROWS = tuple(row for row in TABLE if row[1] in PROPERTIES)
 _SOURCE_ROWS = tuple(row for row in TABLE if row[1].startswith("source."))
 #: (column names to read, property or source field, kind, whether in source), on import.
@@ -65,7 +66,9 @@ _READ_ROWS = tuple(((column, *others), prop.removeprefix("source."), kind,
                    _PROPERTY_ROWS + _SOURCE_ROWS)
 _KNOWN_PROPERTIES = frozenset(PROPERTIES)
 _KNOWN_SOURCE = frozenset(SOURCE_FIELDS)
-_ACLED_DATES = ("%d %B %Y", "%d-%B-%Y", "%d %b %Y", "%d-%b-%Y", "%B %d, %Y")
+# ACLED's export tool writes 09 May 2020, its API 2020-05-09, a spreadsheet 9-May-20.
+_ACLED_DATES = ("%d %B %Y", "%d-%B-%Y", "%d %b %Y", "%d-%b-%Y", "%B %d, %Y", "%d-%b-%y",
+                "%d-%B-%y", "%d %b %y", "%d/%b/%Y")
 _INTEGER = re.compile(r"[+-]?\d+")
 _ISO_DAY = re.compile(r"\d{4}-\d\d-\d\d")
 
@@ -117,6 +120,8 @@ def row_to_feature(cells: Mapping[str, object], geometry: Mapping | None = None)
     source.update(_object(extra.pop("source", None) or {}, "extra.source"))
     props.update(extra)
     props.update(_unknown_columns(cells))
+    if _is_country_name(cells.get("country")):
+        props["country_name"] = _text(cells["country"])
     if source:
         props["source"] = source
     return {"type": "Feature", "geometry": geometry or _row_geometry(cells), "properties": props}
@@ -147,6 +152,10 @@ def _object(value: object, column: str) -> dict:
 def _unknown_columns(cells: Mapping[str, object]) -> dict:
     return {name: value for name, value in cells.items()
             if name not in KNOWN and not _is_empty(value)}
+
+
+def _is_country_name(value: object) -> bool:
+    return isinstance(value, str) and len(value.strip()) > 3 and not value.strip().isdigit()
 
 
 def _row_geometry(cells: Mapping[str, object]) -> dict:
@@ -206,7 +215,7 @@ def read_date(value: object) -> str:
             return datetime.strptime(text, pattern).strftime("%Y-%m-%d")
         except ValueError:
             continue
-    raise ValueError("is not a date (2022-04-07 or 07 April 2022)")
+    raise ValueError("is not a date (2022-04-07, 07 April 2022 or 7-Apr-22)")
 
 
 @lru_cache(maxsize=1024)

@@ -1,5 +1,5 @@
-"""Export: the incidents matching one IncidentQuery to GeoJSON, CSV, KML, GeoPackage or a
-standalone HTML map. Every format but the map streams in constant memory.
+"""Export: the incidents matching one IncidentQuery to GeoJSON, CSV, KML, GeoPackage, ACLED's
+CSV shape or a standalone HTML map. Every format but the map streams in constant memory.
 
 CSV and GeoPackage share the flat table of :mod:`geomap.services.columns`, which the
 CSV and GeoPackage readers read back: export then ingest gives the same features.
@@ -26,11 +26,12 @@ from geomap.errors import ValidationError
 from geomap.incident import DEFAULT_LAYER
 from geomap.query import IncidentQuery, parse_query
 from geomap.services import incidents
+from geomap.services.acled import write_acled
 from geomap.services.columns import COLUMNS, TABLE, feature_to_row
 from geomap.services.html_map import write_html_map
 from geomap.store import IncidentStore
 
-FORMATS = ("geojson", "csv", "kml", "gpkg", "html")
+FORMATS = ("geojson", "csv", "kml", "gpkg", "html", "acled")
 SUFFIXES = {".geojson": "geojson", ".json": "geojson", ".csv": "csv", ".kml": "kml",
             ".gpkg": "gpkg", ".html": "html", ".htm": "html"}
 GPKG_CHUNK = 10_000  # features written to a GeoPackage at a time
@@ -49,8 +50,8 @@ KML_STYLES = {
 _FORMULA_STARTS = frozenset("=+-@\t\r")
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 
-__all__ = ["FORMATS", "export_query", "export_to", "format_for", "iter_csv_rows", "write_csv",
-           "write_geojson", "write_gpkg", "write_html_map", "write_kml"]
+__all__ = ["FORMATS", "export_query", "export_to", "format_for", "iter_csv_rows", "write_acled",
+           "write_csv", "write_geojson", "write_gpkg", "write_html_map", "write_kml"]
 
 
 def export_query(params: Mapping) -> IncidentQuery:
@@ -92,7 +93,8 @@ def _write(store: IncidentStore, query: IncidentQuery, fmt: str, out: BinaryIO,
            **map_options) -> int:
     if fmt == "html":
         return write_html_map(store, query, out, **map_options)
-    return {"geojson": write_geojson, "csv": write_csv, "kml": write_kml}[fmt](store, query, out)
+    writers = {"geojson": write_geojson, "csv": write_csv, "kml": write_kml, "acled": write_acled}
+    return writers[fmt](store, query, out)
 
 
 @contextlib.contextmanager

@@ -1,0 +1,200 @@
+"""How candidates are weighed: name similarity, kind, country hint, context point, ambiguity.
+
+The aim is an answer that fails honestly. A spelling counts for less the further it is
+from a name the place has; a place far from the context or outside the hinted country
+loses to a close one; and when two places of like size are as likely and lie far apart
+(two villages called the same), neither is the answer: ``match`` is then null rather
+than a coin toss between namesakes hundreds of kilometres apart.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from geomap.gazetteer import normalize
+
+# Kinds a query implies ("air base", "province") and the features that satisfy them.
+KIND_FEATURES = {
+    "airfield": {"airport", "air_base", "airfield", "military_base"},
+    "division": {"division"},
+    "district": {"division", "city", "town", "village"},
+    "city": {"city", "town", "village"},
+    "village": {"village", "town"},
+    "base": {"military_base", "air_base", "airfield", "camp", "airport"},
+    "field": {"oil_field", "gas_field", "military_base"},
+    "dam": {"dam"},
+    "crossing": {"border_crossing"},
+}
+POPULATED = frozenset(("city", "town", "village"))
+KIND_MISMATCH = 0.7       # the query says "air base" and this is a town
+UNSAID_KIND = 0.58        # "X Air Base" when the query said only "X": the town X is meant
+OTHER_COUNTRY = 0.5       # the query's country hint names another country
+DROPPED_WORDS = 0.95      # matched once "air base", "province"... were set aside
+IMPORTANCE_WEIGHT = 0.05  # breaks ties; a closer spelling outweighs a larger town
+LOOSE_SAME = 0.96         # one name in another romanisation: Maadan / Ma'dan ...
+LOOSE_SPREAD = 0.1        # ... less the further apart the letters are (a tie-break)
+VOWELS_APART = 0.88       # the same letters but a vowel read otherwise: Qaem / Qaim
+# Names of 4 letters or fewer meet too many others once folded: Bara / Berea, Ara / Aere.
+SHORT_LOOSE, SHORT_VARIANT = 4, 0.7
+VARIANT_TOP, VARIANT_POWER = 0.95, 4   # same consonants, vowels apart: falls off fast
+CLOSE_TOP, CLOSE_POWER = 0.85, 4       # a near spelling with other consonants
+SKELETON_MIN_RATIO = 0.6  # same consonants but spelt too differently: not a variant
+# Context: full weight within NEAR_KM, then falling to FAR_FACTOR at FAR_KM and beyond.
+NEAR_KM, FAR_KM, FAR_FACTOR = 75.0, 400.0, 0.55
+# Two readings this close in score, of like importance and this far apart: ambiguous.
+AMBIGUOUS_MARGIN, AMBIGUOUS_IMPORTANCE, AMBIGUOUS_KM, AMBIGUOUS = 0.025, 0.2, 40.0, 0.55
+# A village's short name with a vowel or letter otherwise is weak evidence: many unlisted
+# villages share it.
+SHORT_NAME, SHORT_VILLAGE = 5, 0.6
+
+
+@dataclass
+class Scored:
+    """A candidate place with its score and the reason for it."""
+
+    place: tuple
+    score: float
+    rank: float
+    why: str
+
+    @property
+    def point(self) -> tuple[float, float]:
+        """(lat, lon) of the place."""
+        return self.place[3], self.place[4]
+
+    @property
+    def feature(self) -> str:
+        """The place's kind: city, village, division, air_base..."""
+        return self.place[7]
+
+    @property
+    def importance(self) -> float:
+        """0..1: population or kind."""
+        return self.place[9]
+
+    def as_dict(self) -> dict:
+        """The candidate in the gazetteer answer's shape (DESIGN.md)."""
+        (_, gid, name, lat, lon, country, admin1, feature, population, _, source, _) = self.place
+        return {
+            "name": name, "lat": round(lat, 5), "lon": round(lon, 5), "country": country,
+            "admin1": admin1, "feature": feature, "gazetteer_id": gid,
+            "score": round(self.score, 3), "why": self.why,
+            "population": population or None, "source": source,
+        }
+
+    def weigh(self, factor: float, reason: str) -> None:
+        """Scale the score (and rank with it) by ``factor``, saying why."""
+        self.rank -= self.score * (1 - factor)
+        self.score *= factor
+        self.why = f"{self.why}; {reason}"
+
+
+def km_between(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Great-circle distance in km between two (lat, lon) points (haversine)."""
+    p = math.pi / 180
+    h = (math.sin((b[0] - a[0]) * p / 2) ** 2
+         + math.cos(a[0] * p) * math.cos(b[0] * p) * math.sin((b[1] - a[1]) * p / 2) ** 2)
+    return 12742 * math.asin(min(1.0, math.sqrt(h)))
+
+
+def name_similarity(form, row: tuple) -> float:
+    """Similarity in 0..1 of the query to one stored name (place, rank, name, norm, kind, key)."""
+    norm, key = row[3], row[5]
+    if form.key.startswith("code:") or norm == form.norm:
+        return 1.0
+    loose_query, loose_name = normalize.loose_form(form.norm), normalize.loose_form(norm)
+    short = len(loose_query) <= SHORT_LOOSE
+    spread = LOOSE_SPREAD * (1 - fuzz.ratio(form.norm, norm) / 100)
+    if loose_query == loose_name:
+        return (SHORT_VARIANT if short else LOOSE_SAME) - spread
+    if normalize.vowel_pattern(form.norm) == normalize.vowel_pattern(norm):
+        return (SHORT_VARIANT if short else VOWELS_APART) - spread
+    ratio = fuzz.ratio(loose_query, loose_name) / 100
+    if key == form.key and ratio >= SKELETON_MIN_RATIO:
+        return VARIANT_TOP * ratio**VARIANT_POWER
+    # A near spelling with other consonants falls off faster: "Joe Biden" is not "Zhabdun".
+    return CLOSE_TOP * ratio**CLOSE_POWER
+
+
+def how_matched(form, row: tuple, similarity: float) -> str:
+    """Why a name matched, in words."""
+    name = row[2]
+    if form.key.startswith("code:"):
+        return f"code {name}"
+    if similarity == 1.0:
+        return f"name '{name}'"
+    if row[5] == form.key:
+        return f"transliteration variant of '{name}'"
+    return f"spelling close to '{name}'"
+
+
+def score_candidate(place: tuple, row: tuple, form, similarity: float, country, near) -> Scored:
+    """Weigh a place's name similarity by kind, country hint and distance to the context."""
+    factor, reasons = 1.0, [how_matched(form, row, similarity)]
+    kind_factor, kind_reason = _kind_factor(form.kind, place[7], row[4])
+    factor *= kind_factor
+    reasons += [kind_reason] if kind_reason else []
+    if (similarity < LOOSE_SAME - LOOSE_SPREAD and place[7] == "village"
+            and len(normalize.loose_form(form.norm)) <= SHORT_NAME):
+        factor *= SHORT_VILLAGE
+        reasons.append("a village's short name, spelt otherwise")
+    if country and place[5] != country:
+        factor *= OTHER_COUNTRY
+        reasons.append(f"in {place[5]}, not {country}")
+    if near is not None:
+        km = km_between(near, (place[3], place[4]))
+        factor *= context_factor(km)
+        reasons.append(f"{km:.0f} km from the context")
+    score = similarity * factor
+    return Scored(place, score, score + IMPORTANCE_WEIGHT * place[9], "; ".join(reasons))
+
+
+def _kind_factor(kind: str | None, feature: str, stripped: str | None) -> tuple[float, str | None]:
+    if kind and feature not in KIND_FEATURES.get(kind, ()):
+        return KIND_MISMATCH, f"a {feature}, not the {kind} the query names"
+    if kind:
+        return DROPPED_WORDS, f"a {feature} as the query's '{kind}' implies"
+    if stripped and stripped != "city":
+        return UNSAID_KIND, f"a {feature}; the query did not say so"
+    return 1.0, None
+
+
+def context_factor(km: float) -> float:
+    """1 near the context point, falling linearly to FAR_FACTOR at FAR_KM and beyond."""
+    if km <= NEAR_KM:
+        return 1.0
+    return max(FAR_FACTOR, 1 - (1 - FAR_FACTOR) * (km - NEAR_KM) / (FAR_KM - NEAR_KM))
+
+
+def settle(ranked: list[Scored], kind: str | None) -> list[Scored]:
+    """Best first, after the ambiguity rule (see the module)."""
+    if not ranked:
+        return ranked
+    _mark_ambiguous(ranked)
+    return sorted(ranked, key=lambda s: (-s.rank, s.place[1]))
+
+
+def _mark_ambiguous(ranked: list[Scored]) -> None:
+    """Lower every reading when a place like the top one, in its country but far, is as likely.
+
+    Namesakes in other countries are left to the country hint and importance.
+    """
+    top = ranked[0]
+    if top.feature in ("division", "country"):
+        return
+    rivals = [other for other in ranked[1:6]
+              if other.score >= top.score - AMBIGUOUS_MARGIN
+              and other.importance >= top.importance - AMBIGUOUS_IMPORTANCE
+              and other.feature not in ("division", "country")
+              and other.place[5] == top.place[5]
+              and km_between(top.point, other.point) > AMBIGUOUS_KM]
+    if not rivals:
+        return
+    far = max(km_between(top.point, other.point) for other in rivals)
+    reason = (f"ambiguous: {len(rivals) + 1} places of this name as likely, up to {far:.0f} km"
+              " apart")
+    for scored in ranked:
+        scored.weigh(AMBIGUOUS, reason)
