@@ -249,27 +249,38 @@ def main() -> None:
                         help="ingest the first half (by date) of CSV, score the second half")
     parser.add_argument("--failures", type=Path, help="write each miss to this TSV file")
     args = parser.parse_args()
-    from geomap.config import Settings
-    from geomap.gazetteer import open_gazetteer
-
-    events = load_events(args.csv, args.region)
+    events, history = load_events(args.csv, args.region), None
+    if args.split:
+        history, events = split_by_date(events)
+        print(f"# split by date: {len(history)} history events, {len(events)} scored")
     with tempfile.TemporaryDirectory(prefix="bench-acled-") as folder:
-        history = None
-        if args.split:
-            history, events = split_by_date(events)
-            print(f"# split by date: {len(history)} history events, {len(events)} scored")
         db = Path(folder) / "empty-store.sqlite"
         if history is not None or args.history:
             db = ingest_history(history, args.history, Path(folder))
-        gazetteer = open_gazetteer(Settings.from_env(db=db))
-        failures = args.failures.open("w", encoding="utf-8") if args.failures else None
-        figures = {}
-        if args.mode in ("gazetteer", "both"):
+        figures = measure(events, db, args.mode, args.failures)
+    print(" ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in figures.items()))
+
+
+def measure(events: list[dict], db: Path, mode: str, failures_path: Path | None) -> dict:
+    """Both measures (or one) with the gazetteer consulting the store at ``db``."""
+    from geomap.config import Settings
+    from geomap.gazetteer import open_gazetteer
+    from geomap.store import open_store
+
+    failures = failures_path.open("w", encoding="utf-8") if failures_path else None
+    figures: dict = {}
+    with open_store(db) as store:
+        gazetteer = open_gazetteer(Settings.from_env(db=db), learned=store.learned_places)
+        gazetteer.learned.refresh(force=True)
+        print(f"# learned places in the store: {len(gazetteer.learned):,}")
+        if mode in ("gazetteer", "both"):
             figures.update(score_gazetteer(events, gazetteer, failures))
-        if args.mode in ("extract", "both"):
+        if mode in ("extract", "both"):
             figures.update(score_extract(events, gazetteer, failures))
         gazetteer.close()
-    print(" ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in figures.items()))
+    if failures:
+        failures.close()
+    return figures
 
 
 if __name__ == "__main__":

@@ -41,14 +41,32 @@ def main(ctx: click.Context, db: str | None) -> None:
     ctx.obj = {"settings": Settings.from_env(db=parse_store_location(db) if db else None)}
 
 
+def _store(ctx: click.Context, *, create: bool = True):
+    """The store of --db / GEOMAP_DB, opened once per command; None when ``create`` is False
+    and there is no such SQLite file yet (a new store has nothing to consult)."""
+    root = ctx.find_root()
+    if root.obj.get("store") is None:
+        from geomap.store import open_configured_store
+
+        db = _settings(ctx).db
+        if not create and "://" not in str(db) and not Path(db).exists():
+            return None
+        root.obj["store"] = open_configured_store(_settings(ctx))
+        root.call_on_close(root.obj["store"].close)
+    return root.obj["store"]
+
+
 def _gazetteer(ctx: click.Context):
+    """The gazetteer, consulting the learned places of the store (the README's contract)."""
     from geomap.gazetteer import open_gazetteer
 
     def progress(label, count):
         click.echo(f"  gazetteer: {label}: {count:,}", err=True)
 
     settings = _settings(ctx)
-    gazetteer = open_gazetteer(settings, build=False)
+    store = _store(ctx, create=False)
+    gazetteer = open_gazetteer(settings, build=False,
+                               learned=store.learned_places if store is not None else None)
     if not gazetteer.is_current():
         click.echo(f"Building the gazetteer index at {settings.gazetteer_db} (once)...", err=True)
         gazetteer.build(progress=progress)
@@ -209,12 +227,10 @@ def ingest(ctx: click.Context, status: str | None, paths: tuple[Path, ...]) -> N
     Reports are .txt or .md files; exit status 1 when a file or a feature was refused.
     """
     from geomap.services.ingest import ingest_paths
-    from geomap.store import open_configured_store
 
-    settings = _settings(ctx)
-    with open_configured_store(settings) as store:
-        summary = ingest_paths(store, paths, gazetteer_factory=lambda: _gazetteer(ctx),
-                               status=status or settings.default_status, progress=_progress_bar)
+    settings, store = _settings(ctx), _store(ctx)
+    summary = ingest_paths(store, paths, gazetteer_factory=lambda: _gazetteer(ctx),
+                           status=status or settings.default_status, progress=_progress_bar)
     for line in summary.lines():
         click.echo(line)
     ctx.exit(1 if summary.refused or summary.failed else 0)
@@ -307,6 +323,37 @@ def gazetteer_build(ctx: click.Context) -> None:
     built = open_gazetteer(_settings(ctx), build=False).build(
         progress=lambda label, count: click.echo(f"  {label}: {count:,}", err=True))
     click.echo(orjson.dumps(built, option=orjson.OPT_INDENT_2).decode())
+
+
+@gazetteer.command("learned")
+@click.option("--remove", metavar="NAME", help="Forget the learned places of this name.")
+@click.option("--country", metavar="CC", help="Only in this country (ISO alpha-2).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per learned place.")
+@click.pass_context
+def gazetteer_learned(ctx: click.Context, remove: str | None, country: str | None,
+                      as_json: bool) -> None:
+    """Places learned from stored incidents (kept in the store of --db / GEOMAP_DB)."""
+    country = parse_country(country, "--country") if country else None
+    store = _store(ctx, create=False)
+    if remove is not None:
+        removed = store.remove_learned_place(remove, country) if store is not None else 0
+        click.echo(f"{removed:,} learned place{'' if removed == 1 else 's'} named {remove!r} removed",
+                   err=True)
+        ctx.exit(0 if removed else 1)
+    places = [p for p in (store.learned_places() if store is not None else [])
+              if country is None or p.country == country]
+    for place in places:
+        click.echo(orjson.dumps(place.as_dict()).decode() if as_json else describe_learned(place))
+    if not as_json:
+        click.echo(f"{len(places):,} learned place{'' if len(places) == 1 else 's'} in "
+                   f"{_settings(ctx).db}", err=True)
+
+
+def describe_learned(place) -> str:
+    """One learned place on a line: name, country, point, count and source."""
+    return (f"{place.name}\t{place.country or '-'}\t{place.lat:.5f}, {place.lon:.5f}\t"
+            f"{place.count} incident{'' if place.count == 1 else 's'}\t{place.source}\t"
+            f"{place.admin1 or ''}")
 
 
 @gazetteer.command("info")

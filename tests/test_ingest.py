@@ -212,7 +212,9 @@ def test_acled_export_is_mapped_and_its_bad_row_refused(store):
     assert p["summary"].startswith("On 7 April 2022, an unidentified armed group fired rockets")
     assert p["source"]["publisher"] == "Newsweek; Reuters"
     assert (p["admin2"], p["inter1"], p["source_scale"]) == ("Al Mayadin", "3", "International")
-    assert "year" not in p and "timestamp" not in p and "iso" not in p
+    # every ACLED column is kept, so that `export --format acled` gives the file back
+    assert (p["year"], p["timestamp"], p["iso"], p["country_name"]) == (
+        "2022", "1650290416", "760", "Syria")
     assert features["IRQ54210"]["properties"]["country"] == "IQ"
     assert '"among them children"' in features["SYR119870"]["properties"]["summary"]
     assert ingest(store, ACLED).skipped == 9

@@ -7,6 +7,7 @@ from pathlib import Path
 from geomap.config import Settings
 from geomap.errors import NotFoundError
 from geomap.gazetteer import index
+from geomap.gazetteer.learned import LearnedPlaces
 from geomap.gazetteer.resolver import Resolver
 from geomap.gazetteer.sources import curated_files
 
@@ -18,11 +19,13 @@ PLACE_KEYS = ("gazetteer_id", "name", "lat", "lon", "country", "admin1", "featur
 class Gazetteer:
     """Resolve names to places; built from the embedded sources on first use."""
 
-    def __init__(self, path: Path, curated: list[Path], fallback=None):
+    def __init__(self, path: Path, curated: list[Path], fallback=None, learned=None):
+        """``learned`` reads the learned places (an incident store's ``learned_places``)."""
         self.path = Path(path)
         self.curated = curated
         self.fallback = fallback
-        self._resolver = Resolver(self.path)
+        self.learned = LearnedPlaces(learned)
+        self._resolver = Resolver(self.path, self.learned)
 
     def is_current(self) -> bool:
         """True when the index exists and was built from today's sources."""
@@ -37,7 +40,7 @@ class Gazetteer:
     def build(self, progress=None) -> dict:
         """Rebuild the index now."""
         counts = index.build(self.path, self.curated, progress=progress)
-        self._resolver = Resolver(self.path)
+        self._resolver = Resolver(self.path, self.learned)
         return counts
 
     def resolve(self, query: str, country: str | None = None, near=None) -> dict:
@@ -71,6 +74,7 @@ class Gazetteer:
 
     def close(self) -> None:
         """Release what the gazetteer holds open."""
+        self.learned.source = None
 
     def info(self) -> dict:
         """Counts by source and feature, and the index's file and size."""
@@ -83,15 +87,21 @@ class Gazetteer:
                 "places_by_source": by_source, "names": names, "current": self.is_current()}
 
 
-def open_gazetteer(settings: Settings | None = None, *, build: bool = True, progress=None) -> Gazetteer:
-    """The configured gazetteer, built first when missing or stale (unless ``build`` is False)."""
+def open_gazetteer(settings: Settings | None = None, *, build: bool = True, progress=None,
+                   learned=None) -> Gazetteer:
+    """The configured gazetteer, built first when missing or stale (unless ``build`` is False).
+
+    ``learned`` reads the learned places it consults: the incident store's
+    ``learned_places`` (the contract: they live in the store, see README).
+    """
     settings = settings or Settings.from_env()
     fallback = None
     if settings.geocoder_fallback == "nominatim":
         from geomap.gazetteer.online import NominatimFallback
 
         fallback = NominatimFallback(settings.nominatim_user_agent)
-    gazetteer = Gazetteer(settings.gazetteer_db, curated_files(settings.gazetteer_extra), fallback)
+    gazetteer = Gazetteer(settings.gazetteer_db, curated_files(settings.gazetteer_extra), fallback,
+                          learned)
     if build:
         gazetteer.ensure_built(progress=progress)
     return gazetteer

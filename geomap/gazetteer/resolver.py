@@ -19,6 +19,7 @@ from pathlib import Path
 from rapidfuzz import fuzz, process
 
 from geomap.gazetteer import normalize
+from geomap.gazetteer.learned import LearnedPlaces, merge_learned
 from geomap.gazetteer.ranking import (
     IMPORTANCE_WEIGHT,
     POPULATED,
@@ -43,8 +44,9 @@ _COMPOUND = re.compile(r"^\s*(?P<head>[^\W\d][^-\u2013]{2,}?)\s*[-\u2013]\s*\S")
 class Resolver:
     """Thread-safe look-ups over a built gazetteer index (read-only)."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, learned: LearnedPlaces | None = None):
         self.path = Path(path)
+        self.learned = LearnedPlaces() if learned is None else learned
         self._local = threading.local()
 
     @property
@@ -68,12 +70,14 @@ class Resolver:
     def candidates(self, query: str, country: str | None = None, near=None) -> list[Scored]:
         """All scored candidates for a query, best first."""
         country = country.upper() if country else None
+        generation = self.learned.refresh()
         if near is None:
-            return self._cached_candidates(query, country)
+            return self._cached_candidates(query, country, generation)
         return self._rank(query, country, tuple(near))
 
     @functools.lru_cache(maxsize=CACHE_SIZE)  # noqa: B019 (one resolver lives as long as its index)
-    def _cached_candidates(self, query: str, country: str | None) -> list[Scored]:
+    def _cached_candidates(self, query: str, country: str | None, generation: int) -> list[Scored]:
+        # ``generation`` is in the key: answers change when the learned places do.
         return self._rank(query, country, None)
 
     def _rank(self, query: str, country: str | None, near) -> list[Scored]:
@@ -102,6 +106,7 @@ class Resolver:
         places = self._places([row[0] for _, _, row in shortlist])
         scored = [score_candidate(places[row[0]], row, form, similarity, country, near)
                   for similarity, form, row in shortlist]
+        scored = merge_learned(scored, self.learned.scored(forms, country, near))
         ranked = sorted(scored, key=lambda s: (-s.rank, s.place[1]))
         return settle(ranked, next((form.kind for form in forms if form.kind), None))
 

@@ -138,8 +138,9 @@ def write_acled(store: IncidentStore, query: IncidentQuery, out: BinaryIO) -> in
         writer = csv.writer(text)
         writer.writerow(HEADER)
         count = 0
-        for count, row in enumerate(iter_acled_rows(store, query), 1):
+        for row in iter_acled_rows(store, query):
             writer.writerow(row)
+            count += 1
         text.flush()
     finally:
         text.detach()

@@ -13,10 +13,11 @@ from collections.abc import Callable
 
 from geomap.errors import ValidationError
 from geomap.store.base import AddResult, IncidentStore
+from geomap.store.learned import LearnedPlace
 from geomap.store.sqlite import SQLiteStore
 
-__all__ = ["AddResult", "IncidentStore", "SQLiteStore", "open_configured_store", "open_store",
-           "redact"]
+__all__ = ["AddResult", "IncidentStore", "LearnedPlace", "SQLiteStore", "open_configured_store",
+           "open_store", "redact"]
 
 #: A scheme of two or more characters, so that a Windows drive (``C:``) stays a path. A
 #: single slash after it (``postgresql:/host``) is what a path library makes of ``//``.

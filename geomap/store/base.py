@@ -20,6 +20,7 @@ from geomap.aggregate import (
 from geomap.errors import NotFoundError, ValidationError
 from geomap.incident import PROPERTIES
 from geomap.query import IncidentQuery
+from geomap.store.learned import LearnedPlace
 
 #: Properties that record when a version was written, not what it says.
 TIMESTAMPS = ("created_at", "updated_at")
@@ -145,6 +146,20 @@ class IncidentStore(ABC):
     def reading_after(self, position: str | None) -> AbstractContextManager:
         """A block whose reads see every write up to ``position`` (a no-op without replicas)."""
         return nullcontext()
+
+    @abstractmethod
+    def learned_places(self) -> list[LearnedPlace]:
+        """Every place learned from stored incidents (see ``geomap.store.learned``), by name.
+
+        Each write learns, in its own transaction: a stored incident with a location and a
+        point the gazetteer did not give it adds (or counts) its name at that point; a
+        deleted one, or one an analyst moved or renamed, counts one fewer at the old point,
+        and the correction is learned with source ``analyst``.
+        """
+
+    @abstractmethod
+    def remove_learned_place(self, name: str, country: str | None = None) -> int:
+        """Forget the learned places of this name, any case (in this country); how many."""
 
     @abstractmethod
     def close(self) -> None:

@@ -19,6 +19,8 @@ from geomap.incident import format_timestamp, parse_feature
 from geomap.query import IncidentQuery
 from geomap.store import sqlite_summaries
 from geomap.store.base import AddResult, IncidentStore, merge_patch, same_content
+from geomap.store.learned import LearnedPlace, corrects_place, learned_place_of
+from geomap.store.sqlite_learned import add_learned, iter_learned, learn, remove_learned, unlearn
 from geomap.store.sqlite_query import count_sql, select_sql, use_grid
 from geomap.store.sqlite_schema import connect, migrate
 from geomap.store.sqlite_write import (
@@ -91,6 +93,7 @@ class SQLiteStore(IncidentStore):
                     raise ConflictError(f"incident {feature['id']!r} is stored with different "
                                         "content" + ("; nothing was stored" if len(parsed) > 1 else ""))
             insert(conn, [prepare(feature) for feature in fresh])
+            learn(conn, fresh)
         return [kept[feature["id"]] for feature in parsed]
 
     def add_many(self, features: Iterable[Mapping], *, skip_deleted: bool = False,
@@ -144,6 +147,7 @@ class SQLiteStore(IncidentStore):
                     if more:
                         parsing = worker.submit(prepare_batch, items, batch_size)
                     flush(conn, seqs, summarize=not bulk)
+                    learn(conn, (item[0] for item in fresh))
                 result.added += len(fresh)
 
     def update(self, incident_id: str, patch: Mapping, *, author: str | None = None) -> dict:
@@ -158,6 +162,9 @@ class SQLiteStore(IncidentStore):
             _archive(conn, stored, "update", author, now)
             forget(conn, seq, stored)
             insert(conn, [prepare(feature)], first=seq)
+            if corrects_place(stored, feature):
+                unlearn(conn, stored)
+                add_learned(conn, filter(None, [learned_place_of(feature, corrected=True)]))
         return feature
 
     def delete(self, incident_id: str, *, author: str | None = None) -> None:
@@ -166,6 +173,18 @@ class SQLiteStore(IncidentStore):
             seq, stored = _load(conn, incident_id)
             _archive(conn, stored, "delete", author, datetime.now(UTC))
             forget(conn, seq, stored)
+            unlearn(conn, stored)
+
+    # --- learned places -----------------------------------------------------------------
+
+    def learned_places(self) -> list[LearnedPlace]:
+        """Every place learned from stored incidents, by name."""
+        return list(iter_learned(self._conn()))
+
+    def remove_learned_place(self, name: str, country: str | None = None) -> int:
+        """Forget the learned places of this name (in this country); how many."""
+        with self._writing() as conn:
+            return remove_learned(conn, name, country)
 
     # --- reading ------------------------------------------------------------------------
 

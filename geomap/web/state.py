@@ -32,7 +32,8 @@ class AppState:
                 if self._gazetteer is None:
                     from geomap.gazetteer import open_gazetteer
 
-                    self._gazetteer = open_gazetteer(self.settings)
+                    self._gazetteer = open_gazetteer(self.settings,
+                                                     learned=self.store.learned_places)
         return self._gazetteer
 
     def sites(self) -> list[dict]:
