@@ -46,12 +46,7 @@ def geocode(query, country, *db):
     return json.loads(done.output.splitlines()[-1])
 
 
-# --- the store ----------------------------------------------------------------------------
-
-def test_a_new_store_has_no_learned_places(tmp_path):
-    with SQLiteStore(tmp_path / "new.sqlite") as store:
-        assert store.learned_places() == []
-
+# --- the store (the rules for every backend are in test_store_contract_learned.py) -----
 
 def test_imported_incidents_teach_their_name_point_source_and_count(acled_store):
     with SQLiteStore(acled_store) as store:
@@ -60,38 +55,6 @@ def test_imported_incidents_teach_their_name_point_source_and_count(acled_store)
     assert (village.name, village.country, village.lat, village.lon) == VILLAGE
     assert (village.count, village.source, village.admin1) == (2, "acled", "Deir ez-Zor")
     assert learned["Khirbat Umm Sunnar"].country == "IQ"
-
-
-def test_what_is_not_learned(tmp_path):
-    with SQLiteStore(tmp_path / "s.sqlite") as store:
-        store.add_many([
-            point_feature("a", "Hajin", 40.83, 34.69, gazetteer_id="geonames:174506"),  # the gazetteer's
-            point_feature("b", "Deir ez-Zor province", 40.2, 35.1, geo_precision=3),  # a region's centre
-            point_feature("c", None, 40.1, 35.3),  # no name
-            point_feature("d", "Jadid Ekeidat", 40.41, 35.21)])  # this one
-        assert [p.name for p in store.learned_places()] == ["Jadid Ekeidat"]
-        assert store.learned_places()[0].source == "import"
-
-
-def test_an_analyst_correction_is_learned_and_the_old_point_counts_one_less(tmp_path):
-    with SQLiteStore(tmp_path / "s.sqlite") as store:
-        store.add_many([point_feature("a", "Jadid Ekeidat", 40.0, 35.0),
-                        point_feature("b", "Jadid Ekeidat", 40.0, 35.0)])
-        store.update("a", {"geometry": {"type": "Point", "coordinates": [40.41, 35.21]}},
-                     author="analyst1")
-        counts = {(p.lat, p.lon, p.source): p.count for p in store.learned_places()}
-        assert counts == {(35.0, 40.0, "import"): 1, (35.21, 40.41, "analyst"): 1}
-        store.delete("b")
-        assert [(p.lat, p.source) for p in store.learned_places()] == [(35.21, "analyst")]
-
-
-def test_removing_a_learned_place(tmp_path):
-    with SQLiteStore(tmp_path / "s.sqlite") as store:
-        store.add_many([point_feature("a", "Jadid Ekeidat", 40.41, 35.21),
-                        point_feature("b", "Jadid Ekeidat", 39.0, 34.0, country="IQ")])
-        assert store.remove_learned_place("jadid ekeidat", "IQ") == 1
-        assert [p.country for p in store.learned_places()] == ["SY"]
-        assert store.remove_learned_place("Nowhere") == 0
 
 
 # --- resolution ---------------------------------------------------------------------------

@@ -20,6 +20,8 @@ from geomap.incident import format_timestamp, parse_feature
 from geomap.query import IncidentQuery
 from geomap.store import redact
 from geomap.store.base import AddResult, IncidentStore, merge_patch, same_content
+from geomap.store.learned import LearnedPlace, corrects_place, learned_place_of
+from geomap.store.postgis_learned import add_learned, iter_learned, learn, remove_learned, unlearn
 from geomap.store.postgis_query import count_sql, select_sql
 from geomap.store.postgis_replicas import ReadRouter, Standby
 from geomap.store.postgis_schema import connect, migrate, open_pool
@@ -103,6 +105,7 @@ class PostGISStore(IncidentStore):
                                         "content" + ("; nothing was stored" if len(prepared) > 1
                                                      else ""))
             copy_rows(conn, rows)
+            learn(conn, [feature for feature, _ in prepared if kept[feature["id"]] is feature])
         return [kept[feature["id"]] for feature, _ in prepared]
 
     def add_many(self, features: Iterable[Mapping], *, skip_deleted: bool = False,
@@ -137,6 +140,9 @@ class PostGISStore(IncidentStore):
                 return stored
             archive(conn, stored, "update", author, format_timestamp(now))
             replace_row(conn, stored, row)
+            if corrects_place(stored, feature):
+                unlearn(conn, stored)
+                add_learned(conn, filter(None, [learned_place_of(feature, corrected=True)]))
         return feature
 
     def delete(self, incident_id: str, *, author: str | None = None) -> None:
@@ -145,6 +151,19 @@ class PostGISStore(IncidentStore):
             stored = _load(conn, incident_id)
             archive(conn, stored, "delete", author, format_timestamp(datetime.now(UTC)))
             forget(conn, stored)
+            unlearn(conn, stored)
+
+    # --- learned places -----------------------------------------------------------------
+
+    def learned_places(self) -> list[LearnedPlace]:
+        """Every place learned from stored incidents, by name (read on the primary)."""
+        with self._pool.connection() as conn:
+            return list(iter_learned(conn))
+
+    def remove_learned_place(self, name: str, country: str | None = None) -> int:
+        """Forget the learned places of this name (in this country); how many."""
+        with self._writing() as conn:
+            return remove_learned(conn, name, country)
 
     # --- reading ------------------------------------------------------------------------
 
@@ -274,6 +293,7 @@ def _write_batch(conn: psycopg.Connection, prepared: list, result: AddResult,
             with conn.transaction():
                 fresh = _select_fresh(conn, prepared, counted, skip_deleted)
                 copy_rows(conn, [row for _, row in fresh])
+                learn(conn, [feature for feature, _ in fresh])
         except psycopg.errors.UniqueViolation:
             if attempt == 2:
                 raise
