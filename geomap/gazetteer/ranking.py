@@ -44,8 +44,9 @@ CLOSE_TOP, CLOSE_POWER = 0.85, 4       # a near spelling with other consonants
 SKELETON_MIN_RATIO = 0.6  # same consonants but spelt too differently: not a variant
 # Context: full weight within NEAR_KM, then falling to FAR_FACTOR at FAR_KM and beyond.
 NEAR_KM, FAR_KM, FAR_FACTOR = 75.0, 400.0, 0.55
-# Two readings this close in score, of like importance and this far apart: ambiguous.
-AMBIGUOUS_MARGIN, AMBIGUOUS_IMPORTANCE, AMBIGUOUS_KM, AMBIGUOUS = 0.025, 0.2, 40.0, 0.55
+# Two readings this close in score, of like importance (population within a factor of
+# about 5) and this far apart: ambiguous.
+AMBIGUOUS_MARGIN, AMBIGUOUS_IMPORTANCE, AMBIGUOUS_KM, AMBIGUOUS = 0.025, 0.1, 40.0, 0.55
 # A village's short name with a vowel or letter otherwise is weak evidence: many unlisted
 # villages share it.
 SHORT_NAME, SHORT_VILLAGE = 5, 0.6

@@ -173,7 +173,9 @@ class QueryForm:
 def compound_head(query: str) -> str | None:
     """The place before the hyphen of an ACLED-style "City-Neighbourhood" name, or None."""
     match = _COMPOUND.match(query)
-    return match.group("head") if match else None
+    if match is None or match.group("head").split()[-1].lower() in normalize.ARTICLES:
+        return None  # "Jabal al-Zawiyah": the hyphen joins an article to its name
+    return match.group("head")
 
 
 def query_forms(query: str) -> list[QueryForm]:
