@@ -1,13 +1,17 @@
-"""Benchmark: 10,000 mixed queries through ``geomap geocode --json -`` (run by hand).
+"""Benchmark: queries through ``geomap geocode --json -`` (run by hand).
 
 Prints the index build time (when asked), start-up time, queries per second after
-start-up and the peak memory of the geocoding process.
+start-up and the peak memory of the geocoding process, for two sets of queries:
 
-    python benchmarks/bench_geocode.py [--queries 10000] [--rebuild]
+* mixed: place names of Iraq, Syria and Iran drawn from the built index and re-spelt the
+  way reports spell them (article forms, doubled letters, vowels, suffix words), with a
+  share of repeats (which the cache answers), country hints and names that are not places;
+* distinct: as many report-style spellings, every one different, all with a country hint.
 
-The queries are place names of Iraq, Syria and Iran drawn from the built index and
-re-spelt the way reports spell them (article forms, doubled letters, vowels, suffix
-words), with a share of repeats, country hints and names that are not places.
+Both run against a store holding ``--learned`` learned places (names of the index moved a
+few km, as imported incidents teach them), which every resolution consults.
+
+    python benchmarks/bench_geocode.py [--queries 10000] [--learned 5000] [--rebuild]
 """
 
 from __future__ import annotations
@@ -60,6 +64,37 @@ def make_queries(index: Path, count: int, seed: int = 7) -> list[str]:
     return queries
 
 
+def make_distinct(index: Path, count: int, seed: int = 11) -> list[str]:
+    """``count`` different report-style spellings, each with its country as hint."""
+    rng = random.Random(seed)
+    conn = sqlite3.connect(index)
+    rows = conn.execute(
+        "SELECT n.name, p.country FROM names n JOIN places p ON p.id = n.place WHERE p.country"
+        " IN ('IQ','SY','IR','YE','LB','TR') AND n.key NOT LIKE 'u:%' AND n.key NOT LIKE 'code:%'"
+        ).fetchall()
+    queries: dict[str, None] = {}
+    while len(queries) < count:
+        name, country = rng.choice(rows)
+        queries.setdefault(f"{respell(name, rng)}\t{country}")
+    return list(queries)
+
+
+def fill_learned(index: Path, db: Path, count: int, seed: int = 5) -> None:
+    """A store holding ``count`` learned places: names of the index, moved a few km."""
+    from geomap.store import LearnedPlace, open_store
+
+    rng = random.Random(seed)
+    conn = sqlite3.connect(index)
+    rows = conn.execute("SELECT name, country, lat, lon FROM places WHERE country IN"
+                        " ('IQ','SY','IR','YE','LB','TR') ORDER BY random() LIMIT ?", (count,))
+    places = [LearnedPlace(f"{name} {rng.choice(['Sharqi', 'Gharbi', 'Saghir', ''])}".strip(),
+                           country, round(lat + rng.uniform(-0.05, 0.05), 5),
+                           round(lon + rng.uniform(-0.05, 0.05), 5), source="import")
+              for name, country, lat, lon in rows]
+    with open_store(db) as store:
+        store.add_learned_places(places)
+
+
 def run_batch(lines: list[str], env: dict) -> tuple[float, int]:
     """Seconds to answer all lines, and the peak RSS (KiB) of the child."""
     with tempfile.TemporaryFile() as source:
@@ -78,6 +113,7 @@ def main() -> None:
     """Run the benchmark and print its figures."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--queries", type=int, default=10_000)
+    parser.add_argument("--learned", type=int, default=5000, help="learned places in the store")
     parser.add_argument("--rebuild", action="store_true", help="time a full index build first")
     args = parser.parse_args()
     from geomap.config import Settings
@@ -88,15 +124,19 @@ def main() -> None:
         built = open_gazetteer(settings, build=False).build()
         print(f"index build: {built['seconds']:.1f} s ({settings.gazetteer_db})")
     open_gazetteer(settings)
-    env = dict(os.environ, GEOMAP_GAZETTEER_DB=str(settings.gazetteer_db))
-    queries = make_queries(settings.gazetteer_db, args.queries)
-    startup = min(run_batch(["Mosul"], env)[0] for _ in range(3))
-    total, peak_kib = run_batch(queries, env)
-    work = max(total - startup, 1e-9)
-    print(f"start-up (one query, process start to exit): {startup * 1000:.0f} ms")
-    rate = len(queries) / work
-    print(f"{len(queries):,} queries: {total:.2f} s in all, {rate:,.0f} queries/s after start-up")
-    print(f"peak memory of the geocode process: {peak_kib / 1024:.0f} MiB")
+    with tempfile.TemporaryDirectory(prefix="bench-geocode-") as folder:
+        db = Path(folder) / "store.sqlite"
+        fill_learned(settings.gazetteer_db, db, args.learned)
+        env = dict(os.environ, GEOMAP_GAZETTEER_DB=str(settings.gazetteer_db), GEOMAP_DB=str(db))
+        startup = min(run_batch(["Mosul"], env)[0] for _ in range(3))
+        print(f"start-up (one query, process start to exit, {args.learned:,} learned places): "
+              f"{startup * 1000:.0f} ms")
+        for label, queries in (("mixed", make_queries(settings.gazetteer_db, args.queries)),
+                               ("distinct", make_distinct(settings.gazetteer_db, args.queries))):
+            total, peak_kib = run_batch(queries, env)
+            rate = len(queries) / max(total - startup, 1e-9)
+            print(f"{label}: {len(queries):,} queries: {total:.2f} s in all, {rate:,.0f} queries/s "
+                  f"after start-up; peak memory {peak_kib / 1024:.0f} MiB")
 
 
 if __name__ == "__main__":

@@ -108,3 +108,24 @@ def test_learned_places_move_with_the_store(store_factory):
     first.add(point("a", "Jadid Ekeidat", 40.41, 35.21))
     assert [p.name for p in store_factory("first").learned_places()] == ["Jadid Ekeidat"]
     assert store_factory("second").learned_places() == []
+
+
+def test_learned_places_added_as_given_keep_their_counts_and_times(store):
+    given = LearnedPlace("Tell Quwayrat", "SY", 35.0417, 40.5533, "Deir ez-Zor", "analyst", 3,
+                         "2021-03-06T10:00:00Z", "2021-03-09T10:00:00Z")
+    assert store.add_learned_places([given]) == 1
+    assert store.learned_places() == [given]
+    store.add_learned_places([given])
+    assert [p.count for p in store.learned_places()] == [6]
+
+
+def test_migrate_store_moves_learned_places_as_they_are(store_factory):
+    from geomap.services.migrate import migrate_store
+
+    source, target = store_factory("source"), store_factory("target")
+    source.add_many([point("a", "Jadid Ekeidat", 40.0, 35.0), point("b", "Tell Quwayrat", 40.55, 35.04)])
+    source.update("a", {"geometry": {"type": "Point", "coordinates": [40.41, 35.21]}})
+    source.remove_learned_place("Tell Quwayrat")
+    migrate_store(source, target)
+    assert target.learned_places() == source.learned_places()
+    assert learned(target) == [("Jadid Ekeidat", "SY", 35.21, 40.41, "analyst", 1)]

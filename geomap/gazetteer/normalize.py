@@ -171,6 +171,10 @@ def skeleton_of_normal(normal: str) -> str:
     return initial + _DOUBLES.sub(r"\1", key)
 
 
+# The skeleton's folds of letters that romanisations write differently, but not those of
+# letters Arabic keeps apart (sh and s, kh and h): "Hayash" is not "Hayes".
+_LOOSE_CONSONANTS = [("ch", "sh"), ("zh", "j"), ("dj", "j"), ("dh", "th"), ("ph", "f"),
+                     ("ck", "k"), ("gh", "g"), ("q", "k"), ("g", "k"), ("c", "k"), ("x", "ks")]
 _VOWEL_FOLDS = [("ou", "u"), ("oo", "u"), ("ee", "i"), ("ei", "ai"), ("e", "a"), ("o", "u")]
 _VOWELS = re.compile(r"[aeiou]")
 _CONSONANT_DOUBLES = re.compile(r"([^aeiou])\1+")
@@ -179,7 +183,7 @@ _CONSONANT_DOUBLES = re.compile(r"([^aeiou])\1+")
 @functools.lru_cache(maxsize=262_144)
 def _loose_letters(normal: str) -> str:
     key = _FINAL_H.sub("", normal).replace(" ", "")
-    for old, new in _FOLDS[:13]:
+    for old, new in _LOOSE_CONSONANTS:
         key = key.replace(old, new)
     for old, new in _VOWEL_FOLDS:
         key = key.replace(old, new)

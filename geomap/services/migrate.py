@@ -1,4 +1,5 @@
-"""Move every incident and every kept version from one store to another, nothing lost.
+"""Move every incident, every kept version and the learned places from one store to
+another, nothing lost.
 
 ``migrate_store`` streams the features (every layer) into the target in batches, then
 the history in one transaction, and proves the copy: counts and SHA-256 checksums of
@@ -64,7 +65,19 @@ def migrate_store(source: IncidentStore, target: IncidentStore) -> tuple[StoreDi
                             f"{field}: {message}): migrate into an empty store")
     if target_history == 0:
         target.add_history(source.iter_history())
+    copy_learned_places(source, target)
     after = get_digest(target)
     if after != before:
         raise ConflictError(f"the copy differs from the source: {before} against {after}")
     return before, after
+
+
+def copy_learned_places(source: IncidentStore, target: IncidentStore) -> int:
+    """Make the target's learned places the source's (the copied features taught the
+    target their own, without the source's corrections and removals); how many."""
+    for name in sorted({place.name for place in target.learned_places()}):
+        target.remove_learned_place(name)
+    copied = target.add_learned_places(source.learned_places())
+    if target.learned_places() != source.learned_places():
+        raise ConflictError("the learned places of the copy differ from the source's")
+    return copied

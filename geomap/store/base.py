@@ -158,6 +158,13 @@ class IncidentStore(ABC):
         """
 
     @abstractmethod
+    def add_learned_places(self, places: Iterable[LearnedPlace]) -> int:
+        """Add learned places as given (counts add up), in one transaction; how many.
+
+        For moving learned places between stores (``geomap migrate-store``).
+        """
+
+    @abstractmethod
     def remove_learned_place(self, name: str, country: str | None = None) -> int:
         """Forget the learned places of this name, any case (in this country); how many."""
 

@@ -160,6 +160,13 @@ class PostGISStore(IncidentStore):
         with self._pool.connection() as conn:
             return list(iter_learned(conn))
 
+    def add_learned_places(self, places: Iterable[LearnedPlace]) -> int:
+        """Add learned places as given (counts add up), in one transaction; how many."""
+        places = list(places)
+        with self._writing() as conn:
+            add_learned(conn, places)
+        return len(places)
+
     def remove_learned_place(self, name: str, country: str | None = None) -> int:
         """Forget the learned places of this name (in this country); how many."""
         with self._writing() as conn:

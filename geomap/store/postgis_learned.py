@@ -27,9 +27,10 @@ def learn(conn: psycopg.Connection, features: Iterable[Mapping]) -> None:
 
 def add_learned(conn: psycopg.Connection, places: Iterable[LearnedPlace]) -> None:
     """Add learned places (or their counts to those already known)."""
-    now = format_timestamp()
-    rows = [(p.name, p.country, p.lat, p.lon, p.admin1, p.source, p.count, now, now)
-            for p in sorted(places, key=lambda p: p.key)]  # one lock order for all writers
+    now = format_timestamp()  # unless the place says when (a migrated store's)
+    ordered = sorted(places, key=lambda p: p.key)  # one lock order for every writer
+    rows = [(p.name, p.country, p.lat, p.lon, p.admin1, p.source, p.count,
+             p.first_seen or now, p.last_seen or now) for p in ordered]
     if rows:
         with conn.cursor() as cursor:
             cursor.executemany(_UPSERT, rows)

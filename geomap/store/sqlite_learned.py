@@ -25,9 +25,9 @@ def learn(conn: sqlite3.Connection, features: Iterable[Mapping]) -> None:
 
 def add_learned(conn: sqlite3.Connection, places: Iterable[LearnedPlace]) -> None:
     """Add learned places (or their counts to those already known)."""
-    now = format_timestamp()
+    now = format_timestamp()  # unless the place says when (a migrated store's)
     conn.executemany(_UPSERT, [(p.name, p.country, p.lat, p.lon, p.admin1, p.source, p.count,
-                                now, now) for p in places])
+                                p.first_seen or now, p.last_seen or now) for p in places])
 
 
 def unlearn(conn: sqlite3.Connection, feature: Mapping) -> None:
