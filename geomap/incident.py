@@ -216,6 +216,7 @@ def country_names() -> list[tuple[str, str, str]]:
     return sorted(rows, key=lambda row: row[1])
 
 
+@lru_cache(maxsize=1)
 def _alpha2_codes() -> frozenset[str]:
     return frozenset(country.alpha_2 for country in pycountry.countries)
 

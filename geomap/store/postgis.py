@@ -38,6 +38,8 @@ from geomap.store.sqlite_write import paused_gc, prepare_batch
 
 #: Features per transaction in add_many: large enough that COPY runs at full speed.
 BATCH_SIZE = 5000
+#: A load of this many features refreshes the planner's statistics when it is done.
+ANALYZE_AFTER = 10_000
 #: Rows a server-side cursor fetches per round trip while streaming.
 STREAM_ROWS = 2000
 _LAYERS = ("SELECT layer, count, minlon, minlat, maxlon, maxlat, first_date::text, "
@@ -126,6 +128,8 @@ class PostGISStore(IncidentStore):
                     self._reads.note_write(conn)
                 if not more:
                     break
+            if result.added >= ANALYZE_AFTER:
+                conn.execute("ANALYZE incidents")  # the planner's statistics, for the new rows
         result.refused.sort(key=lambda refusal: refusal[0])
         return result
 

@@ -30,6 +30,7 @@ _ORDER = {
 _BBOX = ("geom && ST_MakeEnvelope(%s, %s, %s, %s, 4326) "
          "AND minlon <= %s AND maxlon >= %s AND minlat <= %s AND maxlat >= %s")
 _TOKEN = re.compile(r"[^\W_]+")
+MAX_POSITION = 16383
 
 
 def select_sql(query: IncidentQuery) -> tuple[str, list]:
@@ -70,6 +71,8 @@ def search_words(text: str) -> list[str]:
     >>> search_words("Al-Omar, Déir 2022_x")
     ['al', 'omar', 'deir', '2022', 'x']
     """
+    if text.isascii():  # the common case: nothing to decompose
+        return _TOKEN.findall(text.lower())
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     plain = "".join(char for char in decomposed if not unicodedata.combining(char))
     return _TOKEN.findall(plain)
@@ -81,8 +84,11 @@ def search_vector(text: str) -> str:
     >>> search_vector("Mosul: an IED")
     "'mosul':1 'an':2 'ied':3"
     """
-    return " ".join(f"'{word}':{min(position, 16383)}"
-                    for position, word in enumerate(search_words(text), 1))
+    words = search_words(text)
+    if len(words) > MAX_POSITION:  # PostgreSQL keeps positions up to 16383
+        return " ".join([f"'{word}':{min(position, MAX_POSITION)}"
+                         for position, word in enumerate(words, 1)])
+    return " ".join([f"'{word}':{position}" for position, word in enumerate(words, 1)])
 
 
 def search_query(text: str) -> str | None:

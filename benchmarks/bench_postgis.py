@@ -1,0 +1,231 @@
+"""SQLite beside PostGIS in one run, on the same synthetic incidents; run by hand:
+
+    source .ci/postgres.sh        # a PostGIS server on 127.0.0.1:55432
+    PYTHONPATH=. python benchmarks/bench_postgis.py --n 1000000 \\
+        --pg postgresql://postgres@127.0.0.1:55432/geomap_test
+
+Loads the same GeoJSONSeq file into a fresh SQLite file and a fresh PostGIS schema
+(``add_many``: SQLite's batches, PostGIS's COPY; features/s), then serves each with
+gunicorn (gthread, 8 threads per worker) and times over HTTP: single requests of the
+issue-4 workload (p50, p99, and the PostGIS/SQLite ratio of the medians), the
+whole-layer download, and random map requests from 1, 4 and 16 concurrent clients on
+one and on two workers (requests/s and p50). Both servers run on this machine with the
+client, so the figures are for comparison side by side, not absolute. Not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+import psycopg
+from bench_api import box
+from bench_store import read_features, write_features
+from synthetic import TYPE_WEIGHTS
+
+import geomap
+from geomap.store import open_store
+
+FEATURES = "/api/layers/incidents/features"
+CLIENTS = (1, 4, 16)
+WORKERS = (1, 2)
+SCHEMA = "bench"
+
+
+def scenarios(rng: random.Random):
+    """(name, parameters of one random request) of the issue-4 workload."""
+    def year() -> dict:
+        first = rng.randrange(2018, 2024)
+        return {"start": f"{first}-01-01", "end": f"{first}-12-31"}
+    return [
+        ("1x1 bbox", lambda: {"bbox": box(rng, 1, True), "limit": 1000}),
+        ("1x1 bbox + year + type", lambda: {"bbox": box(rng, 1, True), "limit": 1000, **year(),
+                                             "type": rng.choice(list(TYPE_WEIGHTS))}),
+        ("0.1x0.1 sparse bbox", lambda: {"bbox": box(rng, 0.1, False), "limit": 1000}),
+    ]
+
+
+def load(location: str, path: Path, n: int) -> str:
+    """Fill a fresh store from the file; print and return its features/s."""
+    started = time.perf_counter()
+    with open_store(location) as store:
+        added = store.add_many(read_features(path)).added
+    spent = time.perf_counter() - started
+    print(f"  ingest {added:,} features in {spent:,.1f} s = {added / spent:,.0f} features/s",
+          flush=True)
+    return f"{added / spent:,.0f}/s"
+
+
+def fresh_schema(dsn: str) -> str:
+    """An empty schema ``bench`` on the server; the URL whose connections use it."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
+        conn.execute(f"CREATE SCHEMA {SCHEMA}")
+    return f"{dsn}{'&' if '?' in dsn else '?'}options=-csearch_path%3D{SCHEMA},public"
+
+
+def serve(db: str, workers: int) -> tuple[subprocess.Popen, int]:
+    """gunicorn over ``db``, as docs/deploy.md runs it; (process, port) once it answers."""
+    port = _free_port()
+    env = {**os.environ, "GEOMAP_DB": db, "GEOMAP_API_TOKEN": ""}
+    command = [sys.executable, "-m", "gunicorn", "-w", str(workers), "-k", "gthread",
+               "--threads", "8", "-b", f"127.0.0.1:{port}", "geomap.web:create_app()"]
+    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    for _ in range(600):
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            _get(conn, f"{FEATURES}?limit=1")
+            return server, port
+        except OSError:
+            time.sleep(0.1)
+    server.kill()
+    raise SystemExit("the server did not start")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _get(conn: http.client.HTTPConnection, url: str) -> int:
+    conn.request("GET", url)
+    response = conn.getresponse()
+    size = len(response.read())
+    if response.status != 200:
+        raise SystemExit(f"{url}: {response.status}")
+    return size
+
+
+def time_single(port: int, repeat: int, seed: int) -> dict[str, float]:
+    """p50 (printed with p99) of each scenario, one request at a time."""
+    conn, medians = http.client.HTTPConnection("127.0.0.1", port, timeout=120), {}
+    for name, make in scenarios(random.Random(seed)):
+        timings = []
+        for _ in range(repeat):
+            url = f"{FEATURES}?{urlencode(make())}"
+            started = time.perf_counter()
+            _get(conn, url)
+            timings.append((time.perf_counter() - started) * 1000)
+        medians[name] = statistics.median(timings)
+        print(f"  {name:<24} p50 {medians[name]:8.2f} ms  p99 "
+              f"{statistics.quantiles(timings, n=100)[98]:8.2f} ms", flush=True)
+    return medians
+
+
+def time_download(port: int) -> float:
+    """The whole layer as one GeoJSON download: features/s."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+    started = time.perf_counter()
+    conn.request("GET", f"{FEATURES}?download=1")
+    response = conn.getresponse()
+    count, tail = 0, b""
+    while chunk := response.read(1 << 20):
+        count += (tail + chunk).count(b'{"type":"Feature"')
+        tail = chunk[-16:]
+    spent = time.perf_counter() - started
+    print(f"  download {count:,} features in {spent:.1f} s = {count / spent:,.0f} features/s",
+          flush=True)
+    return count / spent
+
+
+def time_clients(port: int, clients: int, seconds: float, seed: int) -> tuple[float, float]:
+    """Requests/s and p50 ms with ``clients`` threads each sending random map requests."""
+    timings: list[float] = []
+    lock, stop = threading.Lock(), time.perf_counter() + seconds
+
+    def client(number: int) -> None:
+        rng = random.Random(seed + number)
+        makes = [make for _, make in scenarios(rng)]
+        conn, mine = http.client.HTTPConnection("127.0.0.1", port, timeout=120), []
+        while time.perf_counter() < stop:
+            url = f"{FEATURES}?{urlencode(rng.choice(makes)())}"
+            started = time.perf_counter()
+            _get(conn, url)
+            mine.append((time.perf_counter() - started) * 1000)
+        with lock:
+            timings.extend(mine)
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return len(timings) / (time.perf_counter() - started), statistics.median(timings)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Load both stores, then time both servers side by side."""
+    parser = argparse.ArgumentParser(description="SQLite beside PostGIS")
+    parser.add_argument("--n", type=int, default=1_000_000)
+    parser.add_argument("--pg", default=os.environ.get("GEOMAP_TEST_POSTGRES_DSN"))
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/out"))
+    parser.add_argument("--repeat", type=int, default=100)
+    parser.add_argument("--seconds", type=float, default=15.0)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    if not args.pg:
+        raise SystemExit("give --pg postgresql://... or set GEOMAP_TEST_POSTGRES_DSN")
+    print(f"geomap from {Path(geomap.__file__).parent}; {args.n:,} incidents", flush=True)
+    args.out.mkdir(parents=True, exist_ok=True)
+    features = args.out / f"synthetic-{args.n}.jsonl"
+    write_features(features, args.n, args.seed)
+    sqlite_path = args.out / f"side-by-side-{args.n}.sqlite"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{sqlite_path}{suffix}").unlink(missing_ok=True)
+    stores = {"sqlite": str(sqlite_path), "postgis": fresh_schema(args.pg)}
+    for name, location in stores.items():
+        print(f"{name}:", flush=True)
+        load(location, features, args.n)
+    compare(stores, args)
+
+
+def compare(stores: dict[str, str], args) -> None:
+    """Single requests, the download, then concurrent clients, each backend in turn."""
+    figures: dict[str, dict] = {name: {} for name in stores}
+    for workers in WORKERS:
+        for name, location in stores.items():
+            server, port = serve(location, workers)
+            try:
+                print(f"{name}, {workers} worker(s):", flush=True)
+                if workers == 1:
+                    figures[name].update(time_single(port, args.repeat, args.seed))
+                    figures[name]["download"] = time_download(port)
+                for clients in CLIENTS:
+                    rate, p50 = time_clients(port, clients, args.seconds, args.seed)
+                    figures[name][(workers, clients)] = rate
+                    print(f"  {clients:>2} clients: {rate:7.1f} requests/s, p50 {p50:7.1f} ms",
+                          flush=True)
+            finally:
+                server.terminate()
+                server.wait(timeout=30)
+    print_ratios(figures)
+
+
+def print_ratios(figures: dict[str, dict]) -> None:
+    """PostGIS against SQLite: time ratios (below 1 is faster) and throughput ratios."""
+    sqlite, postgis = figures["sqlite"], figures["postgis"]
+    print("PostGIS / SQLite:")
+    for key, value in sqlite.items():
+        if isinstance(key, tuple):
+            print(f"  {key[1]:>2} clients on {key[0]} worker(s): throughput x"
+                  f"{postgis[key] / value:.2f}")
+        elif key == "download":
+            print(f"  download: throughput x{postgis[key] / value:.2f}")
+        else:
+            print(f"  {key}: median time x{postgis[key] / value:.2f}")
+
+
+if __name__ == "__main__":
+    main()
