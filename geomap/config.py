@@ -33,7 +33,7 @@ class Settings:
     db_read: tuple[str, ...] = field(
         default=(),
         metadata={"env": "GEOMAP_DB_READ",
-                  "help": "PostGIS read replicas, postgresql:// URLs separated by commas"},
+                  "help": "PostGIS read replicas: postgresql:// URLs separated by commas"},
     )
     db_read_max_lag: float = field(
         default=5.0,
@@ -128,8 +128,9 @@ def parse_store_location(raw: str | os.PathLike) -> Path | str:
 def _coerce(f, raw: str):
     if f.name == "db":
         return parse_store_location(raw)
-    if f.name == "db_read":
-        return tuple(url.strip() for url in raw.split(",") if url.strip())
+    if f.name == "db_read":  # split before each URL: a URL's own options may hold commas
+        return tuple(url.strip() for url in re.split(r",(?=\s*postgres(?:ql)?://)", raw)
+                     if url.strip())
     if f.name == "db_read_max_lag":
         return float(raw)
     if f.name == "gazetteer_db":
