@@ -94,7 +94,7 @@ def test_a_bad_feature_is_refused_and_the_others_stored(store):
 
 
 def test_a_failing_batch_leaves_nothing_half_written(store, monkeypatch):
-    monkeypatch.setattr("geomap.store.sqlite_write._COPY_TEXT", "INSERT INTO missing VALUES (1)")
+    monkeypatch.setattr("geomap.store.sqlite_write._TEXT", "INSERT INTO missing VALUES (?, ?)")
     with pytest.raises(sqlite3.OperationalError):
         store.add_many(samples().values())
     for table in ("incidents", "incident_cells", "incident_layers"):

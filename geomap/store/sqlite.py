@@ -27,14 +27,12 @@ from geomap.store.sqlite_write import (
     add_to_summaries,
     bulk_settings,
     existing,
-    flush,
     forget,
-    insert,
     paused_gc,
     prepare,
     prepare_batch,
     rebuilt_indexes,
-    stage,
+    write_rows,
 )
 
 #: Features per add_many transaction, unless the store or the call says otherwise.
@@ -92,7 +90,7 @@ class SQLiteStore(IncidentStore):
                 if not same_content(kept[feature["id"]], feature):
                     raise ConflictError(f"incident {feature['id']!r} is stored with different "
                                         "content" + ("; nothing was stored" if len(parsed) > 1 else ""))
-            insert(conn, [prepare(feature) for feature in fresh])
+            write_rows(conn, [prepare(feature) for feature in fresh])
             learn(conn, fresh)
         return [kept[feature["id"]] for feature in parsed]
 
@@ -132,8 +130,8 @@ class SQLiteStore(IncidentStore):
                        skip_deleted: bool = False) -> None:
         """Write batch after batch, each in its own transaction unless ``bulk``.
 
-        A worker thread reads and parses the next batch while this thread is inside SQLite
-        (which lets go of the GIL), never while this thread runs Python.
+        A worker thread reads and parses the next batch while this thread writes this one
+        (SQLite lets go of the GIL while it steps each row).
         """
         items, more = enumerate(features), True
         with ThreadPoolExecutor(1, thread_name_prefix="geomap-parse") as worker:
@@ -141,12 +139,11 @@ class SQLiteStore(IncidentStore):
             while more:
                 prepared, refused, more = parsing.result()
                 result.refused.extend(refused)
+                if more:
+                    parsing = worker.submit(prepare_batch, items, batch_size)
                 with nullcontext() if bulk else self._writing():
                     fresh = _select_fresh(conn, prepared, result, skip_deleted)
-                    seqs = stage(conn, fresh)
-                    if more:
-                        parsing = worker.submit(prepare_batch, items, batch_size)
-                    flush(conn, seqs, summarize=not bulk)
+                    write_rows(conn, fresh, summarize=not bulk)
                     learn(conn, (item[0] for item in fresh))
                 result.added += len(fresh)
 
@@ -161,7 +158,7 @@ class SQLiteStore(IncidentStore):
                 return stored
             _archive(conn, stored, "update", author, now)
             forget(conn, seq, stored)
-            insert(conn, [prepare(feature)], first=seq)
+            write_rows(conn, [prepare(feature)], first=seq)
             if corrects_place(stored, feature):
                 unlearn(conn, stored)
                 add_learned(conn, filter(None, [learned_place_of(feature, corrected=True)]))

@@ -1,9 +1,10 @@
-"""How the SQLite store writes: rows staged in memory, then copied in a few statements.
+"""How the SQLite store writes: a batch of rows at a time, then its summaries.
 
-Each batch is bound into a TEMP table row by row (Python holds the GIL), then copied into
-``incidents`` and the full-text index and summed into ``incident_cells`` and
-``incident_layers`` by a few INSERT ... SELECT statements, during which SQLite lets go of
-the GIL and a worker thread can parse the next batch.
+Each batch goes into ``incidents`` and the full-text index by ``executemany`` (SQLite lets
+go of the GIL while it steps each row, so a worker thread parses the next batch in the
+meantime), then is summed into the cell, layer, type and day summaries by a few
+INSERT ... SELECT statements over its range of seqs. (Binding the rows into a TEMP table
+first and copying them across cost a third more: benchmarks/bench_ingest_vs_gdal.py.)
 """
 
 from __future__ import annotations
@@ -28,13 +29,9 @@ WRITE_MMAP_BYTES = 256 * 2**20
 COLUMNS = ("seq", "id", "layer", "event_date", "event_type", "sub_event_type", "country",
            "fatalities", "geo_precision", "status", "actor1", "actor2", "lon", "lat",
            "minlon", "minlat", "maxlon", "maxlat", "feature")
-_STAGE = "CREATE TEMP TABLE IF NOT EXISTS incident_stage ({}, body TEXT)".format(
-    ", ".join(COLUMNS))
-_STAGE_ROW = "INSERT INTO temp.incident_stage VALUES ({})".format(", ".join("?" * (len(COLUMNS) + 1)))
-_COPY_ROWS = "INSERT INTO incidents ({0}) SELECT {0} FROM temp.incident_stage".format(
-    ", ".join(COLUMNS))
-_COPY_TEXT = "INSERT INTO incidents_fts (rowid, body) SELECT seq, body FROM temp.incident_stage"
-_CLEAR_STAGE = "DELETE FROM temp.incident_stage"
+_ROW = "INSERT INTO incidents ({}) VALUES ({})".format(", ".join(COLUMNS),
+                                                        ", ".join("?" * len(COLUMNS)))
+_TEXT = "INSERT INTO incidents_fts (rowid, body) VALUES (?, ?)"
 _SUMMARY = ("count(*), min(minlon), min(minlat), max(maxlon), max(maxlat), min(event_date), "
             "max(event_date)")
 _MERGE = ("count = count + excluded.count, minlon = min(minlon, excluded.minlon), "
@@ -109,36 +106,26 @@ def existing(conn: sqlite3.Connection, ids: list[str]) -> dict[str, tuple[int, d
     return {incident_id: (seq, orjson.loads(feature)) for incident_id, seq, feature in rows}
 
 
-def stage(conn: sqlite3.Connection, prepared: list[tuple], first: int | None = None) -> range:
-    """Bind (feature, row, text) items into the TEMP table; the seqs they will have."""
+def write_rows(conn: sqlite3.Connection, prepared: list[tuple], first: int | None = None, *,
+               summarize: bool = True) -> range:
+    """Insert (feature, row, text) items numbered from ``first`` (default: after the last)
+    into the table and the text index, and into the summaries unless the caller does that
+    later for many batches at once (``summarize``); the seqs they were given."""
     if first is None:
         first = conn.execute("SELECT coalesce(max(seq), 0) + 1 FROM incidents").fetchone()[0]
-    conn.execute(_STAGE)
-    conn.executemany(_STAGE_ROW, [(seq, *row, text)
-                                  for seq, (_, row, text) in enumerate(prepared, first)])
-    return range(first, first + len(prepared))
-
-
-def flush(conn: sqlite3.Connection, seqs: range, *, summarize: bool = True) -> None:
-    """Copy the staged rows into the tables and the text index, and into the summaries
-    unless the caller does that later for many batches at once (``summarize``)."""
-    if not seqs:
-        return
-    for sql in (_COPY_ROWS, _COPY_TEXT, _CLEAR_STAGE):
-        conn.execute(sql)
-    if summarize:
-        add_to_summaries(conn, seqs[0], seqs[-1])
+    seqs = range(first, first + len(prepared))
+    if seqs:
+        conn.executemany(_ROW, [(seq, *row) for seq, (_, row, _) in enumerate(prepared, first)])
+        conn.executemany(_TEXT, [(seq, text) for seq, (_, _, text) in enumerate(prepared, first)])
+        if summarize:
+            add_to_summaries(conn, seqs[0], seqs[-1])
+    return seqs
 
 
 def add_to_summaries(conn: sqlite3.Connection, first: int, last: int) -> None:
     """Count the incidents numbered ``first`` to ``last`` into the cell and layer summaries."""
     for sql in (_ADD_CELLS, _ADD_LAYERS, _ADD_TYPES, _ADD_DAYS):
         conn.execute(sql, (first, last))
-
-
-def insert(conn: sqlite3.Connection, prepared: list[tuple], first: int | None = None) -> None:
-    """Write (feature, row, text) items, numbered from ``first`` (default: after the last)."""
-    flush(conn, stage(conn, prepared, first))
 
 
 def forget(conn: sqlite3.Connection, seq: int, stored: dict) -> None:
@@ -207,7 +194,6 @@ def bulk_settings(conn: sqlite3.Connection, cache_kib: int) -> Iterator[None]:
     """A bigger page cache while a bulk load touches index pages all over the file, and
     a small map, so that reading the whole table to build an index does not map it all."""
     conn.execute(f"PRAGMA cache_size = -{cache_kib:d}")
-    conn.execute(f"PRAGMA temp.cache_size = -{cache_kib // 8:d}")  # the staged batch
     conn.execute(f"PRAGMA mmap_size = {WRITE_MMAP_BYTES:d}")
     try:
         yield
