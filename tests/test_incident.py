@@ -302,3 +302,11 @@ def test_geometry_names_stay_importable_from_incident():
     for name in ("parse_geometry", "geometry_bbox", "representative_point", "GEOMETRY_TYPES",
                  "MAX_POSITIONS"):
         assert getattr(incident, name) is getattr(geometry, name)
+
+
+def test_the_country_codes_are_built_once_not_per_feature():
+    # A lost cache once made every import three times slower (bench_ingest_vs_gdal.py).
+    from geomap import incident
+
+    assert incident._alpha2_codes() is incident._alpha2_codes()
+    assert {"IQ", "SY", "PS"} <= incident._alpha2_codes()
