@@ -25,6 +25,7 @@ from geomap.extract.report import Report
 from geomap.extract.triggers import TRIGGER_WORDS, Trigger, find_triggers
 
 MAX_QUOTE_SENTENCES = 6
+PLACE_LABELS = frozenset(("GPE", "LOC", "FAC"))
 MAX_SENTENCE_QUOTE = 2_000
 SAME_PLACE_KM = 30
 _TRIGGER_STEMS = frozenset(word[:5] for word in TRIGGER_WORDS)
@@ -109,7 +110,9 @@ class ReportReader:
             return None
         if previous is not None and refers_back(triggers[0][1]):
             return None
-        mentions = self.places.resolve_sentence(sentence)
+        entities = [(e.start_char - span.start_char, e.end_char - span.start_char) for e in span.ents
+                    if e.label_ in PLACE_LABELS]
+        mentions = self.places.resolve_sentence(sentence, entities)
         place = _main_place(sentence, mentions)
         region = next((m for m in mentions if m.feature == "division"), None)
         if place is None and region is None:

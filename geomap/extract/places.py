@@ -108,6 +108,19 @@ def _split_of(text: str) -> list[tuple[str, int]]:
     return [(parts[0], 0), (parts[1], text.rindex(parts[1]))]
 
 
+def entity_mentions(sentence: str, entities, found: list[Mention], people=frozenset()) -> list[Mention]:
+    """Mentions for the parser's place entities that overlap none already found."""
+    extra = []
+    for start, end in entities:
+        text, start = _strip_leading(sentence[start:end], start)
+        text = re.sub(r"^the\s+", "", text, flags=re.I)
+        start = end - len(text)
+        overlaps = any(m.start < end and start < m.end for m in found)
+        if not overlaps and _is_candidate(text, sentence[:start]) and not set(text.split()) <= people:
+            extra.append(Mention(text, start, end))
+    return extra
+
+
 def _strip_leading(text: str, start: int) -> tuple[str, int]:
     match = _LEADING.match(text)
     return (text[match.end():], start + match.end()) if match else (text, start)
@@ -217,9 +230,15 @@ class DocumentPlaces:
             return False
         return match["score"] >= SINGLE_WORD_IN_COUNTRY and zipf_frequency(text.lower(), "en") < COMMON_WORD_ZIPF
 
-    def resolve_sentence(self, sentence: str) -> list[Mention]:
-        """The sentence's place mentions, resolved; unresolvable ones are dropped."""
+    def resolve_sentence(self, sentence: str, entities: list[tuple[int, int]] = ()) -> list[Mention]:
+        """The sentence's place mentions, resolved; unresolvable ones are dropped.
+
+        ``entities`` are (start, end) offsets of the parser's place entities (GPE, LOC, FAC):
+        they add the names the capitalisation pattern misses ("the Tigris river", lower-case
+        kind words), never split one it found.
+        """
         mentions = find_mentions(sentence, self.people)
+        mentions += entity_mentions(sentence, entities, mentions, self.people)
         link_containers(sentence, mentions)
         regions = [m for m in mentions if self._resolve(m, sentence, mentions) and not m.is_specific]
         for mention in mentions:
