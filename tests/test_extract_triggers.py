@@ -40,6 +40,7 @@ ROW_EXAMPLES = {
     "trees_cut_down": "Settlers cut down dozens of olive trees.",
     "agreement": "The two sides signed a ceasefire agreement.",
     "change_to_activity": "Coalition forces conducted a patrol along the border.",
+    "deployment": "Government troops were deployed to the island on Sunday.",
     "strike_by_air_power": "The Israeli military hit a house in the town.",
 }
 NOT_FACTS = {

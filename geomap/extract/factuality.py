@@ -84,7 +84,13 @@ def _clause_reason(verb) -> str | None:
 
 
 def _is_generic(token, verb) -> bool:
-    """A bare plural subject or object in the simple present: a habit, not an event."""
+    """A bare plural subject or object in the simple present: a habit, not an event.
+
+    A present passive ("troops are deployed in Syria") states how things stand, not an event.
+    """
+    # "IS militants attacked": the parser may take the group's initials for the verb.
+    if any(c.dep_ == "auxpass" and c.tag_ in ("VBP", "VBZ") and not c.text.isupper() for c in verb.children):
+        return True
     if verb.tag_ not in ("VBP", "VBZ") or any(c.dep_ in ("aux", "auxpass") for c in verb.children):
         return False
     if token.tag_ != "NNS" or any(c.dep_ in ("det", "nummod", "poss") for c in token.children):

@@ -28,6 +28,9 @@ MAX_QUOTE_SENTENCES = 6
 PLACE_LABELS = frozenset(("GPE", "LOC", "FAC"))
 MAX_SENTENCE_QUOTE = 2_000
 SAME_PLACE_KM = 30
+DEMONSTRATIONS = frozenset(("Protests", "Riots"))
+GRAVITY = ("Peaceful protest", "Protest with intervention", "Violent demonstration", "Mob violence",
+           "Excessive force against protesters")
 _TRIGGER_STEMS = frozenset(word[:5] for word in TRIGGER_WORDS)
 # Past forms that do not begin like their lemma.
 _IRREGULAR = frozenset("struck shot fought overran seized burnt blew hit took stole".split())
@@ -233,6 +236,7 @@ def merge_duplicates(drafts: list[Draft], base: dt.date) -> list[Draft]:
         if same is None:
             kept.append(draft)
         else:
+            _keep_the_graver(same, draft)
             same.sentences += [s for s in draft.sentences if s not in same.sentences]
             same.fatalities = draft.fatalities if same.fatalities is None else same.fatalities
             same.injuries = draft.injuries if same.injuries is None else same.injuries
@@ -252,11 +256,25 @@ def _same_event(one: Draft, other: Draft, base: dt.date) -> bool:
 
 
 def _retold(before: Draft, draft: Draft) -> bool:
-    """A sentence of an event's type at its place, with no date of its own, retells that event."""
-    if draft.dates or before.event.event_type != draft.event.event_type:
+    """A sentence of an event's type at its place, with no date of its own, retells that event.
+
+    A demonstration is one event whether told as a protest or a riot (ACLED codes it once).
+    """
+    if draft.dates or _family(before) != _family(draft):
         return False
     a, b = before.place.place, draft.place.place
     return geodesic((a["lat"], a["lon"]), (b["lat"], b["lon"])).km <= SAME_PLACE_KM
+
+
+def _family(draft: Draft) -> str:
+    return "demonstration" if draft.event.event_type in DEMONSTRATIONS else draft.event.event_type
+
+
+def _keep_the_graver(kept: Draft, other: Draft) -> None:
+    """A demonstration told as a protest and a riot is coded by its gravest form."""
+    if _family(kept) == "demonstration" and GRAVITY.index(other.event.sub_event_type) > \
+            GRAVITY.index(kept.event.sub_event_type):
+        kept.event = other.event
 
 
 def geo_precision(draft: Draft) -> int:

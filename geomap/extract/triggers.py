@@ -92,6 +92,7 @@ TRIGGERS = _rows(
     ("agreement", "agreement truce ceasefire deal", SD, "Agreement", "concluded"),
     ("change_to_activity", "patrol reinforcement fortification curfew lockdown", SD,
      "Change to group/activity", None),
+    ("deployment", "deploy redeploy arrive enter withdraw", SD, "Change to group/activity", "armed_mover"),
     ("strike_by_air_power", "kill killing attack hit", ERV, "Air/drone strike", "air_power"),
 )
 BY_NAME = {row.name: row for row in TRIGGERS}
@@ -276,6 +277,13 @@ def forcibly(token, context) -> bool:
     return any(c.lower_ == "forcibly" for c in token.children) or token.tag_ == "VBN" and token.dep_ != "amod"
 
 
+def armed_mover(token, context) -> bool:
+    """Forces, a column or reinforcements that move: "reinforcements arrived in ...", "troops were deployed"."""
+    subjects = [c for c in token.children if c.dep_ in ("nsubj", "nsubjpass")]
+    movers = ARMED | {"column", "convoy", "reinforcement", "tribesman", "ship", "vehicle"}
+    return token.pos_ == "VERB" and any(t.lemma_.lower() in movers for s in subjects for t in [s, *s.conjuncts])
+
+
 def cut_down(token, context) -> bool:
     return any(c.dep_ == "prt" and c.lower_ == "down" for c in token.children)
 
@@ -292,7 +300,7 @@ CONDITIONS: dict[str, Callable] = {
     "not_from_the_air": not_from_the_air, "air_power": air_power, "at_civilians": at_civilians,
     "heavy_weapons_at_places": heavy_weapons_at_places, "with_casualties": with_casualties,
     "with_a_cause": with_a_cause, "forcibly": forcibly, "found": found, "concluded": concluded,
-    "cut_down": cut_down,
+    "cut_down": cut_down, "armed_mover": armed_mover,
 }
 
 
