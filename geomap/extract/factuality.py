@@ -106,6 +106,9 @@ def _is_descriptive(token) -> bool:
     """
     if token.dep_ not in ("acl", "amod") or token.tag_ not in ("VBN", "VBG"):
         return False
+    # A passive participle takes no direct object: with one, it is the clause's verb, misparsed.
+    if token.tag_ == "VBN" and any(c.dep_ == "dobj" for c in token.children):
+        return False
     return token.sent.root.pos_ in ("VERB", "AUX")
 
 

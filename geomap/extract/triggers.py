@@ -278,10 +278,11 @@ def forcibly(token, context) -> bool:
 
 
 def armed_mover(token, context) -> bool:
-    """Forces, a column or reinforcements that move: "reinforcements arrived in ...", "troops were deployed"."""
+    """Forces, a column or reinforcements that move ("reinforcements arrived", "troops were deployed")."""
     subjects = [c for c in token.children if c.dep_ in ("nsubj", "nsubjpass")]
     movers = ARMED | {"column", "convoy", "reinforcement", "tribesman", "ship", "vehicle"}
-    return token.pos_ == "VERB" and any(t.lemma_.lower() in movers for s in subjects for t in [s, *s.conjuncts])
+    movers_named = {t.lemma_.lower() for s in subjects for t in [s, *s.conjuncts]}
+    return token.pos_ == "VERB" and bool(movers_named & movers)
 
 
 def cut_down(token, context) -> bool:
