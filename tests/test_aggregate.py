@@ -186,3 +186,17 @@ def test_pages_and_downloads_are_compressed_when_the_client_accepts(
         whole, streamed = client.get(url), client.get(url, headers={"Accept-Encoding": accept})
         assert streamed.headers["Content-Encoding"] == encoding
         assert decode(streamed.get_data()) == whole.get_data()
+
+
+def test_density_hexagons_hold_every_match_once(client, synthetic_loaded):
+    filters = "bbox=35.5,29,48.5,37.5&status=published"
+    page = client.get(f"/api/layers/incidents/features?{filters}&limit=1").get_json()
+    body = client.get(f"/api/layers/incidents/density?zoom=7&{filters}").get_json()
+    assert body["resolution"] == 4 and body["numberMatched"] == page["numberMatched"] > 0
+    assert sum(cell["count"] for cell in body["cells"]) == body["numberMatched"]
+    counts = [cell["count"] for cell in body["cells"]]
+    assert counts == sorted(counts, reverse=True) and len(set(c["h3"] for c in body["cells"])) == len(counts)
+    ring = body["cells"][0]["boundary"]
+    assert len(ring) == 7 and ring[0] == ring[-1]
+    assert all(35 < lon < 49 and 28 < lat < 38.5 for lon, lat in ring)
+    assert_error(client.get("/api/layers/incidents/density"), 400, "zoom")

@@ -239,7 +239,7 @@ def test_page_requests_nothing_outside_its_origin(page, live_server, tmp_path, r
     origins = {f"{urlsplit(url).scheme}://{urlsplit(url).netloc}" for url in page.requests}
     assert origins <= allowed, sorted(origins - allowed)
     assert live_server["tile_origin"] in origins
-    assert any(url.endswith("/static/data/countries.geojson") for url in page.requests)
+    assert any(url.endswith("/static/vendor/world-atlas/countries-50m.json") for url in page.requests)
 
 
 def test_popup_shows_html_in_data_as_text(page, live_server):

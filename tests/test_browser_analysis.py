@@ -282,6 +282,39 @@ def test_the_page_fits_a_390_pixel_screen(browser, big_server):
     context.close()
 
 
+def test_the_density_layer_counts_every_match_in_view_with_a_legend(page, big_server):
+    open_page(page, big_server, f"type=Battles,Riots&{VIEW}")
+    page.get_by_label("Density (H3 hexagons)").check()
+    legend = page.locator(".density-legend")
+    legend.locator("div").first.wait_for()
+    expected = matched(big_server, type="Battles,Riots", bbox=dataset(page)["viewBbox"])
+    assert legend.get_attribute("data-total") == str(expected)
+    assert f"{expected:,} incidents in" in legend.inner_text()
+    assert page.locator("path.density-cell").count() > 20
+    assert len(legend.locator(".density-swatch").all()) >= 3
+    page.get_by_label("Density (H3 hexagons)").uncheck()
+    assert page.locator("path.density-cell").count() == 0 and legend.count() == 0
+
+
+def test_offline_a_search_shows_named_places_around_the_ring(page, big_server):
+    page.route("**/*.png", lambda route: route.abort())  # no tiles: the offline basemap
+    open_page(page, big_server, VIEW)
+    page.wait_for_selector(".map-notice")
+    page.fill("#place-q", "Ankawa")
+    page.press("#place-q", "Enter")
+    page.wait_for_function("() => Number((new URL(location.href).searchParams.get('map') || '0')"
+                           ".split('/')[0]) >= 12")
+    page.wait_for_function("() => [...document.querySelectorAll('.place-label')]"
+                           ".some(label => label.textContent === '‘Aynkāwah')")
+    names = page.locator(".place-label").all_inner_texts()
+    assert {"Erbil", "Erbil International Airport"} <= set(names), names
+    centre = page.evaluate("() => { const r = document.getElementById('map').getBoundingClientRect();"
+                           " return [r.left + r.width / 2, r.top + r.height / 2]; }")
+    label = page.locator(".place-label", has_text="‘Aynkāwah").bounding_box()
+    assert abs(label["x"] - centre[0]) < 120 and abs(label["y"] - centre[1]) < 60  # at the ring
+    assert page.locator(".leaflet-overlay-pane path").count() > 50  # the 1:50m countries
+
+
 def test_errors_are_not_swallowed(big_server):
     with pytest.raises(urllib.error.HTTPError) as caught:
         api(big_server, "/api/layers/incidents/aggregate", zoom="x")

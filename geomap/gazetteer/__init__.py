@@ -76,6 +76,18 @@ class Gazetteer:
         """Release what the gazetteer holds open."""
         self.learned.source = None
 
+    def find_places_in(self, bbox: tuple[float, float, float, float], features: tuple[str, ...],
+                       min_population: int = 0, limit: int = 100) -> list[dict]:
+        """Places of these kinds inside ``bbox``, the most populous (then important) first."""
+        minlon, minlat, maxlon, maxlat = bbox
+        kinds = ",".join("?" * len(features))
+        rows = self._resolver.conn.execute(
+            f"SELECT {PLACE_COLUMNS} FROM places WHERE lon BETWEEN ? AND ? AND lat BETWEEN ? AND ?"
+            f" AND feature IN ({kinds}) AND population >= ? "
+            "ORDER BY population DESC, importance DESC, gid LIMIT ?",
+            (minlon, maxlon, minlat, maxlat, *features, min_population, limit))
+        return [dict(zip(PLACE_KEYS, row, strict=True)) for row in rows]
+
     def info(self) -> dict:
         """Counts by source and feature, and the index's file and size."""
         conn = self._resolver.conn

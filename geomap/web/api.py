@@ -19,7 +19,7 @@ from geomap.aggregate import parse_interval, parse_zoom
 from geomap.errors import NotFoundError, ValidationError
 from geomap.incident import parse_country, parse_feature
 from geomap.query import IncidentQuery, parse_query
-from geomap.services import incidents
+from geomap.services import basemap, density, incidents
 from geomap.services.export import export_query
 from geomap.services.incidents import Page
 from geomap.web.auth import require_token
@@ -72,6 +72,16 @@ def layer_aggregate(layer_id: str):
     return _cached(jsonify(incidents.get_aggregate(app_state().store, query, zoom)), PAGE_MAX_AGE)
 
 
+@bp.get("/layers/<layer_id>/density")
+def layer_density(layer_id: str):
+    """H3 hexagons of the filtered incidents for a map at ``zoom``, with their counts."""
+    query = parse_layer_query(request.args, layer_id)
+    zoom = parse_zoom(_single(request.args.getlist("zoom"), "zoom"))
+    store = app_state().store
+    incidents.require_layer(store, query)
+    return _cached(jsonify(density.get_density(store, query, zoom)), PAGE_MAX_AGE)
+
+
 @bp.get("/layers/<layer_id>/histogram")
 def layer_histogram(layer_id: str):
     """Counts and fatalities per day, week or month (by event type) of the filtered set."""
@@ -99,6 +109,17 @@ def gazetteer_search():
     text, country = parse_search(request.args)
     answer = app_state().gazetteer.resolve(text, country=country)
     return _cached(jsonify(answer), GAZETTEER_MAX_AGE)
+
+
+@bp.get("/gazetteer/labels")
+def gazetteer_labels():
+    """Place names for the offline basemap in ``bbox`` at ``zoom``, large places first."""
+    query = parse_query({"bbox": request.args.getlist("bbox")})
+    if query.bbox is None:
+        raise ValidationError("bbox", "is required: minlon,minlat,maxlon,maxlat of the view")
+    zoom = parse_zoom(_single(request.args.getlist("zoom"), "zoom"))
+    labels = basemap.get_labels(app_state().gazetteer, query.bbox, zoom)
+    return _cached(jsonify(labels), GAZETTEER_MAX_AGE)
 
 
 # --- writing ----------------------------------------------------------------------------

@@ -48,9 +48,19 @@ export function fetchAggregate(layerId, params, signal) {
   return getJson(layerUrl(layerId, 'aggregate', params), signal);
 }
 
+/** H3 hexagons of the matches in view: {numberMatched, resolution, cells: [{h3, count, boundary}]}. */
+export function fetchDensity(layerId, params, signal) {
+  return getJson(layerUrl(layerId, 'density', params), signal);
+}
+
 /** Counts per day, week or month: {interval, numberMatched, buckets: [{start, count, fatalities, by_type}]}. */
 export function fetchHistogram(layerId, params, signal) {
   return getJson(layerUrl(layerId, 'histogram', params), signal);
+}
+
+/** Basemap labels for a view: {zoom, places: [{name, lon, lat, feature, population}], divisions}. */
+export function fetchLabels(params, signal) {
+  return getJson(`${root}/gazetteer/labels?${params}`, signal);
 }
 
 /** The gazetteer's answer: {query, match, candidates}. */

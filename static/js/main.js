@@ -2,6 +2,7 @@
 
 import { createAnalysis } from './analysis.js';
 import { fetchLayers, setApiRoot } from './api.js';
+import { createDensity } from './density.js';
 import { createDownloads } from './downloads.js';
 import { clearFieldErrors, fieldNamed, showFieldError } from './fielderrors.js';
 import { apiParams, readFilters, updateUrl, urlParams, watchFilters, writeFilters } from './filters.js';
@@ -42,6 +43,7 @@ const trends = createTrends(document.getElementById('trends'), Object.keys(JSON.
     form.elements.namedItem('end').value = end;
     apply();
   });
+const density = createDensity(map, document.getElementById('layer-list'));
 const table = createTable(document.getElementById('incident-table'), () => viewBbox(map), showIncident);
 
 /** [lat, lng] of a feature: its point, or the centre of a line's or polygon's bounds. */
@@ -67,6 +69,12 @@ function analyse(filters) {
     if (error.name !== 'AbortError') document.querySelector('.trend-summary').textContent = `Could not load the chart: ${error.message}`;
   });
   table.setFilters(ids[0] || null, filters);
+}
+
+/** The density layer follows the filters and the view, for the first visible incident layer. */
+function updateDensity(filters) {
+  const first = entries.find((e) => !isReference(e.info) && isVisible(e));
+  density.update(first ? first.info.id : null, filters);
 }
 
 function showTotals() {
@@ -107,6 +115,7 @@ async function refresh(wanted = (entry) => needsLoad(entry, false), analysed = t
   const invalid = form.querySelector('[aria-invalid=true]');
   const filters = invalid ? null : apiParams(readFilters(form));
   downloads.setFilters(filters);
+  updateDensity(filters);
   if (invalid) {
     showInvalid(invalid, document.getElementById(`${invalid.id}-error`)?.textContent || '');
     if (analysed) analyse(null);
@@ -143,7 +152,7 @@ function addLayers(infos, params) {
   entries = infos.map((info) => createDataLayer(map, info,
     wanted ? wanted.has(info.id) : !isReference(info),
     (entry, on) => { saveLayerChoice(); if (on) refresh((e) => e === entry, false); else showTotals(); }));
-  list.replaceChildren(...entries.map((e) => e.row));
+  list.replaceChildren(...entries.map((e) => e.row), density.row);
   downloads.setLayers(infos, infos.filter(isReference).map((info) => info.id));
 }
 

@@ -1,4 +1,6 @@
-// The Leaflet map: base tiles, the offline country outlines, and the view kept in the URL.
+// The Leaflet map: base tiles, the offline basemap (countries, place labels), and the view kept in the URL.
+
+import { createLabels } from './basemap.js';
 
 const L = window.L;
 const FAILED_TILES_BEFORE_FALLBACK = 3;
@@ -14,7 +16,8 @@ function outlinesLayer(url) {
     if (requested) return;
     requested = true;
     fetch(url).then((response) => response.json()).then((data) => {
-      layer.addData(data);
+      // world-atlas ships TopoJSON: one shared arc per border, a third of the GeoJSON's size
+      layer.addData(data.type === 'Topology' ? window.topojson.feature(data, data.objects.countries) : data);
       layer.bringToBack();
     }).catch(() => { requested = false; });
   });
@@ -26,14 +29,14 @@ function noticeControl() {
   control.onAdd = () => {
     const box = L.DomUtil.create('div', 'map-notice');
     box.setAttribute('role', 'status');
-    box.textContent = 'Base map tiles could not be loaded: showing the offline country outlines.';
+    box.textContent = 'Base map tiles could not be loaded: showing the offline basemap (countries and place names).';
     return box;
   };
   return control;
 }
 
-/** Turn the outlines on when tiles keep failing and none has loaded. */
-function fallBackWhenTilesFail(map, tiles, outlines) {
+/** Turn the offline basemap on when tiles keep failing and none has loaded. */
+function fallBackWhenTilesFail(map, tiles, outlines, labels) {
   let failed = 0;
   let loaded = 0;
   tiles.on('tileload', () => { loaded += 1; });
@@ -41,6 +44,7 @@ function fallBackWhenTilesFail(map, tiles, outlines) {
     failed += 1;
     if (failed !== FAILED_TILES_BEFORE_FALLBACK || loaded > 0) return;
     if (!map.hasLayer(outlines)) map.addLayer(outlines);
+    if (!map.hasLayer(labels)) map.addLayer(labels);
     map.getContainer().classList.add('offline');
     noticeControl().addTo(map);
   });
@@ -84,11 +88,12 @@ export function createMap(element, config) {
   const map = L.map(element, { zoomControl: true, worldCopyJump: true, minZoom: 2 });
   const tiles = L.tileLayer(config.tileUrl, { attribution: config.tileAttribution, maxZoom: 19 });
   const outlines = outlinesLayer(config.countriesUrl);
-  fallBackWhenTilesFail(map, tiles, outlines);
+  const labels = createLabels(map, viewBbox);
+  fallBackWhenTilesFail(map, tiles, outlines, labels);
   tiles.addTo(map);
   L.control.layers(
     { 'OpenStreetMap tiles': tiles, 'No base map': L.layerGroup() },
-    { 'Country outlines (offline)': outlines },
+    { 'Country outlines (offline)': outlines, 'Town and village labels (offline)': labels },
     { collapsed: false, position: 'topright' },
   ).addTo(map);
   L.control.scale({ position: 'bottomright' }).addTo(map);
