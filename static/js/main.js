@@ -177,6 +177,7 @@ async function start() {
     fitBoxes(map, infos.filter((i) => !isReference(i)).map((i) => i.bbox));
   }
   map.on('moveend', () => {
+    performance.mark('geomap:moved'); // benchmarks/bench_page.py times moved → drawn
     updateUrl({ map: viewText(map) });
     refresh((entry) => needsLoad(entry, true), false);
     table.viewChanged();
