@@ -15,12 +15,14 @@ from datetime import UTC, datetime
 import orjson
 import psycopg
 
+from geomap.aggregate import aggregate_answer, cell_size, fold_cells, histogram_answer
 from geomap.errors import ConflictError, NotFoundError
 from geomap.incident import format_timestamp, parse_feature
 from geomap.query import IncidentQuery
 from geomap.store import redact
 from geomap.store.base import AddResult, IncidentStore, merge_patch, same_content
 from geomap.store.learned import LearnedPlace, corrects_place, learned_place_of
+from geomap.store.postgis_aggregate import buckets_sql, cells_sql
 from geomap.store.postgis_learned import add_learned, iter_learned, learn, remove_learned, unlearn
 from geomap.store.postgis_query import count_sql, select_sql
 from geomap.store.postgis_replicas import ReadRouter, Standby
@@ -245,6 +247,16 @@ class PostGISStore(IncidentStore):
         """Each layer: id, count, bbox and time_extent [first date, last date]."""
         return [{"id": layer, "count": count, "bbox": list(box), "time_extent": [first, last]}
                 for layer, count, *box, first, last in self._read(_LAYERS, [])]
+
+    def aggregate(self, query: IncidentQuery, zoom: int) -> dict:
+        """Counts per map cell for ``zoom`` of every match, summed by the server."""
+        size = cell_size(zoom, query.bbox)
+        rows = self._read(*cells_sql(query, size))
+        return aggregate_answer(fold_cells(rows), size, zoom)
+
+    def histogram(self, query: IncidentQuery, interval: str) -> dict:
+        """Counts and fatalities per day, week or month of every match, by event type."""
+        return histogram_answer(self._read(*buckets_sql(query, interval)), interval)
 
     # --- read-your-writes ---------------------------------------------------------------
 
