@@ -71,6 +71,11 @@ def fresh_schema(dsn: str) -> str:
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
         conn.execute(f"CREATE SCHEMA {SCHEMA}")
+    return schema_url(dsn)
+
+
+def schema_url(dsn: str) -> str:
+    """The URL whose connections work in the schema ``bench``."""
     return f"{dsn}{'&' if '?' in dsn else '?'}options=-csearch_path%3D{SCHEMA},public"
 
 
@@ -174,6 +179,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeat", type=int, default=100)
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--reuse", action="store_true",
+                        help="keep the stores of an earlier run of the same --n")
     args = parser.parse_args(argv)
     if not args.pg:
         raise SystemExit("give --pg postgresql://... or set GEOMAP_TEST_POSTGRES_DSN")
@@ -182,12 +189,15 @@ def main(argv: list[str] | None = None) -> None:
     features = args.out / f"synthetic-{args.n}.jsonl"
     write_features(features, args.n, args.seed)
     sqlite_path = args.out / f"side-by-side-{args.n}.sqlite"
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{sqlite_path}{suffix}").unlink(missing_ok=True)
-    stores = {"sqlite": str(sqlite_path), "postgis": fresh_schema(args.pg)}
-    for name, location in stores.items():
-        print(f"{name}:", flush=True)
-        load(location, features, args.n)
+    if args.reuse:
+        stores = {"sqlite": str(sqlite_path), "postgis": schema_url(args.pg)}
+    else:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{sqlite_path}{suffix}").unlink(missing_ok=True)
+        stores = {"sqlite": str(sqlite_path), "postgis": fresh_schema(args.pg)}
+        for name, location in stores.items():
+            print(f"{name}:", flush=True)
+            load(location, features, args.n)
     compare(stores, args)
 
 

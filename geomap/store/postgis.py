@@ -40,7 +40,7 @@ from geomap.store.sqlite_write import paused_gc, prepare_batch
 
 #: Features per transaction in add_many: large enough that COPY runs at full speed.
 BATCH_SIZE = 5000
-#: A load of this many features refreshes the planner's statistics when it is done.
+#: A load of this many features refreshes the table's statistics when it is done.
 ANALYZE_AFTER = 10_000
 #: Rows a server-side cursor fetches per round trip while streaming.
 STREAM_ROWS = 2000
@@ -131,7 +131,9 @@ class PostGISStore(IncidentStore):
                 if not more:
                     break
             if result.added >= ANALYZE_AFTER:
-                conn.execute("ANALYZE incidents")  # the planner's statistics, for the new rows
+                # The planner's statistics, and (outside a transaction) the visibility map
+                # that lets a bbox be answered from the box index alone.
+                conn.execute("ANALYZE incidents" if bulk else "VACUUM (ANALYZE) incidents")
         result.refused.sort(key=lambda refusal: refusal[0])
         return result
 
