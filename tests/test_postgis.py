@@ -330,3 +330,30 @@ def test_a_user_reads_their_own_write_through_the_app_while_the_standby_lags(
     private_standby.sql("SELECT pg_wal_replay_resume()")
     wait_for(lambda: viewer.get(f"/api/incidents/{incident_id}").status_code == 200,
              "the standby to replay the new incident")
+
+
+# --- settings -------------------------------------------------------------------------
+
+def test_read_replica_settings_keep_each_url_whole():
+    from geomap.config import Settings
+
+    settings = Settings.from_env({
+        "GEOMAP_DB": "postgresql://geomap@primary/geomap",
+        "GEOMAP_DB_READ": "postgresql://geomap@standby-1/geomap?options=-csearch_path%3Da,public,"
+                          " postgres://geomap@standby-2/geomap",
+        "GEOMAP_DB_READ_MAX_LAG": "2.5"})
+    assert settings.db == "postgresql://geomap@primary/geomap"
+    assert settings.db_read == ("postgresql://geomap@standby-1/geomap?options=-csearch_path%3Da,"
+                                "public", "postgres://geomap@standby-2/geomap")
+    assert settings.db_read_max_lag == 2.5
+
+
+def test_read_replicas_of_a_sqlite_store_are_refused(tmp_path):
+    from geomap.config import Settings
+    from geomap.errors import ValidationError
+    from geomap.store import open_configured_store
+
+    settings = Settings.from_env({"GEOMAP_DB": str(tmp_path / "a.sqlite"),
+                                  "GEOMAP_DB_READ": "postgresql://geomap@standby/geomap"})
+    with pytest.raises(ValidationError, match="GEOMAP_DB_READ needs GEOMAP_DB"):
+        open_configured_store(settings)
