@@ -97,3 +97,11 @@ def test_parenthesised_district_steers_a_village_name():
     assert len(found) == 1
     p = found[0]["properties"]
     assert p["country"] == "IQ" and p["admin1"] in ("Duhok", "Dahuk", "Dohuk", "Dihok")
+
+
+def test_fatalities_split_between_events_become_that_many_incidents():
+    found = extract("On 6 May 2024, clashes erupted between the army and tribal fighters on the Sinjar, "
+                    "Tal Afar and Mosul fronts in Nineveh province. 7 fatalities split between 3 events.")
+    assert len(found) == 3
+    assert sorted(f["properties"]["fatalities"] for f in found) == [2, 2, 3]
+    assert {f["properties"]["location_mention"] for f in found} == {"Sinjar", "Tal Afar", "Mosul"}

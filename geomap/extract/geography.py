@@ -26,6 +26,7 @@ _OF_SPLIT = re.compile(r"\s+of\s+(?:the\s+)?")
 # A capitalised name joined to another by a hyphen, as ACLED writes a neighbourhood of a city.
 _COMPOUND = re.compile(r"^([A-Z][\w'’]+(?: [A-Z][\w'’]+)?)-([A-Z][\w'’]+(?: [A-Z][\w'’]+)*)$")
 MAX_GAP = 40
+_LIST_GOES_ON = re.compile(r"\s*(?:,|and\b|or\b)", re.I)
 
 
 def contains(between: str) -> bool:
@@ -37,8 +38,13 @@ def link_containers(sentence: str, mentions: list) -> None:
     """Set each mention's ``container`` to the name right after it that contains it."""
     ordered = sorted(mentions, key=lambda m: m.start)
     for inner, outer in zip(ordered, ordered[1:], strict=False):
-        if inner.container is None and contains(sentence[inner.end:outer.start]):
-            inner.container = outer
+        between = sentence[inner.end:outer.start]
+        if inner.container is not None or not contains(between):
+            continue
+        # "Sinjar, Tal Afar and Rabia" is a list, not Sinjar inside Tal Afar.
+        if between.strip() == "," and _LIST_GOES_ON.match(sentence, outer.end):
+            continue
+        inner.container = outer
 
 
 def split_compound(text: str, start: int):

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pycountry
 from geopy.distance import geodesic
 
 from geomap.extract import actors, dates, rules
-from geomap.extract.casualties import find_casualties
+from geomap.extract.casualties import find_casualties, find_split
 from geomap.extract.factuality import why_not_fact
 from geomap.extract.nlp import iter_chunks, parse_chunks
 from geomap.extract.places import DocumentPlaces, Mention
@@ -53,6 +53,7 @@ class Draft:
     injuries: int | None = None
     base: dt.date | None = None
     vague: bool = False
+    places: list[Mention] = field(default_factory=list)
 
     def absorb(self, span, found_dates: list, times: list) -> None:
         """Take a following sentence's date, time, casualties and claimant."""
@@ -103,7 +104,7 @@ class ReportReader:
                 previous = current.dates[0].date if current.dates else None
                 current.absorb(span, dates.find_dates(span.text, self.base, previous),
                                dates.find_times(span.text))
-        return merge_duplicates(found, self.base)
+        return split_events(merge_duplicates(found, self.base), self.report.text)
 
     def _event(self, span, paragraph: int, previous: Draft | None) -> Draft | None:
         sentence = span.text
@@ -122,6 +123,7 @@ class ReportReader:
             return None
         before = previous_date(previous, self.base)
         draft = Draft(triggers[0][0], [quote_of(span)], paragraph, place or region, region, found_actors)
+        draft.places = _innermost(mentions)
         draft.base, draft.vague = self.base, self.vague
         draft.dates = dates.find_dates(sentence, self.base, before)
         draft.times = dates.find_times(sentence)
@@ -136,6 +138,36 @@ class ReportReader:
         casualty_only = find_casualties(span) != (None, None)
         room = len(draft.sentences) < MAX_QUOTE_SENTENCES
         return casualty_only and paragraph == draft.paragraph + 1 and room
+
+
+def _innermost(mentions: list[Mention]) -> list[Mention]:
+    """The places a sentence names, one per place, leaving out those that only contain another."""
+    containers = {id(m.container) for m in mentions if m.container is not None}
+    specific = any(m.is_specific for m in mentions)
+    kept, seen = [], set()
+    for mention in mentions:
+        key = mention.place["gazetteer_id"]
+        broad = mention.feature == "country" or (specific and not mention.is_specific)
+        if id(mention) not in containers and not broad and key not in seen:
+            kept.append(mention)
+            seen.add(key)
+    return kept
+
+
+def split_events(drafts: list[Draft], text: str) -> list[Draft]:
+    """ACLED's "N fatalities split between M events": one event told over M places is M events,
+    and the N fatalities are shared between them (the remainder to the first)."""
+    split = find_split(text)
+    if split is None:
+        return drafts
+    fatalities, events = split
+    if len(drafts) == 1 and events > 1 and len(drafts[0].places) >= events:
+        drafts = [replace(drafts[0], place=place) for place in drafts[0].places[:events]]
+    if len(drafts) == events:
+        share, rest = divmod(fatalities, events)
+        for i, draft in enumerate(drafts):
+            draft.fatalities = share + (1 if i < rest else 0)
+    return drafts
 
 
 def _sentence_actors(span) -> tuple[str | None, str | None]:

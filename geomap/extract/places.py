@@ -60,9 +60,9 @@ MIN_VOTES = 2
 ABROAD_POPULATION = 100_000
 _BORDER = re.compile(r"\s+(?:border|frontier)\b", re.I)
 CONFIDENT = 0.85
-SINGLE_WORD_SCORE = 0.95
-SINGLE_WORD_IN_COUNTRY = 0.88
-MULTI_WORD_SCORE = 0.85
+SINGLE_WORD_SCORE = 0.9
+SINGLE_WORD_IN_COUNTRY = 0.7
+MULTI_WORD_SCORE = 0.7
 SPECIFIC = {"city", "town", "village", "airport", "air_base", "airfield", "military_base", "oil_field",
             "gas_field", "border_crossing", "dam", "nuclear_site", "government_site", "checkpoint", "camp",
             "port", "neighbourhood"}
@@ -160,6 +160,12 @@ def _is_candidate(text: str, before: str) -> bool:
 # province too ("Al Bab in Aleppo"), so both get a province's reach.
 INSIDE_KM = 200
 INSIDE_COUNTRY_KM = 2_000
+
+
+def _only_the_city(mention: Mention) -> bool:
+    """ "Aden-Kraytar" read as Aden itself: the neighbourhood is in no index, the city stands in."""
+    parts = split_compound(mention.text, mention.start)
+    return bool(parts) and _fold(mention.place["name"]) == _fold(parts[0][1])
 
 
 def _fold(name: str) -> str:
@@ -264,6 +270,8 @@ class DocumentPlaces:
         for mention in mentions:
             if mention.place is None:
                 self._compound(mention, sentence, mentions)
+            elif _only_the_city(mention):
+                mention.fallback = True
             self._within_container(mention)
         return [m for m in mentions if m.place]
 

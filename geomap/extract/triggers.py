@@ -281,7 +281,8 @@ def armed_mover(token, context) -> bool:
     """Forces, a column or reinforcements that move ("reinforcements arrived", "troops were deployed")."""
     subjects = [c for c in token.children if c.dep_ in ("nsubj", "nsubjpass")]
     movers = ARMED | {"column", "convoy", "reinforcement", "tribesman", "ship", "vehicle"}
-    movers_named = {t.lemma_.lower() for s in subjects for t in [s, *s.conjuncts]}
+    # "hundreds of tribesmen arrived": the movers may be the object of the subject's "of".
+    movers_named = {t.lemma_.lower() for s in subjects for t in [s, *s.conjuncts, *s.subtree]}
     return token.pos_ == "VERB" and bool(movers_named & movers)
 
 
