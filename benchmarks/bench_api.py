@@ -42,7 +42,7 @@ def free_port() -> int:
 
 def start_server(db: Path, port: int, threads: int) -> subprocess.Popen:
     """waitress serving create_app() over ``db``, as the README says to run it."""
-    env = {**os.environ, "GEOMAP_DB": str(db), "GEOMAP_API_TOKEN": ""}
+    env = {**os.environ, "GEOMAP_DB": str(db), "GEOMAP_API_TOKEN": "", "GEOMAP_DRAFTS_PUBLIC": "1"}
     command = [sys.executable, "-m", "waitress", f"--listen=127.0.0.1:{port}",
                f"--threads={threads}", "--call", "geomap.web:create_app"]
     server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)

@@ -77,7 +77,7 @@ def serve(db: Path, gazetteer_db: Path, server_name: str):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         dead_port = sock.getsockname()[1]
-    app = create_app(db=db, gazetteer_db=gazetteer_db,
+    app = create_app(db=db, gazetteer_db=gazetteer_db, drafts_public=True,
                      tile_url=f"http://127.0.0.1:{dead_port}/{{z}}/{{x}}/{{y}}.png")
     if server_name == "waitress":
         import waitress

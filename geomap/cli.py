@@ -11,6 +11,7 @@ import orjson
 
 from geomap.config import Settings, parse_store_location
 from geomap.errors import GeomapError, ValidationError
+from geomap.services.accounts import ROLES
 
 MAX_BATCH_LINE = 1000
 
@@ -406,6 +407,91 @@ def _import_counts(counts: dict) -> str:
     if counts["refused"]:
         text += f"; {counts['refused']:,} lines refused ({refusal_reasons(counts)})"
     return text
+
+
+@main.group()
+def users() -> None:
+    """Accounts: viewer, analyst, editor and admin; API tokens."""
+
+
+@users.command("add")
+@click.argument("name")
+@click.option("--role", required=True, type=click.Choice(ROLES))
+@click.option("--no-password", is_flag=True, help="A token-only account (no page login).")
+@click.pass_context
+def users_add(ctx: click.Context, name: str, role: str, no_password: bool) -> None:
+    """Add a user; the password is asked for, or read from stdin when it is not a terminal."""
+    from geomap.services.accounts import add_user
+
+    password = None if no_password else _read_password()
+    store = _store(ctx)
+    user = add_user(store, name, role, password)
+    click.echo(f"added {user['name']} ({user['role']})")
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+@users.command("list")
+@click.pass_context
+def users_list(ctx: click.Context) -> None:
+    """Print each user's name and role."""
+    store = _store(ctx)
+    for user in store.users():
+        click.echo(f"{user['name']}\t{user['role']}")
+
+
+@users.command("set-role")
+@click.argument("name")
+@click.argument("role", type=click.Choice(ROLES))
+@click.pass_context
+def users_set_role(ctx: click.Context, name: str, role: str) -> None:
+    """Change a user's role (their open sessions end)."""
+    from geomap.services.accounts import set_role
+
+    store = _store(ctx)
+    set_role(store, name, role)
+    click.echo(f"{name} is now {role}")
+
+
+@users.command("password")
+@click.argument("name")
+@click.pass_context
+def users_password(ctx: click.Context, name: str) -> None:
+    """Set a user's password (asked for, or read from stdin); their open sessions end."""
+    from geomap.services.accounts import set_password
+
+    store = _store(ctx)
+    set_password(store, name, _read_password())
+    click.echo(f"password of {name} changed")
+
+
+@users.command("remove")
+@click.argument("name")
+@click.pass_context
+def users_remove(ctx: click.Context, name: str) -> None:
+    """Remove a user and their tokens."""
+    store = _store(ctx)
+    store.remove_user(name)
+    click.echo(f"removed {name}")
+
+
+@users.command("token")
+@click.argument("name")
+@click.option("--revoke", is_flag=True, help="Revoke every token of the user instead.")
+@click.pass_context
+def users_token(ctx: click.Context, name: str, revoke: bool) -> None:
+    """Print a new API token for the user (shown this once), or revoke all of theirs."""
+    from geomap.services.accounts import issue_token
+
+    store = _store(ctx)
+    if revoke:
+        click.echo(f"revoked {store.revoke_tokens(name)} token(s) of {name}", err=True)
+        return
+    click.echo(issue_token(store, name))
 
 
 if __name__ == "__main__":

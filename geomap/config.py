@@ -84,6 +84,28 @@ class Settings:
         metadata={"env": "GEOMAP_SPACY_MODEL",
                   "help": "installed spaCy English pipeline the extractor parses with"},
     )
+    secret_key: str = field(
+        default="",
+        metadata={"env": "GEOMAP_SECRET_KEY",
+                  "help": "signs session cookies; when empty a random key is made at start "
+                          "(sessions then end with the process and differ between workers)"},
+    )
+    require_login: bool = field(
+        default=False,
+        metadata={"env": "GEOMAP_REQUIRE_LOGIN",
+                  "help": "1: the page and the API answer signed-in users and tokens only"},
+    )
+    drafts_public: bool = field(
+        default=False,
+        metadata={"env": "GEOMAP_DRAFTS_PUBLIC",
+                  "help": "1: anonymous users and viewers see drafts too (default: published only)"},
+    )
+    cookie_secure: str = field(
+        default="auto",
+        metadata={"env": "GEOMAP_COOKIE_SECURE",
+                  "help": "session cookie's Secure flag: auto (when the request came over "
+                          "https), 1 (always: set it behind a TLS proxy) or 0"},
+    )
     default_status: str = field(
         default="draft",
         metadata={"env": "GEOMAP_DEFAULT_STATUS",
@@ -137,6 +159,8 @@ def _coerce(f, raw: str):
         return Path(raw).expanduser()
     if f.name == "gazetteer_extra":
         return tuple(Path(p).expanduser() for p in raw.split(os.pathsep) if p)
+    if f.type in (bool, "bool"):
+        return raw.strip().lower() in ("1", "true", "yes", "on")
     if isinstance(f.default, int):
         try:
             return int(raw)

@@ -60,6 +60,8 @@ PROPERTIES = (
     "created_at", "updated_at",
 )
 SOURCE_FIELDS = ("title", "publisher", "url", "published", "document")
+#: A merged incident's ``sources``: every source (each may carry the ``quote`` read from it).
+MAX_SOURCES = 100
 MAX_QUOTE = 10_000
 MAX_EXTRA_PROPERTIES = 50
 _FEATURE_MEMBERS = frozenset(("type", "id", "geometry", "properties", "bbox"))
@@ -116,6 +118,8 @@ def _parse_properties(obj: Mapping, geometry: dict, now: datetime | None) -> dic
                               f"a sub-event type of {props['event_type']!r}")
     _fill_times(props, now)
     props["id"] = _feature_id(obj.get("id"), props, geometry)
+    if raw.get("sources") is not None:
+        props["sources"] = _sources(raw["sources"], "properties.sources")
     if not raw.keys() <= _PROPERTY_NAMES:
         props.update(_extras(raw, _PROPERTY_NAMES, "properties"))
     return props
@@ -372,6 +376,12 @@ def _source(value: object, field: str) -> dict:
     return source
 
 
+def _sources(value: object, field: str) -> list[dict]:
+    if not isinstance(value, list) or not 0 < len(value) <= MAX_SOURCES:
+        raise ValidationError(field, f"must be a list of 1 to {MAX_SOURCES} source objects")
+    return [_source(item, f"{field}[{number}]") for number, item in enumerate(value)]
+
+
 def _extras(raw: Mapping, known: frozenset, prefix: str) -> dict:
     keys = raw.keys() - known
     if len(keys) > MAX_EXTRA_PROPERTIES:
@@ -425,4 +435,4 @@ _PARSERS = {  # name: (parse a value that is not null, value when null or absent
     "updated_at": (_timestamp, None),
 }
 _PROPERTY_SPECS = tuple((name, f"properties.{name}", *_PARSERS[name]) for name in PROPERTIES)
-_PROPERTY_NAMES = frozenset(PROPERTIES)
+_PROPERTY_NAMES = frozenset((*PROPERTIES, "sources"))

@@ -153,8 +153,11 @@ def make_app(tmp_path, gazetteer_path, app_db):
     apps = []
 
     def make(**overrides):
+        # The map's contract tests read the sample drafts anonymously, as a server with
+        # GEOMAP_DRAFTS_PUBLIC=1 shows them; the workspace tests turn it off.
         settings = {"db": parse_store_location(app_db), "api_token": TOKEN,
-                    "gazetteer_db": gazetteer_path, **overrides}
+                    "gazetteer_db": gazetteer_path, "drafts_public": True,
+                    "secret_key": "test secret key", **overrides}
         apps.append(create_app(**settings))
         apps[-1].config["TESTING"] = True
         return apps[-1]

@@ -238,8 +238,12 @@ def test_patch_merges_and_keeps_history(client, loaded):
     patched = response.get_json()["properties"]
     assert patched["fatalities"] == 4 and patched["location"] == "Mosul"
     history = client.get(f"{url}/history").get_json()
-    assert [v["action"] for v in history["versions"]] == ["update"]
-    assert history["versions"][0]["feature"]["properties"]["fatalities"] == 3
+    assert [(v["version"], v["action"], v["author"]) for v in history["versions"]] == [
+        (1, "create", None), (2, "update", "api")]
+    first, second = history["versions"]
+    assert first["feature"]["properties"]["fatalities"] == 3
+    assert {"field": "fatalities", "before": 3, "after": 4} in second["changes"]
+    assert second["at"] >= first["at"]
 
 
 def test_delete_then_gone(client, loaded):
@@ -248,7 +252,9 @@ def test_delete_then_gone(client, loaded):
     assert response.status_code == 204 and response.get_data() == b""
     assert_error(client.get(url), 404)
     assert_error(client.delete(url, headers=AUTH), 404)
-    assert client.get(f"{url}/history").get_json()["versions"][0]["action"] == "delete"
+    versions = client.get(f"{url}/history").get_json()["versions"]
+    assert [(v["action"], v["author"]) for v in versions] == [("create", None), ("delete", "api")]
+    assert versions[-1]["feature"] is None
 
 
 def test_writes_to_unknown_incidents_are_404(client, loaded):

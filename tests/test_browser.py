@@ -79,8 +79,11 @@ def live_server(tmp_path_factory, gazetteer_path, seed_features, xss_feature):
         result = store.add_many([*seed_features, xss_feature])
         assert result.added == 4, result
     tile_origin = f"http://127.0.0.1:{_unused_port()}"
+    # The seed's incidents are drafts: this server shows them to everyone, as the map's
+    # tests expect (tests/test_workspace_browser.py runs the default, published only).
     app = create_app(db=db, api_token="browser-test-token", gazetteer_db=gazetteer_path,
-                     tile_url=f"{tile_origin}/{{z}}/{{x}}/{{y}}.png")
+                     tile_url=f"{tile_origin}/{{z}}/{{x}}/{{y}}.png", drafts_public=True,
+                     secret_key="browser test key")
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

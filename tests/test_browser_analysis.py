@@ -60,7 +60,7 @@ def big_server(tmp_path_factory, gazetteer_path, arabic_feature):
     with open_store(db) as store:
         features = [*load_synthetic().synthetic_incidents(N, 0), arabic_feature]
         assert store.add_many(features).added == N + 1
-    app = create_app(db=db, gazetteer_db=gazetteer_path,
+    app = create_app(db=db, gazetteer_db=gazetteer_path, drafts_public=True,  # a third are drafts
                      tile_url=f"http://127.0.0.1:{_unused_port()}/{{z}}/{{x}}/{{y}}.png")
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -72,7 +72,8 @@ def server(tmp_path_factory, features):
     folder = tmp_path_factory.mktemp("ogc-clients")
     with open_store(folder / "geomap.sqlite") as store:
         assert store.add_many(features).added == len(features)
-    app = create_app(db=folder / "geomap.sqlite", gazetteer_db=folder / "gazetteer.sqlite")
+    app = create_app(db=folder / "geomap.sqlite", gazetteer_db=folder / "gazetteer.sqlite",
+                     drafts_public=True, secret_key="ogc clients test key")  # drafts too
     httpd = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()

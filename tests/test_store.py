@@ -4,6 +4,7 @@ test_store_contract.py; SQLite's own tables are read through ``SQLiteStore.inspe
 
 import contextlib
 import copy
+import json
 import random
 import signal
 import sqlite3
@@ -135,6 +136,29 @@ def test_migrations_apply_once(tmp_path, monkeypatch):
     with sqlite3.connect(path) as conn:
         assert conn.execute("PRAGMA user_version").fetchone()[0] == latest + 1
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_migration_5_keeps_the_history_of_a_version_4_store(tmp_path, monkeypatch):
+    path = tmp_path / "geomap.sqlite"
+    shipped = sqlite_schema.migrations()
+    monkeypatch.setattr(sqlite_schema, "migrations", lambda: shipped[:4])
+    with SQLiteStore(path) as store:
+        store.add_many([samples()["green_village"]])
+        [feature] = store.query(IncidentQuery())
+    incident_id, old = feature["id"], json.dumps(feature)
+    earlier = json.dumps({**feature, "properties": {**feature["properties"], "fatalities": 9}})
+    with sqlite3.connect(path) as conn:  # rows as a version-4 store wrote them
+        conn.executemany("INSERT INTO incident_history (id, action, author, recorded_at, feature) "
+                         "VALUES (?, ?, ?, '2022-04-09T10:00:00Z', ?)",
+                         [(incident_id, "update", "old-analyst", earlier),
+                          (incident_id, "delete", "old-editor", old)])
+    monkeypatch.setattr(sqlite_schema, "migrations", lambda: shipped)
+    with SQLiteStore(path) as store:
+        assert store.schema_version == shipped[-1][0]
+        rows = store.history(incident_id)
+        assert [(r["action"], r["author"], r["reason"]) for r in rows] == [
+            ("update", "old-analyst", None), ("delete", "old-editor", None)]
+        assert rows[0]["feature"]["properties"]["fatalities"] == 9
 
 
 def test_a_newer_schema_is_refused(tmp_path):

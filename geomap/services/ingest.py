@@ -117,17 +117,20 @@ def _describe(result: FileResult, max_refusals: int) -> list[str]:
 
 def ingest_paths(store: IncidentStore, paths: Iterable[str | os.PathLike], *,
                  gazetteer_factory: Callable[[], object] | None = None, status: str = "draft",
-                 progress: ProgressFactory | None = None) -> IngestSummary:
+                 progress: ProgressFactory | None = None, author: str | None = None,
+                 drafts_only: bool = False) -> IngestSummary:
     """Ingest files and folders (walked for supported files); one result per file.
 
     ``status`` is given to incidents extracted from reports; ``gazetteer_factory`` is
-    called once, when the first report comes.
+    called once, when the first report comes. ``author`` is recorded as who created each
+    new incident; ``drafts_only`` stores every incident as a draft (an analyst's import).
     """
     gazetteer = functools.cache(gazetteer_factory) if gazetteer_factory else None
     summary = IngestSummary()
     for path in iter_input_files(paths):
         summary.files.append(ingest_file(store, path, gazetteer=gazetteer, status=status,
-                                         progress=progress))
+                                         progress=progress, author=author,
+                                         drafts_only=drafts_only))
         if summary.files[-1].full:
             break  # every later file would meet the same full disk
     return summary
@@ -151,15 +154,17 @@ def _walk(folder: Path) -> list[Path]:
 
 
 def ingest_file(store: IncidentStore, path: Path, *, gazetteer: Callable[[], object] | None,
-                status: str = "draft", progress: ProgressFactory | None = None) -> FileResult:
+                status: str = "draft", progress: ProgressFactory | None = None,
+                author: str | None = None, drafts_only: bool = False) -> FileResult:
     """Ingest one file; a file that cannot be read is reported in the result, not raised."""
     result = FileResult(str(path))
+    adding = functools.partial(_add_chunk, store, author, drafts_only)
     try:
         suffix = _check_file(path)
         if suffix in REPORT_SUFFIXES:
-            _ingest_report(store, path, gazetteer, status, result)
+            _ingest_report(adding, path, gazetteer, "draft" if drafts_only else status, result)
         else:
-            _ingest_features(store, path, READERS[suffix], progress, result)
+            _ingest_features(adding, path, READERS[suffix], progress, result)
     except SourceError as exc:
         result.error = str(exc)
     except StorageFullError as exc:
@@ -187,7 +192,7 @@ def _check_file(path: Path) -> str:
     return suffix
 
 
-def _ingest_report(store: IncidentStore, path: Path, gazetteer, status: str,
+def _ingest_report(add: Callable, path: Path, gazetteer, status: str,
                    result: FileResult) -> None:
     from geomap.extract import extract_report, read_report
 
@@ -195,14 +200,14 @@ def _ingest_report(store: IncidentStore, path: Path, gazetteer, status: str,
     if gazetteer is None:
         raise SourceError("a report needs the gazetteer to place its incidents")
     features = extract_report(report, gazetteer(), status=status)
-    _store_items(store, ((f"incident {n}", f) for n, f in enumerate(features, 1)), result)
+    _store_items(add, ((f"incident {n}", f) for n, f in enumerate(features, 1)), result)
 
 
-def _ingest_features(store: IncidentStore, path: Path, read, progress: ProgressFactory | None,
+def _ingest_features(add: Callable, path: Path, read, progress: ProgressFactory | None,
                      result: FileResult) -> None:
     bar = progress(path.name, path.stat().st_size) if progress else None
     try:
-        _store_items(store, read(path, _ticker(bar)), result)
+        _store_items(add, read(path, _ticker(bar)), result)
     finally:
         if bar is not None:
             bar.close()
@@ -220,14 +225,29 @@ def _ticker(bar) -> Callable[[int], None]:
     return tick
 
 
-def _store_items(store: IncidentStore, items: Iterator[Item], result: FileResult) -> None:
-    """add_many CHUNK features at a time, mapping each refusal back to where it was read."""
+def _add_chunk(store: IncidentStore, author: str | None, drafts_only: bool,
+               features: Iterator[dict]) -> AddResult:
+    """One add_many call of the ingest; an analyst's features become drafts first."""
+    if drafts_only:
+        features = (_as_draft(feature) for feature in features)
+    return store.add_many(features, skip_deleted=True, author=author)
+
+
+def _as_draft(feature: dict) -> dict:
+    properties = feature.get("properties") if isinstance(feature, dict) else None
+    if isinstance(properties, dict):
+        return {**feature, "properties": {**properties, "status": "draft"}}
+    return feature
+
+
+def _store_items(add: Callable, items: Iterator[Item], result: FileResult) -> None:
+    """``add`` (add_many) CHUNK features at a time, mapping each refusal back to where it was read."""
     items = _guarded(items, result)
     with _rare_collections():
         while (first := next(items, None)) is not None:
             wheres: list[str] = []
             chunk = itertools.chain([first], itertools.islice(items, CHUNK - 1))
-            added = store.add_many(_valid(chunk, wheres, result), skip_deleted=True)
+            added = add(_valid(chunk, wheres, result))
             _count(result, added, wheres)
 
 

@@ -42,26 +42,32 @@ class IncidentStore(ABC):
     """Incidents kept as GeoJSON Features; every read goes through an IncidentQuery."""
 
     @abstractmethod
-    def add(self, feature: Mapping) -> dict:
-        """Validate and store one feature; an identical stored copy is returned as is."""
+    def add(self, feature: Mapping, *, author: str | None = None, action: str = "create") -> dict:
+        """Validate and store one feature; an identical stored copy is returned as is.
+
+        With an ``author`` the history records who created (``action`` "create") or
+        restored ("revert") it, and when.
+        """
 
     @abstractmethod
-    def add_all(self, features: Sequence[Mapping]) -> list[dict]:
+    def add_all(self, features: Sequence[Mapping], *, author: str | None = None) -> list[dict]:
         """Validate and store every feature in one transaction, or none of them.
 
         Each is returned as stored (an identical stored copy as is); a feature whose id is
         stored, or given twice, with different content raises ConflictError naming it, and
-        nothing is stored.
+        nothing is stored. With an ``author`` the history records who created each new one.
         """
 
     @abstractmethod
-    def add_many(self, features: Iterable[Mapping], *, skip_deleted: bool = False) -> AddResult:
+    def add_many(self, features: Iterable[Mapping], *, skip_deleted: bool = False,
+                 author: str | None = None) -> AddResult:
         """Store many features, one transaction per batch; refuse bad ones, skip known ones.
 
         A killed writer leaves whole batches only, so running it again completes the load.
-        ``skip_deleted`` also skips features whose id was deleted (a re-ingest must not
-        bring back what an analyst removed). How big a batch is, and any faster path for a
-        large load, is the backend's own tuning, set when it is opened.
+        ``skip_deleted`` also skips features whose id was deleted, rejected or merged away
+        (a re-ingest must not bring back what an analyst removed). With an ``author`` the
+        history records who created each new feature. How big a batch is, and any faster
+        path for a large load, is the backend's own tuning, set when it is opened.
         """
 
     @abstractmethod
@@ -76,25 +82,45 @@ class IncidentStore(ABC):
         return feature
 
     @abstractmethod
-    def update(self, incident_id: str, patch: Mapping, *, author: str | None = None) -> dict:
-        """Merge a patch (Feature-shaped or bare properties) and keep the old version."""
+    def update(self, incident_id: str, patch: Mapping, *, author: str | None = None,
+               action: str = "update", reason: str | None = None) -> dict:
+        """Merge a patch (Feature-shaped or bare properties) and keep the old version.
+
+        ``action`` (update, publish, revert) and ``reason`` are recorded with it.
+        """
 
     @abstractmethod
     def history(self, incident_id: str) -> list[dict]:
-        """Earlier versions, oldest first: action, author, recorded_at and feature."""
+        """History rows, oldest first: action, author, recorded_at, reason and feature.
+
+        A row with a feature holds the version that its action replaced or removed; a row
+        whose feature is None records who created or restored the version after it
+        (``geomap.services.history`` turns the rows into numbered versions).
+        """
 
     @abstractmethod
     def iter_history(self) -> Iterator[dict]:
-        """Stream every kept version of every incident, oldest first: id, action, author,
-        recorded_at and feature (deleted incidents included), for moving a store."""
+        """Stream every history row of every incident, oldest first: id, action, author,
+        recorded_at, reason and feature (deleted incidents included), for moving a store."""
 
     @abstractmethod
     def add_history(self, entries: Iterable[Mapping]) -> int:
-        """Append versions shaped as ``iter_history`` gives them, in one transaction."""
+        """Append history rows shaped as ``iter_history`` gives them, in one transaction."""
 
     @abstractmethod
-    def delete(self, incident_id: str, *, author: str | None = None) -> None:
-        """Remove a feature, keeping its last version in the history."""
+    def delete(self, incident_id: str, *, author: str | None = None, action: str = "delete",
+               reason: str | None = None) -> None:
+        """Remove a feature, keeping its last version in the history (action delete or reject)."""
+
+    @abstractmethod
+    def merge(self, survivor_id: str, patch: Mapping, merged_ids: Iterable[str], *,
+              author: str | None = None) -> dict:
+        """In one transaction: patch the survivor, remove the others (action ``merged``,
+        reason naming the survivor) and redirect their ids to it."""
+
+    @abstractmethod
+    def find_redirect(self, incident_id: str) -> str | None:
+        """The id an incident was merged into (followed to the end), or None."""
 
     @abstractmethod
     def query(self, query: IncidentQuery) -> list[dict]:
@@ -146,6 +172,53 @@ class IncidentStore(ABC):
     def reading_after(self, position: str | None) -> AbstractContextManager:
         """A block whose reads see every write up to ``position`` (a no-op without replicas)."""
         return nullcontext()
+
+    # --- accounts: users, API token digests and failed logins ----------------------------
+
+    @abstractmethod
+    def add_user(self, name: str, role: str, password_hash: str | None) -> dict:
+        """Create a user; ConflictError when the name is taken."""
+
+    @abstractmethod
+    def update_user(self, name: str, *, role: str | None = None,
+                    password_hash: str | None = None, end_sessions: bool = False) -> dict:
+        """Change a user's role or password hash; ``end_sessions`` ends every open session."""
+
+    @abstractmethod
+    def find_user(self, name: str) -> dict | None:
+        """name, role, password_hash, session_epoch and created_at of a user, or None."""
+
+    @abstractmethod
+    def users(self) -> list[dict]:
+        """Every user (without the password hash), by name."""
+
+    @abstractmethod
+    def remove_user(self, name: str) -> None:
+        """Delete a user and their tokens; NotFoundError when there is none."""
+
+    @abstractmethod
+    def add_token(self, name: str, digest: str) -> None:
+        """Keep the digest of a new API token of the user."""
+
+    @abstractmethod
+    def find_token_user(self, digest: str) -> dict | None:
+        """The user (as find_user) owning the token with this digest, or None."""
+
+    @abstractmethod
+    def revoke_tokens(self, name: str) -> int:
+        """Delete every token of the user; how many there were."""
+
+    @abstractmethod
+    def note_login_failure(self, name: str, at: str) -> None:
+        """Record a failed login for ``name`` at ``at`` (ISO 8601 UTC)."""
+
+    @abstractmethod
+    def count_login_failures(self, name: str, since: str) -> int:
+        """How many logins for ``name`` failed at or after ``since``."""
+
+    @abstractmethod
+    def clear_login_failures(self, name: str) -> None:
+        """Forget the failed logins of ``name`` (after a successful one)."""
 
     @abstractmethod
     def learned_places(self) -> list[LearnedPlace]:

@@ -22,6 +22,7 @@ from geomap.query import IncidentQuery
 from geomap.store import redact
 from geomap.store.base import AddResult, IncidentStore, merge_patch, same_content
 from geomap.store.learned import LearnedPlace, corrects_place, learned_place_of
+from geomap.store.postgis_accounts import PostGISAccounts, mark_created
 from geomap.store.postgis_aggregate import buckets_sql, cells_sql
 from geomap.store.postgis_learned import add_learned, iter_learned, learn, remove_learned, unlearn
 from geomap.store.postgis_query import count_sql, select_sql
@@ -46,11 +47,11 @@ ANALYZE_AFTER = 10_000
 STREAM_ROWS = 2000
 _LAYERS = ("SELECT layer, count, minlon, minlat, maxlon, maxlat, first_date::text, "
            "last_date::text FROM incident_layers WHERE count > 0 ORDER BY layer")
-_HISTORY = ("SELECT action, author, recorded_at, feature FROM incident_history "
+_HISTORY = ("SELECT action, author, recorded_at, reason, feature FROM incident_history "
             "WHERE id = %s ORDER BY hid")
 
 
-class PostGISStore(IncidentStore):
+class PostGISStore(PostGISAccounts, IncidentStore):
     """Incidents in a PostgreSQL database with PostGIS; safe to share between threads.
 
     PostGIS's own tuning of ``add_many``: ``batch_size`` features per transaction, and
@@ -83,22 +84,24 @@ class PostGISStore(IncidentStore):
 
     # --- writing ------------------------------------------------------------------------
 
-    def add(self, feature: Mapping) -> dict:
+    def add(self, feature: Mapping, *, author: str | None = None, action: str = "create") -> dict:
         """Validate and store one feature; an identical stored copy is returned as is."""
-        return self.add_all([feature])[0]
+        return self.add_all([feature], author=author, action=action)[0]
 
-    def add_all(self, features: Sequence[Mapping]) -> list[dict]:
+    def add_all(self, features: Sequence[Mapping], *, author: str | None = None,
+                action: str = "create") -> list[dict]:
         """Validate and store every feature in one transaction, or none of them."""
         prepared = [prepare(parse_feature(feature)) for feature in features]
         for attempt in range(3):
             try:
-                return self._add_all(prepared)
+                return self._add_all(prepared, author, action)
             except psycopg.errors.UniqueViolation:  # another writer stored one meanwhile
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")
 
-    def _add_all(self, prepared: list[tuple[dict, tuple]]) -> list[dict]:
+    def _add_all(self, prepared: list[tuple[dict, tuple]], author: str | None,
+                 action: str) -> list[dict]:
         with self._writing() as conn:
             kept = existing(conn, [feature["id"] for feature, _ in prepared])
             rows = [row for feature, row in prepared
@@ -110,10 +113,12 @@ class PostGISStore(IncidentStore):
                                                      else ""))
             copy_rows(conn, rows)
             learn(conn, [feature for feature, _ in prepared if kept[feature["id"]] is feature])
+            _created(conn, [row[0] for row in rows], action, author)
         return [kept[feature["id"]] for feature, _ in prepared]
 
     def add_many(self, features: Iterable[Mapping], *, skip_deleted: bool = False,
-                 batch_size: int | None = None, bulk: bool | None = None) -> AddResult:
+                 author: str | None = None, batch_size: int | None = None,
+                 bulk: bool | None = None) -> AddResult:
         """Store many features with COPY, one transaction per batch (one for all of them
         with ``bulk``); refuse bad ones, skip known ones, and with ``skip_deleted`` the
         deleted ones. A killed writer leaves whole transactions only. ``batch_size`` and
@@ -125,7 +130,7 @@ class PostGISStore(IncidentStore):
             while True:
                 prepared, refused, more = prepare_batch(items, batch_size, prepare=prepare)
                 result.refused.extend(refused)
-                result.added += _write_batch(conn, prepared, result, skip_deleted)
+                result.added += _write_batch(conn, prepared, result, skip_deleted, author)
                 if not bulk:
                     self._reads.note_write(conn)
                 if not more:
@@ -137,29 +142,30 @@ class PostGISStore(IncidentStore):
         result.refused.sort(key=lambda refusal: refusal[0])
         return result
 
-    def update(self, incident_id: str, patch: Mapping, *, author: str | None = None) -> dict:
+    def update(self, incident_id: str, patch: Mapping, *, author: str | None = None,
+               action: str = "update", reason: str | None = None) -> dict:
         """Merge a patch (Feature-shaped or bare properties) and keep the old version."""
-        now = datetime.now(UTC)
         with self._writing() as conn:
-            stored = _load(conn, incident_id)
-            merged = merge_patch(stored, patch, updated_at=format_timestamp(now))
-            feature, row = prepare(parse_feature(merged, now=now))
-            if same_content(feature, stored):
-                return stored
-            archive(conn, stored, "update", author, format_timestamp(now))
-            replace_row(conn, stored, row)
-            if corrects_place(stored, feature):
-                unlearn(conn, stored)
-                add_learned(conn, filter(None, [learned_place_of(feature, corrected=True)]))
-        return feature
+            return _replace(conn, incident_id, patch, author, action, reason)
 
-    def delete(self, incident_id: str, *, author: str | None = None) -> None:
-        """Remove a feature, keeping its last version in the history."""
+    def delete(self, incident_id: str, *, author: str | None = None, action: str = "delete",
+               reason: str | None = None) -> None:
+        """Remove a feature, keeping its last version in the history (action delete or reject)."""
         with self._writing() as conn:
-            stored = _load(conn, incident_id)
-            archive(conn, stored, "delete", author, format_timestamp(datetime.now(UTC)))
-            forget(conn, stored)
-            unlearn(conn, stored)
+            _remove(conn, incident_id, author, action, reason)
+
+    def merge(self, survivor_id: str, patch: Mapping, merged_ids: Iterable[str], *,
+              author: str | None = None) -> dict:
+        """In one transaction: patch the survivor, remove the others, redirect their ids to it."""
+        merged_ids = [i for i in dict.fromkeys(merged_ids) if i != survivor_id]
+        with self._writing() as conn:
+            survivor = _replace(conn, survivor_id, patch, author, "merge", None)
+            for incident_id in merged_ids:
+                _remove(conn, incident_id, author, "merged", f"merged into {survivor_id}")
+                conn.execute("INSERT INTO incident_redirects (id, survivor) VALUES (%s, %s) "
+                             "ON CONFLICT (id) DO UPDATE SET survivor = excluded.survivor",
+                             (incident_id, survivor_id))
+        return survivor
 
     # --- learned places -----------------------------------------------------------------
 
@@ -192,29 +198,33 @@ class PostGISStore(IncidentStore):
         rows = self._read(_HISTORY, [incident_id])
         if not rows and self.find(incident_id) is None:
             raise NotFoundError(f"no incident {incident_id!r}")
-        return [{"action": action, "author": author, "recorded_at": recorded_at,
-                 "feature": orjson.loads(feature)} for action, author, recorded_at, feature in rows]
+        return [{"action": action, "author": author, "recorded_at": recorded_at, "reason": reason,
+                 "feature": orjson.loads(feature) if feature is not None else None}
+                for action, author, recorded_at, reason, feature in rows]
 
     def iter_history(self) -> Iterator[dict]:
         """Stream every kept version, oldest first (see IncidentStore.iter_history)."""
         with self._pool.connection() as conn, conn.transaction():
             with conn.cursor(name="geomap_history") as cur:
                 cur.itersize = STREAM_ROWS
-                cur.execute("SELECT id, action, author, recorded_at, feature "
+                cur.execute("SELECT id, action, author, recorded_at, reason, feature "
                             "FROM incident_history ORDER BY hid")
-                for incident_id, action, author, recorded_at, feature in cur:
+                for incident_id, action, author, recorded_at, reason, feature in cur:
                     yield {"id": incident_id, "action": action, "author": author,
-                           "recorded_at": recorded_at, "feature": orjson.loads(feature)}
+                           "recorded_at": recorded_at, "reason": reason,
+                           "feature": orjson.loads(feature) if feature is not None else None}
 
     def add_history(self, entries: Iterable[Mapping]) -> int:
         """Append versions shaped as ``iter_history`` gives them, in one transaction (COPY)."""
         count = 0
         with self._writing() as conn, conn.cursor() as cur:
-            with cur.copy("COPY incident_history (id, action, author, recorded_at, feature) "
-                          "FROM STDIN") as copy:
+            with cur.copy("COPY incident_history (id, action, author, recorded_at, reason, "
+                          "feature) FROM STDIN") as copy:
                 for e in entries:
+                    feature = e["feature"]
                     copy.write_row((e["id"], e["action"], e["author"], e["recorded_at"],
-                                    orjson.dumps(e["feature"]).decode()))
+                                    e.get("reason"),
+                                    None if feature is None else orjson.dumps(feature).decode()))
                     count += 1
         return count
 
@@ -309,8 +319,41 @@ def _load(conn: psycopg.Connection, incident_id: str) -> dict:
     return stored
 
 
+def _replace(conn: psycopg.Connection, incident_id: str, patch: Mapping, author: str | None,
+             action: str, reason: str | None) -> dict:
+    """Patch one stored feature inside the caller's transaction, archiving the old version."""
+    now = datetime.now(UTC)
+    stored = _load(conn, incident_id)
+    merged = merge_patch(stored, patch, updated_at=format_timestamp(now))
+    feature, row = prepare(parse_feature(merged, now=now))
+    if same_content(feature, stored):
+        return stored
+    archive(conn, stored, action, author, format_timestamp(now), reason)
+    replace_row(conn, stored, row)
+    if corrects_place(stored, feature):  # the gazetteer learns the name as written
+        unlearn(conn, stored)
+        add_learned(conn, filter(None, [learned_place_of(feature, corrected=True)]))
+    return feature
+
+
+def _remove(conn: psycopg.Connection, incident_id: str, author: str | None, action: str,
+            reason: str | None) -> None:
+    stored = _load(conn, incident_id)
+    archive(conn, stored, action, author, format_timestamp(datetime.now(UTC)), reason)
+    forget(conn, stored)
+    unlearn(conn, stored)
+
+
+def _created(conn: psycopg.Connection, ids: list[str], action: str, author: str | None) -> None:
+    """New ids answer for themselves again (no redirect), and say who created them."""
+    if ids:
+        conn.execute("DELETE FROM incident_redirects WHERE id = ANY(%s)", (ids,))
+        if author is not None:
+            mark_created(conn, ids, action, author)
+
+
 def _write_batch(conn: psycopg.Connection, prepared: list, result: AddResult,
-                 skip_deleted: bool) -> int:
+                 skip_deleted: bool, author: str | None = None) -> int:
     """Write one batch in a transaction; again if another writer stored one of its ids."""
     for attempt in range(3):
         counted = AddResult()
@@ -319,6 +362,8 @@ def _write_batch(conn: psycopg.Connection, prepared: list, result: AddResult,
                 fresh = _select_fresh(conn, prepared, counted, skip_deleted)
                 copy_rows(conn, [row for _, row in fresh])
                 learn(conn, [feature for feature, _ in fresh])
+                if author is not None:
+                    mark_created(conn, [feature["id"] for feature, _ in fresh], "create", author)
         except psycopg.errors.UniqueViolation:
             if attempt == 2:
                 raise

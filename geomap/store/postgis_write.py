@@ -23,7 +23,8 @@ _COPY = "COPY incidents ({}) FROM STDIN".format(", ".join(COLUMNS))
 _REPLACE = "UPDATE incidents SET ({}) = ({}) WHERE id = %s".format(
     ", ".join(COLUMNS[1:]), ", ".join(["%s"] * (len(COLUMNS) - 1)))
 _EXISTING = "SELECT id, feature FROM incidents WHERE id = ANY(%s)"
-_DELETED = "SELECT DISTINCT id FROM incident_history WHERE action = 'delete' AND id = ANY(%s)"
+_DELETED = ("SELECT DISTINCT id FROM incident_history "
+            "WHERE action IN ('delete', 'reject', 'merged') AND id = ANY(%s)")
 _MERGE_LAYER = (
     "INSERT INTO incident_layers AS l VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
     "ON CONFLICT (layer) DO UPDATE SET count = l.count + excluded.count, "
@@ -36,8 +37,8 @@ _SUBTRACT = ("UPDATE incident_layers SET count = count - 1 WHERE layer = %s "
 _RECOUNT = ("INSERT INTO incident_layers SELECT layer, count(*), min(minlon), min(minlat), "
             "max(maxlon), max(maxlat), min(event_date), max(event_date) FROM incidents "
             "WHERE layer = %s GROUP BY layer")
-_ARCHIVE = ("INSERT INTO incident_history (id, action, author, recorded_at, feature) "
-            "VALUES (%s, %s, %s, %s, %s)")
+_ARCHIVE = ("INSERT INTO incident_history (id, action, author, recorded_at, feature, reason) "
+            "VALUES (%s, %s, %s, %s, %s, %s)")
 
 
 def prepare(feature: dict) -> tuple[dict, tuple]:
@@ -148,7 +149,7 @@ def _subtract(conn: psycopg.Connection, stored: dict) -> bool:
 
 
 def archive(conn: psycopg.Connection, stored: dict, action: str, author: str | None,
-            recorded_at: str) -> None:
-    """Keep the version an update or delete replaces."""
+            recorded_at: str, reason: str | None = None) -> None:
+    """Keep the version an update, delete, rejection or merge replaces."""
     conn.execute(_ARCHIVE, (stored["id"], action, author, recorded_at,
-                            orjson.dumps(stored).decode()))
+                            orjson.dumps(stored).decode(), reason))

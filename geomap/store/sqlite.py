@@ -20,6 +20,7 @@ from geomap.query import IncidentQuery
 from geomap.store import sqlite_summaries
 from geomap.store.base import AddResult, IncidentStore, merge_patch, same_content
 from geomap.store.learned import LearnedPlace, corrects_place, learned_place_of
+from geomap.store.sqlite_accounts import SQLiteAccounts
 from geomap.store.sqlite_learned import add_learned, iter_learned, learn, remove_learned, unlearn
 from geomap.store.sqlite_query import count_sql, select_sql, use_grid
 from geomap.store.sqlite_schema import connect, migrate
@@ -46,7 +47,13 @@ _LAYERS = ("SELECT layer, count, minlon, minlat, maxlon, maxlat, first_date, las
            "FROM incident_layers ORDER BY layer")
 
 
-class SQLiteStore(IncidentStore):
+#: History actions that take an incident off the store.
+REMOVALS = ("delete", "reject", "merged")
+#: How many merges a redirect may chain through before the store stops following it.
+MAX_REDIRECTS = 20
+
+
+class SQLiteStore(SQLiteAccounts, IncidentStore):
     """Incidents in one SQLite file; each thread gets its own connection.
 
     SQLite's own tuning of ``add_many``: ``batch_size`` features per transaction, and
@@ -74,11 +81,12 @@ class SQLiteStore(IncidentStore):
 
     # --- writing ------------------------------------------------------------------------
 
-    def add(self, feature: Mapping) -> dict:
+    def add(self, feature: Mapping, *, author: str | None = None, action: str = "create") -> dict:
         """Validate and store one feature; an identical stored copy is returned as is."""
-        return self.add_all([feature])[0]
+        return self.add_all([feature], author=author, action=action)[0]
 
-    def add_all(self, features: Sequence[Mapping]) -> list[dict]:
+    def add_all(self, features: Sequence[Mapping], *, author: str | None = None,
+                action: str = "create") -> list[dict]:
         """Validate and store every feature in one transaction, or none of them."""
         parsed = [parse_feature(feature) for feature in features]
         with self._writing() as conn:
@@ -92,10 +100,15 @@ class SQLiteStore(IncidentStore):
                                         "content" + ("; nothing was stored" if len(parsed) > 1 else ""))
             write_rows(conn, [prepare(feature) for feature in fresh])
             learn(conn, fresh)
+            ids = [feature["id"] for feature in fresh]
+            conn.executemany("DELETE FROM incident_redirects WHERE id = ?", [(i,) for i in ids])
+            if author is not None:
+                _mark_created(conn, ids, action, author)
         return [kept[feature["id"]] for feature in parsed]
 
     def add_many(self, features: Iterable[Mapping], *, skip_deleted: bool = False,
-                 batch_size: int | None = None, bulk: bool | None = None) -> AddResult:
+                 author: str | None = None, batch_size: int | None = None,
+                 bulk: bool | None = None) -> AddResult:
         """Store many features, one transaction per batch; refuse bad ones, skip known ones.
 
         With ``bulk=True`` the whole input is one transaction, and a store of at most
@@ -104,7 +117,9 @@ class SQLiteStore(IncidentStore):
         bulk for an input with a length above BULK_MIN. A killed process leaves whole
         transactions only. While SQLite writes one batch, the next one is parsed.
         ``skip_deleted`` skips features whose id was deleted, so a re-ingest does not undo
-        an analyst's deletion. ``batch_size`` and ``bulk`` default to the store's settings.
+        an analyst's deletion (or rejection, or merge). With an ``author`` the history
+        records who created each new feature. ``batch_size`` and ``bulk`` default to the
+        store's settings.
         """
         batch_size = batch_size or self.batch_size
         bulk = self.bulk if bulk is None else bulk
@@ -117,17 +132,17 @@ class SQLiteStore(IncidentStore):
                     first = _next_seq(conn)
                     with rebuilt_indexes(conn, BULK_MIN):
                         self._write_batches(conn, features, batch_size, result, bulk=True,
-                                            skip_deleted=skip_deleted)
+                                            skip_deleted=skip_deleted, author=author)
                     add_to_summaries(conn, first, _next_seq(conn) - 1)  # from the new indexes
             else:
                 self._write_batches(conn, features, batch_size, result, bulk=False,
-                                    skip_deleted=skip_deleted)
+                                    skip_deleted=skip_deleted, author=author)
         result.refused.sort(key=lambda refusal: refusal[0])
         return result
 
     def _write_batches(self, conn: sqlite3.Connection, features: Iterable[Mapping],
                        batch_size: int, result: AddResult, *, bulk: bool,
-                       skip_deleted: bool = False) -> None:
+                       skip_deleted: bool = False, author: str | None = None) -> None:
         """Write batch after batch, each in its own transaction unless ``bulk``.
 
         A worker thread reads and parses the next batch while this thread writes this one
@@ -145,32 +160,44 @@ class SQLiteStore(IncidentStore):
                     fresh = _select_fresh(conn, prepared, result, skip_deleted)
                     write_rows(conn, fresh, summarize=not bulk)
                     learn(conn, (item[0] for item in fresh))
+                    if author is not None:
+                        _mark_created(conn, [item[0]["id"] for item in fresh], "create", author)
                 result.added += len(fresh)
 
-    def update(self, incident_id: str, patch: Mapping, *, author: str | None = None) -> dict:
+    def update(self, incident_id: str, patch: Mapping, *, author: str | None = None,
+               action: str = "update", reason: str | None = None) -> dict:
         """Merge a patch (Feature-shaped or bare properties) and keep the old version."""
-        now = datetime.now(UTC)
         with self._writing() as conn:
-            seq, stored = _load(conn, incident_id)
-            merged = merge_patch(stored, patch, updated_at=format_timestamp(now))
-            feature = parse_feature(merged, now=now)
-            if same_content(feature, stored):
-                return stored
-            _archive(conn, stored, "update", author, now)
-            forget(conn, seq, stored)
-            write_rows(conn, [prepare(feature)], first=seq)
-            if corrects_place(stored, feature):
-                unlearn(conn, stored)
-                add_learned(conn, filter(None, [learned_place_of(feature, corrected=True)]))
-        return feature
+            return _replace(conn, incident_id, patch, author, action, reason)
 
-    def delete(self, incident_id: str, *, author: str | None = None) -> None:
-        """Remove a feature, keeping its last version in the history."""
+    def delete(self, incident_id: str, *, author: str | None = None, action: str = "delete",
+               reason: str | None = None) -> None:
+        """Remove a feature, keeping its last version in the history (action delete or reject)."""
         with self._writing() as conn:
-            seq, stored = _load(conn, incident_id)
-            _archive(conn, stored, "delete", author, datetime.now(UTC))
-            forget(conn, seq, stored)
-            unlearn(conn, stored)
+            _remove(conn, incident_id, author, action, reason)
+
+    def merge(self, survivor_id: str, patch: Mapping, merged_ids: Iterable[str], *,
+              author: str | None = None) -> dict:
+        """In one transaction: patch the survivor, remove the others, redirect their ids to it."""
+        merged_ids = [i for i in dict.fromkeys(merged_ids) if i != survivor_id]
+        with self._writing() as conn:
+            survivor = _replace(conn, survivor_id, patch, author, "merge", None)
+            for incident_id in merged_ids:
+                _remove(conn, incident_id, author, "merged", f"merged into {survivor_id}")
+                conn.execute("INSERT OR REPLACE INTO incident_redirects (id, survivor) "
+                             "VALUES (?, ?)", (incident_id, survivor_id))
+        return survivor
+
+    def find_redirect(self, incident_id: str) -> str | None:
+        """The id an incident was merged into (followed to the end), or None."""
+        conn, target = self._conn(), None
+        for _ in range(MAX_REDIRECTS):
+            row = conn.execute("SELECT survivor FROM incident_redirects WHERE id = ?",
+                               (target or incident_id,)).fetchone()
+            if row is None:
+                break
+            target = row[0]
+        return target
 
     # --- learned places -----------------------------------------------------------------
 
@@ -199,34 +226,37 @@ class SQLiteStore(IncidentStore):
         return orjson.loads(row[0]) if row else None
 
     def history(self, incident_id: str) -> list[dict]:
-        """Earlier versions, oldest first: action, author, recorded_at and feature."""
+        """History rows, oldest first: action, author, recorded_at, reason and feature."""
         rows = self._conn().execute(
-            "SELECT action, author, recorded_at, feature FROM incident_history "
+            "SELECT action, author, recorded_at, reason, feature FROM incident_history "
             "WHERE id = ? ORDER BY hid", (incident_id,)).fetchall()
         if not rows and self.find(incident_id) is None:
             raise NotFoundError(f"no incident {incident_id!r}")
-        return [{"action": action, "author": author, "recorded_at": recorded_at,
-                 "feature": orjson.loads(feature)} for action, author, recorded_at, feature in rows]
+        return [{"action": action, "author": author, "recorded_at": recorded_at, "reason": reason,
+                 "feature": orjson.loads(feature) if feature is not None else None}
+                for action, author, recorded_at, reason, feature in rows]
 
     def iter_history(self) -> Iterator[dict]:
         """Stream every kept version, oldest first (see IncidentStore.iter_history)."""
         conn = connect(self.path)  # its own snapshot, closed when done
         try:
-            for incident_id, action, author, recorded_at, feature in conn.execute(
-                    "SELECT id, action, author, recorded_at, feature FROM incident_history "
-                    "ORDER BY hid"):
+            for incident_id, action, author, recorded_at, reason, feature in conn.execute(
+                    "SELECT id, action, author, recorded_at, reason, feature "
+                    "FROM incident_history ORDER BY hid"):
                 yield {"id": incident_id, "action": action, "author": author,
-                       "recorded_at": recorded_at, "feature": orjson.loads(feature)}
+                       "recorded_at": recorded_at, "reason": reason,
+                       "feature": orjson.loads(feature) if feature is not None else None}
         finally:
             conn.close()
 
     def add_history(self, entries: Iterable[Mapping]) -> int:
         """Append versions shaped as ``iter_history`` gives them, in one transaction."""
-        rows = [(e["id"], e["action"], e["author"], e["recorded_at"],
-                 orjson.dumps(e["feature"]).decode()) for e in entries]
+        rows = [(e["id"], e["action"], e["author"], e["recorded_at"], e.get("reason"),
+                 None if e["feature"] is None else orjson.dumps(e["feature"]).decode())
+                for e in entries]
         with self._writing() as conn:
             conn.executemany("INSERT INTO incident_history (id, action, author, recorded_at, "
-                             "feature) VALUES (?, ?, ?, ?, ?)", rows)
+                             "reason, feature) VALUES (?, ?, ?, ?, ?, ?)", rows)
         return len(rows)
 
     def query(self, query: IncidentQuery) -> list[dict]:
@@ -362,7 +392,7 @@ def _without_deleted(conn: sqlite3.Connection, prepared: list, absent: set[str],
         return prepared
     marks = ",".join("?" * len(absent))
     deleted = {incident_id for (incident_id,) in conn.execute(
-        f"SELECT DISTINCT id FROM incident_history WHERE action = 'delete' AND id IN ({marks})",
+        f"SELECT DISTINCT id FROM incident_history WHERE action IN {REMOVALS} AND id IN ({marks})",
         list(absent))}
     result.skipped += sum(item[1]["id"] in deleted for item in prepared)
     return [item for item in prepared if item[1]["id"] not in deleted]
@@ -379,8 +409,40 @@ def _load(conn: sqlite3.Connection, incident_id: str) -> tuple[int, dict]:
     return found
 
 
+def _replace(conn: sqlite3.Connection, incident_id: str, patch: Mapping, author: str | None,
+             action: str, reason: str | None) -> dict:
+    """Patch one stored feature inside the caller's transaction, archiving the old version."""
+    now = datetime.now(UTC)
+    seq, stored = _load(conn, incident_id)
+    feature = parse_feature(merge_patch(stored, patch, updated_at=format_timestamp(now)), now=now)
+    if same_content(feature, stored):
+        return stored
+    _archive(conn, stored, action, author, now, reason)
+    forget(conn, seq, stored)
+    write_rows(conn, [prepare(feature)], first=seq)
+    if corrects_place(stored, feature):  # the gazetteer learns the name as written
+        unlearn(conn, stored)
+        add_learned(conn, filter(None, [learned_place_of(feature, corrected=True)]))
+    return feature
+
+
+def _remove(conn: sqlite3.Connection, incident_id: str, author: str | None, action: str,
+            reason: str | None) -> None:
+    seq, stored = _load(conn, incident_id)
+    _archive(conn, stored, action, author, datetime.now(UTC), reason)
+    forget(conn, seq, stored)
+    unlearn(conn, stored)
+
+
 def _archive(conn: sqlite3.Connection, stored: dict, action: str, author: str | None,
-             now: datetime) -> None:
-    conn.execute("INSERT INTO incident_history (id, action, author, recorded_at, feature) "
-                 "VALUES (?, ?, ?, ?, ?)", (stored["id"], action, author, format_timestamp(now),
-                                            orjson.dumps(stored).decode()))
+             now: datetime, reason: str | None = None) -> None:
+    conn.execute("INSERT INTO incident_history (id, action, author, recorded_at, reason, feature) "
+                 "VALUES (?, ?, ?, ?, ?, ?)", (stored["id"], action, author, format_timestamp(now),
+                                               reason, orjson.dumps(stored).decode()))
+
+
+def _mark_created(conn: sqlite3.Connection, ids: list[str], action: str, author: str) -> None:
+    """History rows without a feature: who created (or restored) these ids, and when."""
+    at = format_timestamp()
+    conn.executemany("INSERT INTO incident_history (id, action, author, recorded_at) "
+                     "VALUES (?, ?, ?, ?)", [(incident_id, action, author, at) for incident_id in ids])

@@ -37,10 +37,15 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
 
 def _register(app: Flask, settings: Settings) -> None:
     from geomap.web.api import bp as api
+    from geomap.web.auth import init_auth
     from geomap.web.errors import register_error_handlers
 
     register_error_handlers(app)
+    init_auth(app)
     app.register_blueprint(api)
+    from geomap.web.workspace import bp as workspace
+
+    app.register_blueprint(workspace)
     app.register_blueprint(importlib.import_module("geomap.web.ogc").bp)
     if importlib.util.find_spec("geomap.web.pages") is not None:
         from geomap.web.pages import bp as pages
@@ -79,9 +84,16 @@ def _static_folder() -> str | None:
 
 
 def _finish(response: Response, headers: dict[str, str]) -> Response:
+    from geomap.web.auth import personal
+
     response.headers.update(headers)
     if request.method in ("GET", "HEAD") and "Cache-Control" not in response.headers:
         response.headers["Cache-Control"] = "no-cache"
+    # What a signed-in user sees (drafts) is theirs: no shared cache may keep it.
+    if personal() and "Cache-Control" in response.headers:
+        response.headers["Cache-Control"] = response.headers["Cache-Control"].replace(
+            "public", "private")
+    response.vary.update(("Cookie", "Authorization"))
     return response
 
 

@@ -12,17 +12,19 @@ from collections.abc import Mapping
 from urllib.parse import urlencode
 
 import orjson
-from flask import Blueprint, Response, jsonify, request, url_for
+from flask import Blueprint, Response, abort, jsonify, redirect, request, url_for
 from werkzeug.datastructures import MultiDict
 
 from geomap.aggregate import parse_interval, parse_zoom
 from geomap.errors import NotFoundError, ValidationError
 from geomap.incident import parse_country, parse_feature
 from geomap.query import IncidentQuery, parse_query
-from geomap.services import basemap, density, incidents
+from geomap.services import basemap, density, history, incidents, review
+from geomap.services.accounts import may_see, visible_query
+from geomap.services.duplicates import find_duplicates
 from geomap.services.export import export_query
 from geomap.services.incidents import Page
-from geomap.web.auth import require_token
+from geomap.web.auth import check, current_user, drafts_public, require
 from geomap.web.downloads import download_response, parse_format
 from geomap.web.state import app_state
 
@@ -35,7 +37,6 @@ PAGE_MAX_AGE = 30
 SITES_MAX_AGE = 3600
 GAZETTEER_MAX_AGE = 3600
 MAX_SEARCH_LENGTH = 300
-AUTHOR = "api"
 _TRUE, _FALSE = frozenset(("1", "true", "yes", "on")), frozenset(("0", "false", "no", "off"))
 
 
@@ -53,6 +54,7 @@ def layers():
 def layer_features(layer_id: str):
     """One page of a layer's filtered features, or the whole filtered set as a download."""
     query, fmt = parse_features_request(request.args, layer_id)
+    query = visible_query(query, current_user(), drafts_public())
     state = app_state()
     if layer_id == SITES:
         return sites_response(state.sites(), query, fmt)
@@ -93,14 +95,39 @@ def layer_histogram(layer_id: str):
 
 @bp.get("/incidents/<incident_id>")
 def incident(incident_id: str):
-    """One stored incident."""
-    return _geojson(app_state().store.get(incident_id))
+    """One stored incident; a merged-away id answers 301 to the incident it was merged into."""
+    return _geojson(get_visible(incident_id, ".incident"))
 
 
 @bp.get("/incidents/<incident_id>/history")
 def incident_history(incident_id: str):
-    """The incident's earlier versions, oldest first."""
-    return jsonify({"id": incident_id, "versions": app_state().store.history(incident_id)})
+    """Every version of the incident, oldest first, with author, time and changes."""
+    if not (drafts_public() or current_user().can("read_drafts")):
+        get_visible(incident_id, ".incident_history")  # the public sees what the map shows
+    return jsonify({"id": incident_id, "versions": history.list_versions(app_state().store,
+                                                                         incident_id)})
+
+
+@bp.get("/incidents/<incident_id>/duplicates")
+def incident_duplicates(incident_id: str):
+    """Stored incidents that may be the same event (same day ±1, ≤ 10 km, other source)."""
+    check("read_drafts")
+    store = app_state().store
+    return jsonify({"id": incident_id, "duplicates": find_duplicates(store, store.get(incident_id))})
+
+
+def get_visible(incident_id: str, endpoint: str) -> dict:
+    """The incident if the user may see it; a redirect (raised) for a merged-away id."""
+    store = app_state().store
+    feature = store.find(incident_id)
+    if feature is None:
+        survivor = store.find_redirect(incident_id)
+        if survivor is not None:
+            abort(redirect(url_for(endpoint, incident_id=survivor), 301))
+        raise NotFoundError(f"no incident {incident_id!r}")
+    if not may_see(feature, current_user(), drafts_public()):
+        raise NotFoundError(f"no incident {incident_id!r}")
+    return feature
 
 
 @bp.get("/gazetteer/search")
@@ -125,12 +152,11 @@ def gazetteer_labels():
 # --- writing ----------------------------------------------------------------------------
 
 @bp.post("/incidents")
-@require_token
+@require("edit_drafts")
 def create_incidents():
     """Store a Feature or a FeatureCollection; 201 with what is stored."""
     features, single = parse_new_features(read_json_object())
-    store = app_state().store
-    stored = store.add_all(features)  # all or nothing
+    stored = review.create(app_state().store, current_user(), features)  # all or nothing
     body = stored[0] if single else {"type": "FeatureCollection", "features": stored}
     response = _geojson(body, 201)
     response.headers["Location"] = url_for(".incident", incident_id=stored[0]["id"])
@@ -138,18 +164,50 @@ def create_incidents():
 
 
 @bp.patch("/incidents/<incident_id>")
-@require_token
+@require("edit_drafts")
 def update_incident(incident_id: str):
     """Merge a patch into an incident's properties (and replace its geometry if given)."""
-    return _geojson(app_state().store.update(incident_id, read_json_object(), author=AUTHOR))
+    return _geojson(review.edit(app_state().store, current_user(), incident_id, read_json_object()))
 
 
 @bp.delete("/incidents/<incident_id>")
-@require_token
+@require("publish")
 def delete_incident(incident_id: str):
     """Remove an incident (its last version stays in the history)."""
-    app_state().store.delete(incident_id, author=AUTHOR)
+    review.delete(app_state().store, current_user(), incident_id)
     return Response(status=204, headers={"Cache-Control": "no-store"})
+
+
+@bp.post("/incidents/<incident_id>/publish")
+@require("publish")
+def publish_incident(incident_id: str):
+    """Publish a draft; the published incident."""
+    return _geojson(review.publish(app_state().store, current_user(), incident_id))
+
+
+@bp.post("/incidents/<incident_id>/reject")
+@require("publish")
+def reject_incident(incident_id: str):
+    """Reject an incident with ``{"reason": ...}``; it leaves the map, its history keeps it."""
+    reason = read_json_object().get("reason")
+    review.reject(app_state().store, current_user(), incident_id, reason)
+    return jsonify({"id": incident_id, "action": "reject", "reason": reason.strip()})
+
+
+@bp.post("/incidents/<incident_id>/revert")
+@require("publish")
+def revert_incident(incident_id: str):
+    """Make version ``{"version": N}`` current again (a new version)."""
+    version = read_json_object().get("version")
+    return _geojson(review.revert(app_state().store, current_user(), incident_id, version))
+
+
+@bp.post("/incidents/merge")
+@require("publish")
+def merge_incidents():
+    """Merge ``{"ids": [...]}`` into the first; the survivor, which keeps every source."""
+    ids = read_json_object().get("ids")
+    return _geojson(review.merge(app_state().store, current_user(), ids))
 
 
 # --- parsing ----------------------------------------------------------------------------
@@ -174,7 +232,7 @@ def parse_layer_query(args: MultiDict, layer_id: str) -> IncidentQuery:
         raise NotFoundError(f"{SITES!r} is a reference layer: it has no aggregates")
     params = args.to_dict(flat=False)
     params["layer"] = [incidents.parse_layer_id(layer_id)]
-    return parse_query(params).unpaged()
+    return visible_query(parse_query(params).unpaged(), current_user(), drafts_public())
 
 
 def parse_search(args: MultiDict) -> tuple[str, str | None]:

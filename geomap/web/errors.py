@@ -10,12 +10,13 @@ from flask import Flask, Response, current_app
 from werkzeug.exceptions import HTTPException
 
 from geomap.errors import BusyError, ConflictError, NotFoundError, StorageFullError, ValidationError
+from geomap.services.accounts import ForbiddenError, ThrottledError
 
 #: Status → the code word in ``error``.
 CODE_WORDS = {
     400: "invalid", 401: "unauthorized", 403: "forbidden", 404: "not_found",
     405: "method_not_allowed", 406: "not_acceptable", 409: "conflict", 411: "length_required",
-    413: "too_large", 414: "uri_too_long", 415: "unsupported_media_type",
+    413: "too_large", 429: "too_many_requests", 414: "uri_too_long", 415: "unsupported_media_type",
     431: "headers_too_large", 500: "internal", 501: "not_implemented", 503: "unavailable",
     507: "insufficient_storage",
 }
@@ -41,6 +42,8 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(ConflictError, _conflict)
     app.register_error_handler(StorageFullError, _full)
     app.register_error_handler(BusyError, _busy)
+    app.register_error_handler(ForbiddenError, _forbidden)
+    app.register_error_handler(ThrottledError, _throttled)
     app.register_error_handler(HTTPException, _http)
     app.register_error_handler(Exception, _internal)
 
@@ -55,6 +58,14 @@ def _not_found(error: NotFoundError) -> Response:
 
 def _conflict(error: ConflictError) -> Response:
     return error_response(409, str(error))
+
+
+def _forbidden(error: ForbiddenError) -> Response:
+    return error_response(403, str(error))
+
+
+def _throttled(error: ThrottledError) -> Response:
+    return error_response(429, str(error), headers=[("Retry-After", str(error.retry_after))])
 
 
 def _http(error: HTTPException) -> Response:

@@ -21,8 +21,10 @@ from geomap.errors import NotFoundError, ValidationError
 from geomap.incident import format_timestamp
 from geomap.query import MAX_LIMIT, IncidentQuery, parse_query
 from geomap.services import incidents
+from geomap.services.accounts import may_see, visible_query
 from geomap.services.incidents import Page
 from geomap.web import openapi
+from geomap.web.auth import current_user, drafts_public
 from geomap.web.openapi import GEOJSON, HTML, JSON, OPENAPI, SCHEMA_JSON, operation
 from geomap.web.state import app_state
 
@@ -131,7 +133,7 @@ def queryables(collection_id: str):
 def items(collection_id: str):
     """One page of a collection's features, filtered by bbox, datetime and properties."""
     fmt = negotiate(GEOJSON)
-    query = parse_items(request.args, collection_id)
+    query = visible_query(parse_items(request.args, collection_id), current_user(), drafts_public())
     page = incidents.get_page(app_state().store, query, noun="collection")
     links = page_links(page, fmt)
     if fmt == "html":
@@ -149,7 +151,8 @@ def item(collection_id: str, feature_id: str):
     """One feature of a collection."""
     fmt = negotiate(GEOJSON)
     feature = app_state().store.find(feature_id)
-    if feature is None or feature["properties"].get("layer") != collection_id:
+    if feature is None or feature["properties"].get("layer") != collection_id \
+            or not may_see(feature, current_user(), drafts_public()):
         raise NotFoundError(f"no feature {feature_id!r} in collection {collection_id!r}")
     collection_url = url_for(".collection", collection_id=collection_id, _external=True)
     feature["links"] = [*self_links(GEOJSON, fmt), link(collection_url, "collection", JSON)]

@@ -1,0 +1,96 @@
+"""The SQLite store's accounts: users, API token digests and failed logins (migration 005)."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from geomap.errors import ConflictError, NotFoundError
+from geomap.incident import format_timestamp
+
+_USER = "SELECT name, role, password_hash, session_epoch, created_at FROM users"
+
+
+class SQLiteAccounts:
+    """Mixed into SQLiteStore, which provides ``_conn()`` and ``_writing()``."""
+
+    def add_user(self, name: str, role: str, password_hash: str | None) -> dict:
+        """Create a user; ConflictError when the name is taken."""
+        try:
+            with self._writing() as conn:
+                conn.execute("INSERT INTO users (name, role, password_hash, created_at) "
+                             "VALUES (?, ?, ?, ?)", (name, role, password_hash, format_timestamp()))
+        except sqlite3.IntegrityError:
+            raise ConflictError(f"user {name!r} exists already") from None
+        return self.find_user(name)
+
+    def update_user(self, name: str, *, role: str | None = None,
+                    password_hash: str | None = None, end_sessions: bool = False) -> dict:
+        """Change a user's role or password hash; ``end_sessions`` ends every open session."""
+        with self._writing() as conn:
+            changed = conn.execute(
+                "UPDATE users SET role = coalesce(?, role), "
+                "password_hash = coalesce(?, password_hash), "
+                "session_epoch = session_epoch + ? WHERE name = ?",
+                (role, password_hash, int(end_sessions), name)).rowcount
+        if not changed:
+            raise NotFoundError(f"no user {name!r}")
+        return self.find_user(name)
+
+    def find_user(self, name: str) -> dict | None:
+        """name, role, password_hash, session_epoch and created_at of a user, or None."""
+        return _user(self._conn().execute(f"{_USER} WHERE name = ?", (name,)).fetchone())
+
+    def users(self) -> list[dict]:
+        """Every user (without the password hash), by name."""
+        rows = self._conn().execute(f"{_USER} ORDER BY name").fetchall()
+        return [{k: v for k, v in _user(row).items() if k != "password_hash"} for row in rows]
+
+    def remove_user(self, name: str) -> None:
+        """Delete a user and their tokens; NotFoundError when there is none."""
+        with self._writing() as conn:
+            conn.execute("DELETE FROM api_tokens WHERE name = ?", (name,))
+            if not conn.execute("DELETE FROM users WHERE name = ?", (name,)).rowcount:
+                raise NotFoundError(f"no user {name!r}")
+
+    def add_token(self, name: str, digest: str) -> None:
+        """Keep the digest of a new API token of the user."""
+        if self.find_user(name) is None:
+            raise NotFoundError(f"no user {name!r}")
+        with self._writing() as conn:
+            conn.execute("INSERT INTO api_tokens (digest, name, created_at) VALUES (?, ?, ?)",
+                         (digest, name, format_timestamp()))
+
+    def find_token_user(self, digest: str) -> dict | None:
+        """The user (as find_user) owning the token with this digest, or None."""
+        row = self._conn().execute(
+            "SELECT users.name, role, password_hash, session_epoch, users.created_at "
+            "FROM api_tokens JOIN users USING (name) WHERE digest = ?", (digest,)).fetchone()
+        return _user(row)
+
+    def revoke_tokens(self, name: str) -> int:
+        """Delete every token of the user; how many there were."""
+        with self._writing() as conn:
+            return conn.execute("DELETE FROM api_tokens WHERE name = ?", (name,)).rowcount
+
+    def note_login_failure(self, name: str, at: str) -> None:
+        """Record a failed login for ``name`` at ``at`` (ISO 8601 UTC)."""
+        with self._writing() as conn:
+            conn.execute("INSERT INTO login_failures (name, at) VALUES (?, ?)", (name, at))
+
+    def count_login_failures(self, name: str, since: str) -> int:
+        """How many logins for ``name`` failed at or after ``since``."""
+        return self._conn().execute("SELECT count(*) FROM login_failures WHERE name = ? AND at >= ?",
+                                    (name, since)).fetchone()[0]
+
+    def clear_login_failures(self, name: str) -> None:
+        """Forget the failed logins of ``name`` (after a successful one)."""
+        with self._writing() as conn:
+            conn.execute("DELETE FROM login_failures WHERE name = ?", (name,))
+
+
+def _user(row: tuple | None) -> dict | None:
+    if row is None:
+        return None
+    name, role, password_hash, session_epoch, created_at = row
+    return {"name": name, "role": role, "password_hash": password_hash,
+            "session_epoch": session_epoch, "created_at": created_at}
