@@ -101,6 +101,7 @@ def deployment(gazetteer_path) -> Iterator[dict]:
                 env = {**os.environ, "GEOMAP_DB": url,
                        "GEOMAP_DB_READ": schema_url(standby, schema),
                        "GEOMAP_API_TOKEN": TOKEN, "GEOMAP_GAZETTEER_DB": str(gazetteer_path),
+                       "GEOMAP_DRAFTS_PUBLIC": "1", "GEOMAP_SECRET_KEY": "deploy test key",
                        "GEOMAP_BIND": f"127.0.0.1:{port}"}
                 processes.append(subprocess.Popen(
                     [sys.executable, "-m", "gunicorn", "-c", str(DEPLOY / "gunicorn.conf.py"),
