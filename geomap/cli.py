@@ -84,6 +84,9 @@ def geocode(ctx: click.Context, country: str | None, as_json: bool, queries: tup
     country = parse_country(country, "--country") if country else None
     gazetteer = _gazetteer(ctx)
     if queries == ("-",):
+        import gc
+
+        gc.freeze()  # what start-up loaded lives as long as the process: never scan it again
         geocode_lines(gazetteer, sys.stdin.buffer, sys.stdout.buffer, country)
         return
     missing = 0

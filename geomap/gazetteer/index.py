@@ -25,10 +25,12 @@ CREATE TABLE IF NOT EXISTS places (
     population INTEGER NOT NULL DEFAULT 0, importance REAL NOT NULL, source TEXT NOT NULL, note TEXT
 );
 -- rank is minus the place's importance: a key's most important places are read first.
+-- loose and vowels (normalize.loose_form, vowel_pattern) are kept so that look-ups compare
+-- names without computing them again.
 CREATE TABLE IF NOT EXISTS names (
     key TEXT NOT NULL, rank REAL NOT NULL,
     place INTEGER NOT NULL REFERENCES places(id) ON DELETE CASCADE,
-    name TEXT NOT NULL, norm TEXT NOT NULL, kind TEXT,
+    name TEXT NOT NULL, norm TEXT NOT NULL, kind TEXT, loose TEXT NOT NULL, vowels TEXT NOT NULL,
     PRIMARY KEY (key, rank, place, norm)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS names_place ON names(place);
@@ -159,7 +161,7 @@ def insert_places(conn: sqlite3.Connection, records: Iterable[PlaceRecord]) -> i
             [r.gid for r in batch],
         ).fetchall())
         conn.executemany(
-            "INSERT OR IGNORE INTO names VALUES (?,?,?,?,?,?)",
+            "INSERT OR IGNORE INTO names VALUES (?,?,?,?,?,?,?,?)",
             [row for r in batch for row in name_rows(ids[r.gid], r)],
         )
         count += len(batch)
@@ -183,16 +185,24 @@ def _batches(items: Iterable, size: int) -> Iterator[list]:
 
 
 def name_rows(place_id: int, record: PlaceRecord) -> Iterator[tuple]:
-    """(key, rank, place, name, norm, kind) rows: full and kind-stripped forms, codes, scripts."""
+    """(key, rank, place, name, norm, kind, loose, vowels) rows: full and kind-stripped
+    forms, codes, scripts."""
     seen = set()
     rank = -record.importance
     for name in dict.fromkeys([record.name, *record.names]):
         for key, norm, kind in _forms_of_name(name):
             if key and (key, norm) not in seen:
                 seen.add((key, norm))
-                yield (key, rank, place_id, name, norm, kind)
+                yield (key, rank, place_id, name, norm, kind, *_compared_forms(key, norm))
     for code in record.codes:
-        yield ("code:" + code.upper(), rank, place_id, code, code.lower(), None)
+        yield ("code:" + code.upper(), rank, place_id, code, code.lower(), None, code.lower(),
+               code.lower())
+
+
+def _compared_forms(key: str, norm: str) -> tuple[str, str]:
+    if key.startswith(("u:", "code:")):
+        return norm, norm
+    return normalize.loose_form(norm), normalize.vowel_pattern(norm)
 
 
 def _forms_of_name(name: str) -> Iterator[tuple[str, str, str | None]]:
@@ -224,7 +234,7 @@ def add_extra_names(conn: sqlite3.Connection, extras: list[ExtraNames]) -> int:
         record = PlaceRecord(extra.gid, extra.names[0] if extra.names else "", 0, 0, None, "",
                              names=extra.names, importance=-row[1])
         rows = list(name_rows(row[0], record))
-        conn.executemany("INSERT OR IGNORE INTO names VALUES (?,?,?,?,?,?)", rows)
+        conn.executemany("INSERT OR IGNORE INTO names VALUES (?,?,?,?,?,?,?,?)", rows)
         added += len(rows)
     return added
 

@@ -29,7 +29,7 @@ LEARNED_FEATURE = "village"
 class LearnedEntry:
     """One learned place, as the resolver scores it: a names row and a places row."""
 
-    row: tuple    # (place, rank, name, norm, kind, key), as the index's names table
+    row: tuple    # (place, rank, name, norm, kind, key, loose, vowels), as the index's names
     place: tuple  # (id, gid, name, lat, lon, country, admin1, feature, population, importance,
                   #  source, note), as the index's places table
 
@@ -44,7 +44,8 @@ def entry_of(number: int, learned) -> LearnedEntry | None:
     note = f"learned from {learned.count} stored incident{'' if learned.count == 1 else 's'}"
     place = (-number, gid, learned.name, learned.lat, learned.lon, learned.country or None,
              learned.admin1, LEARNED_FEATURE, 0, LEARNED_IMPORTANCE, source, note)
-    row = (-number, -LEARNED_IMPORTANCE, learned.name, full, None, normalize.skeleton_of_normal(full))
+    row = (-number, -LEARNED_IMPORTANCE, learned.name, full, None, normalize.skeleton_of_normal(full),
+           normalize.loose_form(full), normalize.vowel_pattern(full))
     return LearnedEntry(row, place)
 
 
@@ -81,7 +82,7 @@ class LearnedPlaces:
             for entry in self._by_key.get(form.key, ()):
                 similarity = name_similarity(form, entry.row)
                 scored = score_candidate(entry.place, entry.row, form, similarity, country, near)
-                scored.why = f"{scored.why}; {entry.place[11]} ({entry.place[10]})"
+                scored.note(f"{entry.place[11]} ({entry.place[10]})")
                 if entry.place[0] not in found or scored.score > found[entry.place[0]].score:
                     found[entry.place[0]] = scored
         return list(found.values())
@@ -104,5 +105,5 @@ def merge_learned(scored: list[Scored], learned: list[Scored]) -> list[Scored]:
         if same is None:
             scored.append(candidate)
         else:
-            same.why = f"{same.why}; confirmed: {candidate.place[11]}"
+            same.note(f"confirmed: {candidate.place[11]}")
     return scored

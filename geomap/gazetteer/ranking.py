@@ -14,8 +14,6 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-from geomap.gazetteer import normalize
-
 # Kinds a query implies ("air base", "province") and the features that satisfy them.
 KIND_FEATURES = {
     "airfield": {"airport", "air_base", "airfield", "military_base"},
@@ -59,7 +57,16 @@ class Scored:
     place: tuple
     score: float
     rank: float
-    why: str
+    reasons: list  # strings, or functions giving one: most candidates are never shown
+
+    @property
+    def why(self) -> str:
+        """The reasons for the score, in words."""
+        return "; ".join(reason() if callable(reason) else reason for reason in self.reasons)
+
+    def note(self, reason) -> None:
+        """Add a reason that does not change the score."""
+        self.reasons.append(reason)
 
     @property
     def point(self) -> tuple[float, float]:
@@ -90,7 +97,7 @@ class Scored:
         """Scale the score (and rank with it) by ``factor``, saying why."""
         self.rank -= self.score * (1 - factor)
         self.score *= factor
-        self.why = f"{self.why}; {reason}"
+        self.reasons.append(reason)
 
 
 def km_between(a: tuple[float, float], b: tuple[float, float]) -> float:
@@ -102,19 +109,22 @@ def km_between(a: tuple[float, float], b: tuple[float, float]) -> float:
 
 
 def name_similarity(form, row: tuple) -> float:
-    """Similarity in 0..1 of the query to one stored name (place, rank, name, norm, kind, key)."""
-    norm, key = row[3], row[5]
-    if form.key.startswith("code:") or norm == form.norm:
+    """Similarity in 0..1 of a query form to one stored name.
+
+    ``row`` is (place, rank, name, norm, kind, key, loose form, vowel pattern), as the
+    index's names table holds it.
+    """
+    norm = row[3]
+    if norm == form.norm or form.key.startswith("code:"):
         return 1.0
-    loose_query, loose_name = normalize.loose_form(form.norm), normalize.loose_form(norm)
-    short = len(loose_query) <= SHORT_LOOSE
-    spread = LOOSE_SPREAD * (1 - fuzz.ratio(form.norm, norm) / 100)
-    if loose_query == loose_name:
-        return (SHORT_VARIANT if short else LOOSE_SAME) - spread
-    if normalize.vowel_pattern(form.norm) == normalize.vowel_pattern(norm):
-        return (SHORT_VARIANT if short else VOWELS_APART) - spread
-    ratio = fuzz.ratio(loose_query, loose_name) / 100
-    if key == form.key and ratio >= SKELETON_MIN_RATIO:
+    loose_name = row[6]
+    same_loose = loose_name == form.loose
+    if same_loose or row[7] == form.vowels:
+        top = SHORT_VARIANT if len(form.loose) <= SHORT_LOOSE else (
+            LOOSE_SAME if same_loose else VOWELS_APART)
+        return top - LOOSE_SPREAD * (1 - fuzz.ratio(form.norm, norm) / 100)
+    ratio = fuzz.ratio(form.loose, loose_name) / 100
+    if row[5] == form.key and ratio >= SKELETON_MIN_RATIO:
         return VARIANT_TOP * ratio**VARIANT_POWER
     # A near spelling with other consonants falls off faster: "Joe Biden" is not "Zhabdun".
     return CLOSE_TOP * ratio**CLOSE_POWER
@@ -134,32 +144,33 @@ def how_matched(form, row: tuple, similarity: float) -> str:
 
 def score_candidate(place: tuple, row: tuple, form, similarity: float, country, near) -> Scored:
     """Weigh a place's name similarity by kind, country hint and distance to the context."""
-    factor, reasons = 1.0, [how_matched(form, row, similarity)]
+    factor, reasons = 1.0, [lambda: how_matched(form, row, similarity)]
     kind_factor, kind_reason = _kind_factor(form.kind, place[7], row[4])
-    factor *= kind_factor
-    reasons += [kind_reason] if kind_reason else []
+    if kind_reason:
+        factor *= kind_factor
+        reasons.append(kind_reason)
     if (similarity < LOOSE_SAME - LOOSE_SPREAD and place[7] == "village"
-            and len(normalize.loose_form(form.norm)) <= SHORT_NAME):
+            and len(form.loose) <= SHORT_NAME):
         factor *= SHORT_VILLAGE
         reasons.append("a village's short name, spelt otherwise")
     if country and place[5] != country:
         factor *= OTHER_COUNTRY
-        reasons.append(f"in {place[5]}, not {country}")
+        reasons.append(lambda: f"in {place[5]}, not {country}")
     if near is not None:
         km = km_between(near, (place[3], place[4]))
         factor *= context_factor(km)
-        reasons.append(f"{km:.0f} km from the context")
+        reasons.append(lambda: f"{km:.0f} km from the context")
     score = similarity * factor
-    return Scored(place, score, score + IMPORTANCE_WEIGHT * place[9], "; ".join(reasons))
+    return Scored(place, score, score + IMPORTANCE_WEIGHT * place[9], reasons)
 
 
-def _kind_factor(kind: str | None, feature: str, stripped: str | None) -> tuple[float, str | None]:
+def _kind_factor(kind: str | None, feature: str, stripped: str | None) -> tuple[float, object]:
     if kind and feature not in KIND_FEATURES.get(kind, ()):
-        return KIND_MISMATCH, f"a {feature}, not the {kind} the query names"
+        return KIND_MISMATCH, lambda: f"a {feature}, not the {kind} the query names"
     if kind:
-        return DROPPED_WORDS, f"a {feature} as the query's '{kind}' implies"
+        return DROPPED_WORDS, lambda: f"a {feature} as the query's '{kind}' implies"
     if stripped and stripped != "city":
-        return UNSAID_KIND, f"a {feature}; the query did not say so"
+        return UNSAID_KIND, lambda: f"a {feature}; the query did not say so"
     return 1.0, None
 
 

@@ -13,7 +13,7 @@ import functools
 import re
 import sqlite3
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from rapidfuzz import fuzz, process
@@ -34,8 +34,11 @@ MAX_CANDIDATES = 5
 MAX_QUERY_LENGTH = 300
 FUZZY_CUTOFF = 72
 CACHE_SIZE = 50_000
+_NAME_COLUMNS = "place, rank, name, norm, kind, key, loose, vowels"
+ROWS_CACHE_SIZE = 20_000   # names rows per skeleton key, kept between queries
+PLACES_CACHE_SIZE = 200_000
 SHORTLIST = 25
-STRONG = 0.8  # a name this similar ends the search: no look-up of similar keys
+STRONG = 0.7  # a name this similar ends the search: no look-up of similar keys
 PART_OF_PLACE = 0.9  # "Aden-Sira" answered with Aden: right place, less exact
 # "Aden-Sira", "Beirut - Ras Beirut": a head of 3+ letters (not an article: "Ar-Raqqa").
 _COMPOUND = re.compile(r"^\s*(?P<head>[^\W\d][^-\u2013]{2,}?)\s*[-\u2013]\s*\S")
@@ -48,6 +51,7 @@ class Resolver:
         self.path = Path(path)
         self.learned = LearnedPlaces() if learned is None else learned
         self._local = threading.local()
+        self._place_cache: dict[int, tuple] = {}
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -62,23 +66,27 @@ class Resolver:
 
     def resolve(self, query: str, country: str | None = None, near=None) -> dict:
         """The gazetteer answer for one name: best match (or None) and up to 5 candidates."""
-        ranked = self.candidates(query, country=country, near=near)
-        top = [c.as_dict() for c in ranked[:MAX_CANDIDATES]]
-        match = top[0] if top and top[0]["score"] >= MATCH_THRESHOLD else None
-        return {"query": query, "match": match, "candidates": top}
+        country = country.upper() if country else None
+        generation = self.learned.refresh()
+        if near is not None:
+            return answer_of(query, self._rank(query, country, tuple(near)))
+        top = self._cached_top(query, country, generation)
+        candidates = [dict(candidate) for candidate in top]  # the caller's own copies
+        match = candidates[0] if candidates and candidates[0]["score"] >= MATCH_THRESHOLD else None
+        return {"query": query, "match": match, "candidates": candidates}
 
     def candidates(self, query: str, country: str | None = None, near=None) -> list[Scored]:
         """All scored candidates for a query, best first."""
-        country = country.upper() if country else None
-        generation = self.learned.refresh()
-        if near is None:
-            return self._cached_candidates(query, country, generation)
-        return self._rank(query, country, tuple(near))
+        self.learned.refresh()
+        return self._rank(query, country.upper() if country else None,
+                          None if near is None else tuple(near))
 
     @functools.lru_cache(maxsize=CACHE_SIZE)  # noqa: B019 (one resolver lives as long as its index)
-    def _cached_candidates(self, query: str, country: str | None, generation: int) -> list[Scored]:
-        # ``generation`` is in the key: answers change when the learned places do.
-        return self._rank(query, country, None)
+    def _cached_top(self, query: str, country: str | None, generation: int) -> tuple[dict, ...]:
+        # Plain dicts, not Scored objects, are kept: a cache of thousands of objects that the
+        # garbage collector has to walk made every query slower. ``generation`` is in the
+        # key: answers change when the learned places do.
+        return tuple(answer_of(query, self._rank(query, country, None))["candidates"])
 
     def _rank(self, query: str, country: str | None, near) -> list[Scored]:
         ranked = self._rank_name(query, country, near)
@@ -114,8 +122,11 @@ class Resolver:
         """The most similar stored name of each place found under the given keys."""
         closest: dict[int, tuple] = {}
         for form, keys, norm in keys_by_form:
+            known: dict[str, float] = {}  # many places share a name: compare it once
             for row in self._names_for_keys(keys, norm):
-                similarity = name_similarity(form, row)
+                similarity = known.get(row[3])
+                if similarity is None:
+                    similarity = known[row[3]] = name_similarity(form, row)
                 if row[0] not in closest or similarity > closest[row[0]][0]:
                     closest[row[0]] = (similarity, form, row)
         return closest
@@ -129,26 +140,38 @@ class Resolver:
         return [(form, self._similar_keys(form.key), "")]
 
     def _names_for_keys(self, keys: list[str], norm: str = "") -> list[tuple]:
+        """Names rows (_NAME_COLUMNS) of the keys, most important first."""
         if not keys:
             return []
+        return self._rows_for_keys(tuple(keys), norm[:3])
+
+    @functools.lru_cache(maxsize=ROWS_CACHE_SIZE)  # noqa: B019 (spellings of one name share keys)
+    def _rows_for_keys(self, keys: tuple[str, ...], prefix: str) -> list[tuple]:
         marks = ",".join("?" * len(keys))
         rows = self.conn.execute(
-            f"SELECT place, rank, name, norm, kind, key FROM names WHERE key IN ({marks})"
+            f"SELECT {_NAME_COLUMNS} FROM names WHERE key IN ({marks})"
             " ORDER BY rank LIMIT 120", keys,
         ).fetchall()
-        if len(rows) == 120 and norm:
+        if len(rows) == 120 and prefix:
             # A short key is shared by thousands of names: add those spelt alike at the start.
             rows += self.conn.execute(
-                "SELECT place, rank, name, norm, kind, key FROM names WHERE key = ? AND norm >= ?"
-                " AND norm < ? ORDER BY rank LIMIT 120", (keys[0], norm[:3], norm[:3] + "\uffff"),
+                f"SELECT {_NAME_COLUMNS} FROM names WHERE key = ? AND norm >= ?"
+                " AND norm < ? ORDER BY rank LIMIT 120", (keys[0], prefix, prefix + "\uffff"),
             ).fetchall()
         return rows
 
     def _places(self, ids: list[int]) -> dict[int, tuple]:
-        marks = ",".join("?" * len(ids))
-        rows = self.conn.execute(f"SELECT * FROM places WHERE id IN ({marks})", ids).fetchall()
-        return {row[0]: row for row in rows}
+        cache = self._place_cache
+        missing = [place_id for place_id in ids if place_id not in cache]
+        if missing:
+            if len(cache) > PLACES_CACHE_SIZE:
+                cache.clear()
+            marks = ",".join("?" * len(missing))
+            for row in self.conn.execute(f"SELECT * FROM places WHERE id IN ({marks})", missing):
+                cache[row[0]] = row
+        return {place_id: cache[place_id] for place_id in ids if place_id in cache}
 
+    @functools.lru_cache(maxsize=ROWS_CACHE_SIZE)  # noqa: B019
     def _similar_keys(self, key: str) -> list[str]:
         if len(key) < 3:
             return []
@@ -168,6 +191,20 @@ class QueryForm:
     norm: str
     key: str
     kind: str | None
+    loose: str = field(init=False, compare=False)
+    vowels: str = field(init=False, compare=False)
+
+    def __post_init__(self):
+        # Computed once per query: every stored name found is compared with them.
+        object.__setattr__(self, "loose", normalize.loose_form(self.norm))
+        object.__setattr__(self, "vowels", normalize.vowel_pattern(self.norm))
+
+
+def answer_of(query: str, ranked: list[Scored]) -> dict:
+    """The gazetteer answer (DESIGN.md) from ranked candidates."""
+    top = [c.as_dict() for c in ranked[:MAX_CANDIDATES]]
+    match = top[0] if top and top[0]["score"] >= MATCH_THRESHOLD else None
+    return {"query": query, "match": match, "candidates": top}
 
 
 def compound_head(query: str) -> str | None:
@@ -185,9 +222,8 @@ def query_forms(query: str) -> list[QueryForm]:
         return []
     if not normalize.is_latin(query):
         return [QueryForm(query, normalize.script_key(query), None)]
-    full = normalize.normal_form(query)
+    full, core, kind = normalize.name_forms(query)
     forms = [QueryForm(full, normalize.skeleton_of_normal(full), None)]
-    core, kind = normalize.split_kind(query)
     if kind and core and core != full:
         forms.append(QueryForm(core, normalize.skeleton_of_normal(core), kind))
     if query.isalnum() and query.isupper() and len(query) in (3, 4):
