@@ -82,3 +82,15 @@ def test_hyphenated_names_are_not_taken_for_neighbourhoods(gazetteer):
 def test_loose_forms_meet_for_spellings_of_one_name_only(a, b, same):
     loose = normalize.loose_form
     assert (loose(normalize.normal_form(a)) == loose(normalize.normal_form(b))) is same
+
+
+def test_a_place_just_across_the_hinted_border_is_an_answer(gazetteer):
+    # The Rukban camp lies on the Syrian side of the border, by Jordan's Rukban.
+    match = gazetteer.resolve("Rukban", country="SY")["match"]
+    assert match is not None and match["country"] == "JO"
+    assert "km from SY" in match["why"] and match["score"] < 1
+
+
+def test_a_namesake_far_across_the_world_stays_halved(gazetteer):
+    answer = gazetteer.resolve("Tripoli", country="SY")
+    assert all(c["score"] <= 0.5 for c in answer["candidates"] if c["country"] == "LY")

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
+from geomap.gazetteer import borders
+
 # Kinds a query implies ("air base", "province") and the features that satisfy them.
 KIND_FEATURES = {
     "airfield": {"airport", "air_base", "airfield", "military_base"},
@@ -30,6 +32,8 @@ POPULATED = frozenset(("city", "town", "village"))
 KIND_MISMATCH = 0.7       # the query says "air base" and this is a town
 UNSAID_KIND = 0.58        # "X Air Base" when the query said only "X": the town X is meant
 OTHER_COUNTRY = 0.5       # the query's country hint names another country
+# ... unless the place lies just across its border (a camp named after the village over it).
+ACROSS_BORDER, ACROSS_KM, ACROSS_MIN = 0.9, 15.0, 0.9
 DROPPED_WORDS = 0.95      # matched once "air base", "province"... were set aside
 IMPORTANCE_WEIGHT = 0.05  # breaks ties; a closer spelling outweighs a larger town
 LOOSE_SAME = 0.96         # one name in another romanisation: Maadan / Ma'dan ...
@@ -154,8 +158,13 @@ def score_candidate(place: tuple, row: tuple, form, similarity: float, country, 
         factor *= SHORT_VILLAGE
         reasons.append("a village's short name, spelt otherwise")
     if country and place[5] != country:
-        factor *= OTHER_COUNTRY
-        reasons.append(lambda: f"in {place[5]}, not {country}")
+        across = similarity >= ACROSS_MIN and borders.km_outside(country, place[3], place[4])
+        if across is not False and across is not None and across <= ACROSS_KM:
+            factor *= ACROSS_BORDER
+            reasons.append(lambda: f"in {place[5]}, {across:.0f} km from {country}")
+        else:
+            factor *= OTHER_COUNTRY
+            reasons.append(lambda: f"in {place[5]}, not {country}")
     if near is not None:
         km = km_between(near, (place[3], place[4]))
         factor *= context_factor(km)
