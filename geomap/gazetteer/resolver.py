@@ -68,6 +68,7 @@ class Resolver:
         """The gazetteer answer for one name: best match (or None) and up to 5 candidates."""
         country = country.upper() if country else None
         generation = self.learned.refresh()
+        self._check_index()
         if near is not None:
             return answer_of(query, self._rank(query, country, tuple(near)))
         top = self._cached_top(query, country, generation)
@@ -75,9 +76,19 @@ class Resolver:
         match = candidates[0] if candidates and candidates[0]["score"] >= MATCH_THRESHOLD else None
         return {"query": query, "match": match, "candidates": candidates}
 
+    def _check_index(self) -> None:
+        """Forget what was read from the index when another connection changed it (an import)."""
+        version = self.conn.execute("PRAGMA data_version").fetchone()[0]
+        if version != getattr(self._local, "version", version):
+            for cached in (self._cached_top, self._rows_for_keys, self._similar_keys):
+                cached.cache_clear()
+            self._place_cache.clear()
+        self._local.version = version
+
     def candidates(self, query: str, country: str | None = None, near=None) -> list[Scored]:
         """All scored candidates for a query, best first."""
         self.learned.refresh()
+        self._check_index()
         return self._rank(query, country.upper() if country else None,
                           None if near is None else tuple(near))
 
