@@ -101,6 +101,21 @@ def test_a_long_running_gazetteer_sees_places_learned_after_it_opened(gazetteer_
         assert gazetteer.resolve("Jadid Ekeidat", country="SY")["match"]["lat"] == 35.21
 
 
+def test_an_analyst_moving_an_incident_on_the_map_teaches_the_place(client, store):
+    from tests.web_support import TOKEN
+
+    store.add(point_feature("a", "Jadid Ekeidat", 40.0, 35.0, gazetteer_id="geonames:170000"))
+    assert store.learned_places() == []  # placed by the gazetteer: nothing learned
+    response = client.patch("/api/incidents/a", headers={"Authorization": f"Bearer {TOKEN}"},
+                            json={"geometry": {"type": "Point", "coordinates": [40.41, 35.21]}})
+    assert response.status_code == 200, response.get_json()
+    [place] = store.learned_places()
+    assert (place.name, place.lat, place.lon, place.source) == ("Jadid Ekeidat", 35.21, 40.41,
+                                                                "analyst")
+    answer = client.get("/api/gazetteer/search?q=Jadid+Ekeidat&country=SY").get_json()
+    assert answer["match"]["lat"] == 35.21
+
+
 def test_the_map_search_consults_the_store(client, store):
     store.add(point_feature("a", "Jadid Ekeidat", 40.41, 35.21))
     answer = client.get("/api/gazetteer/search?q=Jadid+Ekeidat&country=SY").get_json()
