@@ -82,7 +82,7 @@ def schema_url(dsn: str) -> str:
 def serve(db: str, workers: int) -> tuple[subprocess.Popen, int]:
     """gunicorn over ``db``, as docs/deploy.md runs it; (process, port) once it answers."""
     port = _free_port()
-    env = {**os.environ, "GEOMAP_DB": db, "GEOMAP_API_TOKEN": ""}
+    env = {**os.environ, "GEOMAP_DB": db, "GEOMAP_API_TOKEN": "", "GEOMAP_DRAFTS_PUBLIC": "1"}
     command = [sys.executable, "-m", "gunicorn", "-w", str(workers), "-k", "gthread",
                "--threads", "8", "-b", f"127.0.0.1:{port}", "geomap.web:create_app()"]
     server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,

@@ -195,6 +195,19 @@ def test_marker_popup_shows_the_quote(page, live_server):
     assert "exact: the named place itself" in text
 
 
+def test_drafts_are_drawn_apart_and_popups_link_to_the_permalink(page, live_server):
+    open_map(page, live_server, "?start=2022-04-07&end=2022-04-07")
+    wait_for_markers(page, "incidents", 1)
+    marker = page.locator(".marker.layer-incidents")
+    assert "status-draft" in marker.get_attribute("class")  # the seed's incidents are drafts
+    marker.click()
+    link = page.locator(".leaflet-popup-content .popup-permalink")
+    link.wait_for()
+    link.click()
+    page.wait_for_selector("#small-map[data-state=ready]")
+    assert "/incidents/" in page.url and GREEN_VILLAGE_QUOTE in page.inner_text("main")
+
+
 def test_download_link_gives_the_filtered_set(page, live_server, seed_features):
     open_map(page, live_server, "?start=2022-01-01")
     wait_for_markers(page, "incidents", 2)

@@ -42,7 +42,7 @@ function toMapLayer(feature, info, pane) {
   let layer;
   if (geometry.type === 'Point') {
     const [lon, lat] = geometry.coordinates;
-    const icon = reference ? siteIcon(info.id) : incidentIcon(info.id, p.event_type);
+    const icon = reference ? siteIcon(info.id) : incidentIcon(info.id, p.event_type, p.status);
     layer = L.marker([lat, lon], { icon, title: markerTitle(p, reference), keyboard: true, riseOnHover: true, pane });
   } else {
     layer = L.geoJSON(feature, { style: { className: `shape shape-${typeSlug(p.event_type)}` } });

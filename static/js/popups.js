@@ -88,6 +88,11 @@ export function incidentPopup(feature) {
   const footer = el('dl', 'popup-source');
   addRow(footer, 'Source', sourceNode(p.source));
   addRow(footer, 'Status', p.status, p.id ? `id ${p.id}` : null);
+  if (p.id) {
+    const link = el('a', 'popup-permalink', 'Permalink: sources, quote and history');
+    link.href = new URL(`incidents/${encodeURIComponent(p.id)}`, document.baseURI).href;
+    box.append(link);
+  }
   box.append(footer);
   return box;
 }

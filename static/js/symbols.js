@@ -40,10 +40,11 @@ function cachedIcon(key, className) {
   return icons.get(key);
 }
 
-/** The marker icon of an incident of this event type in a layer. */
-export function incidentIcon(layerId, eventType) {
+/** The marker icon of an incident of this event type and status (drafts drawn apart) in a layer. */
+export function incidentIcon(layerId, eventType, status = 'published') {
   const slug = typeSlug(eventType);
-  return cachedIcon(`${layerId}/${slug}`, `marker sym sym-${slug} layer-${layerId}`);
+  const state = status === 'draft' ? 'draft' : 'published';
+  return cachedIcon(`${layerId}/${slug}/${state}`, `marker sym sym-${slug} layer-${layerId} status-${state}`);
 }
 
 /** The marker icon of a reference site (a base or an airport). */
