@@ -105,3 +105,11 @@ def test_fatalities_split_between_events_become_that_many_incidents():
     assert len(found) == 3
     assert sorted(f["properties"]["fatalities"] for f in found) == [2, 2, 3]
     assert {f["properties"]["location_mention"] for f in found} == {"Sinjar", "Tal Afar", "Mosul"}
+
+
+def test_unknown_village_near_a_town_falls_back_to_the_town_with_geo_precision_2():
+    found = extract("On 8 May 2024, gunmen attacked a police checkpoint in Qaryat Zufrani village near Baquba.")
+    assert len(found) == 1
+    p = found[0]["properties"]
+    assert (p["location"], p["geo_precision"], p["location_mention"]) == ("Baqubah", 2, "Qaryat Zufrani village")
+    assert "review" in p

@@ -19,6 +19,7 @@ import re
 _CONTAINS = re.compile(
     r"^(?:\s*\(\s*"                                           # Kani Masi (Amadiya)
     r"|\s*,\s*"                                               # Cigli, Izmir
+    r"|\s+(?:village|town|area)?\s*near\s+(?:the\s+)?(?:town\s+of\s+|village\s+of\s+)?"  # X near Y
     r"|\s+(?:and\s+[\w' -]{1,40}\s+)?(?:areas?|regions?|district|sub-?district|countryside|outskirts|"
     r"suburbs?|neighbou?rhood|province|governorate|city|town|village)?\s*(?:of|in)\s+(?:the\s+)?"
     r"(?:(?:northern|southern|eastern|western|central|rural)\s+)?)$", re.I)
