@@ -87,8 +87,8 @@ class Settings:
     secret_key: str = field(
         default="",
         metadata={"env": "GEOMAP_SECRET_KEY",
-                  "help": "signs session cookies; when empty a random key is made at start "
-                          "(sessions then end with the process and differ between workers)"},
+                  "help": "signs session cookies; when empty, a random key made once and kept in "
+                          "the store (GEOMAP_DB), shared by every worker"},
     )
     require_login: bool = field(
         default=False,

@@ -245,3 +245,17 @@ def test_a_burst_of_failed_logins_is_slowed_logged_and_shared(private_app, make_
     other_process = make_app(drafts_public=False).test_client()  # same store, another app
     assert log_in(other_process, "editor").status_code == 429
     assert log_in(client, "analyst").status_code == 429  # the address waits, whatever the name
+
+
+def test_a_session_made_by_one_worker_is_honoured_by_another(private_app, make_app, headers):
+    """Without GEOMAP_SECRET_KEY the signing key is kept in the store, shared by every worker."""
+    first = make_app(drafts_public=False, secret_key="").test_client()
+    log_in(first, "editor")
+    cookie = first.get_cookie("geomap_session").value
+    second_worker = make_app(drafts_public=False, secret_key="").test_client()  # same store
+    second_worker.set_cookie("geomap_session", cookie)
+    assert second_worker.get("/session").get_json()["user"] == "editor"
+    other_key = make_app(drafts_public=False, secret_key="a configured key, not the store's")
+    forged = other_key.test_client()
+    forged.set_cookie("geomap_session", cookie)
+    assert forged.get("/session").get_json()["user"] is None

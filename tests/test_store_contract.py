@@ -712,3 +712,11 @@ def test_a_reopened_store_holds_what_was_written(store_factory):
     reopened = store_factory("kept")
     assert reopened.count(EVERYTHING) == len(CASES) - 1
     assert [e["action"] for e in reopened.history("no-country")] == ["delete"]
+
+
+def test_a_shared_secret_is_made_once_and_read_alike_by_every_handle(store_factory):
+    first, second = store_factory("secrets"), store_factory("secrets")
+    key = first.shared_secret("session-key")
+    assert len(key) >= 32 and second.shared_secret("session-key") == key
+    assert first.shared_secret("another") not in (key, "")
+    assert store_factory("fresh").shared_secret("session-key") != key  # a new store, a new key

@@ -21,6 +21,8 @@ from geomap.errors import GeomapError, ValidationError
 from geomap.incident import format_timestamp
 from geomap.store import IncidentStore
 
+SESSION_KEY_NAME = "session-key"
+
 log = logging.getLogger("geomap.accounts")
 
 #: Roles from least to most trusted; each may do everything the ones before it may.
@@ -132,6 +134,15 @@ def set_password(store: IncidentStore, name: str, password: str) -> dict:
     """Change a user's password and end their open sessions."""
     digest = _HASHER.hash(parse_password(password))
     return store.update_user(name, password_hash=digest, end_sessions=True)
+
+
+def session_key(store: IncidentStore, configured: str) -> str:
+    """The key that signs session cookies: the configured one, else one kept in the store.
+
+    Kept in the store so that every worker and host behind a load balancer signs alike and
+    sessions outlive a restart, without a setting to get right first.
+    """
+    return configured or store.shared_secret(SESSION_KEY_NAME)
 
 
 def issue_token(store: IncidentStore, name: str) -> str:

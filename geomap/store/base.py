@@ -221,6 +221,10 @@ class IncidentStore(ABC):
         """Forget the failed logins of ``name`` (after a successful one)."""
 
     @abstractmethod
+    def shared_secret(self, name: str) -> str:
+        """A random secret kept in the store under ``name``, made by the first caller."""
+
+    @abstractmethod
     def learned_places(self) -> list[LearnedPlace]:
         """Every place learned from stored incidents (see ``geomap.store.learned``), by name.
 

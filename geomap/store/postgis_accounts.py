@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 import psycopg
 
 from geomap.errors import ConflictError, NotFoundError
@@ -54,6 +56,14 @@ class PostGISAccounts:
             conn.execute("DELETE FROM api_tokens WHERE name = %s", (name,))
             if not conn.execute("DELETE FROM users WHERE name = %s", (name,)).rowcount:
                 raise NotFoundError(f"no user {name!r}")
+
+    def shared_secret(self, name: str) -> str:
+        """A random secret kept in the store under ``name``, made by the first caller."""
+        with self._writing() as conn:
+            conn.execute("INSERT INTO secrets (name, value, created_at) VALUES (%s, %s, %s) "
+                         "ON CONFLICT (name) DO NOTHING",
+                         (name, secrets.token_urlsafe(32), format_timestamp()))
+            return conn.execute("SELECT value FROM secrets WHERE name = %s", (name,)).fetchone()[0]
 
     def add_token(self, name: str, digest: str) -> None:
         """Keep the digest of a new API token of the user."""

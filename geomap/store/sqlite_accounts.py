@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import sqlite3
 
 from geomap.errors import ConflictError, NotFoundError
@@ -51,6 +52,13 @@ class SQLiteAccounts:
             conn.execute("DELETE FROM api_tokens WHERE name = ?", (name,))
             if not conn.execute("DELETE FROM users WHERE name = ?", (name,)).rowcount:
                 raise NotFoundError(f"no user {name!r}")
+
+    def shared_secret(self, name: str) -> str:
+        """A random secret kept in the store under ``name``, made by the first caller."""
+        with self._writing() as conn:
+            conn.execute("INSERT OR IGNORE INTO secrets (name, value, created_at) VALUES (?, ?, ?)",
+                         (name, secrets.token_urlsafe(32), format_timestamp()))
+            return conn.execute("SELECT value FROM secrets WHERE name = ?", (name,)).fetchone()[0]
 
     def add_token(self, name: str, digest: str) -> None:
         """Keep the digest of a new API token of the user."""

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import hmac
-import secrets
 
 from flask import Flask, current_app, g, redirect, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
@@ -17,7 +16,7 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Unauthorized
 
-from geomap.services.accounts import ANONYMOUS, User, find_token_user
+from geomap.services.accounts import ANONYMOUS, User, find_token_user, session_key
 from geomap.services.accounts import require as require_permission
 from geomap.web.state import app_state
 
@@ -44,10 +43,8 @@ class SessionCookies(SecureCookieSessionInterface):
 
 def init_auth(app: Flask) -> None:
     """Session cookie flags, CSRF protection and the login-required gate."""
-    settings = app_state_of(app).settings
-    if not settings.secret_key:
-        app.logger.warning("GEOMAP_SECRET_KEY is not set: sessions end when this process does")
-    app.config.update(SECRET_KEY=settings.secret_key or secrets.token_urlsafe(32),
+    state = app_state_of(app)
+    app.config.update(SECRET_KEY=session_key(state.store, state.settings.secret_key),
                       SESSION_COOKIE_NAME=SESSION_COOKIE, SESSION_COOKIE_HTTPONLY=True,
                       SESSION_COOKIE_SAMESITE="Lax", WTF_CSRF_CHECK_DEFAULT=False,
                       WTF_CSRF_TIME_LIMIT=None, WTF_CSRF_SSL_STRICT=False)
