@@ -69,3 +69,14 @@ def test_settings_keep_a_url_as_written_and_expand_a_path(monkeypatch, tmp_path)
     url = Settings.from_env({"GEOMAP_DB": "postgresql://analyst@db.example:5433/geomap"}).db
     assert url == "postgresql://analyst@db.example:5433/geomap"
     assert Settings.from_env({"GEOMAP_DB": "~/geomap.sqlite"}).db == tmp_path / "geomap.sqlite"
+
+
+def test_two_migrations_with_one_number_are_refused(tmp_path):
+    from geomap.store.migrations_files import read_migrations
+
+    (tmp_path / "001_initial.sql").write_text("CREATE TABLE a (x);")
+    (tmp_path / "002_more.sql").write_text("CREATE TABLE b (x);")
+    assert [n for n, _ in read_migrations(tmp_path)] == [1, 2]
+    (tmp_path / "002_other_branch.sql").write_text("CREATE TABLE c (x);")
+    with pytest.raises(RuntimeError, match="two migrations numbered 002"):
+        read_migrations(tmp_path)

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import re
-from importlib import resources
-
 import psycopg
 from psycopg.adapt import Loader
 from psycopg_pool import ConnectionPool
 
 from geomap.errors import SourceError, ValidationError
 from geomap.store import redact
+from geomap.store.migrations_files import read_migrations, shipped
 
-_MIGRATION = re.compile(r"(\d{3})_[a-z0-9_]+\.sql")
 #: Any number will do: the key of the advisory lock that one migrating process holds.
 _MIGRATION_LOCK = 0x6765_6F6D
 _VERSION_TABLE = "CREATE TABLE IF NOT EXISTS geomap_schema (version integer NOT NULL)"
@@ -69,13 +66,7 @@ def _configure(conn: psycopg.Connection) -> None:
 
 def migrations() -> list[tuple[int, str]]:
     """(number, SQL) of every PostGIS migration shipped, in order."""
-    folder = resources.files("geomap.store").joinpath("migrations_postgis")
-    found = []
-    for entry in folder.iterdir():
-        match = _MIGRATION.fullmatch(entry.name)
-        if match:
-            found.append((int(match.group(1)), entry.read_text(encoding="utf-8")))
-    return sorted(found)
+    return read_migrations(shipped("migrations_postgis"))
 
 
 def migrate(conn: psycopg.Connection) -> int:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import re
 import sqlite3
-from importlib import resources
 from pathlib import Path
 
 from geomap.errors import SourceError
+from geomap.store.migrations_files import read_migrations, shipped
 
-_MIGRATION = re.compile(r"(\d{3})_[a-z0-9_]+\.sql")
 CACHE_KIB = 64 * 1024  # page cache per connection; reads mostly go through mmap
 #: Map as much of the file as SQLite's build allows (usually 2 GiB): a whole-layer stream
 #: then reads rows without a system call per page, about 3 times faster at 1M incidents.
@@ -34,13 +32,7 @@ def connect(path: Path) -> sqlite3.Connection:
 
 def migrations() -> list[tuple[int, str]]:
     """(number, SQL) of every migration shipped, in order."""
-    folder = resources.files("geomap.store").joinpath("migrations")
-    found = []
-    for entry in folder.iterdir():
-        match = _MIGRATION.fullmatch(entry.name)
-        if match:
-            found.append((int(match.group(1)), entry.read_text(encoding="utf-8")))
-    return sorted(found)
+    return read_migrations(shipped("migrations"))
 
 
 def migrate(conn: sqlite3.Connection) -> int:
