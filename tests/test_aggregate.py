@@ -200,3 +200,14 @@ def test_density_hexagons_hold_every_match_once(client, synthetic_loaded):
     assert len(ring) == 7 and ring[0] == ring[-1]
     assert all(35 < lon < 49 and 28 < lat < 38.5 for lon, lat in ring)
     assert_error(client.get("/api/layers/incidents/density"), 400, "zoom")
+
+
+def test_actor_suggestions_come_from_the_stored_actors(client, synthetic_loaded):
+    body = client.get("/api/layers/incidents/actors?q=islamic").get_json()
+    names = [actor["name"] for actor in body["actors"]]
+    assert names and all("islamic" in name.lower() for name in names)
+    page = client.get("/api/layers/incidents/features?limit=1&actor=" + names[0]).get_json()
+    assert body["actors"][0]["count"] == page["numberMatched"]
+    assert len(client.get("/api/layers/incidents/actors").get_json()["actors"]) == 15  # the generator's
+    assert_error(client.get("/api/layers/incidents/actors?q=" + "x" * 501), 400, "q")
+    assert_error(client.get("/api/layers/nowhere/actors"), 404)

@@ -241,6 +241,15 @@ def test_a_country_typed_by_name_resolves_and_an_invalid_one_clears_the_map(page
     assert page.locator("#f-country-error").count() == 0 and page.input_value("#f-country") == "IQ"
 
 
+def test_the_actor_field_suggests_stored_actors(page, big_server):
+    open_page(page, big_server, VIEW)
+    page.locator("#more-filters summary").click()
+    page.locator("#f-actor").press_sequentially("hayat")
+    page.wait_for_function("() => document.querySelectorAll('#f-actor-suggestions option').length > 0")
+    options = page.locator("#f-actor-suggestions option").evaluate_all("os => os.map(o => o.value)")
+    assert options == ["HTS: Hayat Tahrir al Sham"]
+
+
 def test_a_filter_the_server_refuses_is_named_beside_it_and_in_a_failed_download(page, big_server):
     open_page(page, big_server, VIEW)
     page.locator("#more-filters summary").click()

@@ -78,6 +78,10 @@ def assert_summaries_agree(store):
     days = ("SELECT layer, event_date, event_type, status, count(*), coalesce(sum(fatalities), 0) "
             "FROM incidents GROUP BY 1, 2, 3, 4")
     assert sorted(inspected(store, days)) == sorted(inspected(store, "SELECT * FROM incident_days"))
+    actors = ("SELECT layer, actor, count(*) FROM (SELECT layer, actor1 AS actor FROM incidents "
+              "WHERE actor1 IS NOT NULL UNION ALL SELECT layer, actor2 FROM incidents WHERE "
+              "actor2 IS NOT NULL AND actor2 IS NOT actor1) GROUP BY 1, 2")
+    assert sorted(inspected(store, actors)) == sorted(inspected(store, "SELECT * FROM incident_actors"))
 
 
 # --- writing --------------------------------------------------------------------------
@@ -142,9 +146,12 @@ def test_migration_5_keeps_the_history_of_a_version_4_store(tmp_path, monkeypatc
     path = tmp_path / "geomap.sqlite"
     shipped = sqlite_schema.migrations()
     monkeypatch.setattr(sqlite_schema, "migrations", lambda: shipped[:4])
+    # A version-4 store kept no actor summary (migration 7): this write leaves it out.
+    monkeypatch.setattr("geomap.store.sqlite_write._ADD_ACTORS", "SELECT ?1, ?2 WHERE 0")
     with SQLiteStore(path) as store:
         store.add_many([samples()["green_village"]])
         [feature] = store.query(IncidentQuery())
+    monkeypatch.undo()
     incident_id, old = feature["id"], json.dumps(feature)
     earlier = json.dumps({**feature, "properties": {**feature["properties"], "fatalities": 9}})
     with sqlite3.connect(path) as conn:  # rows as a version-4 store wrote them

@@ -29,6 +29,8 @@ filters mean, stated once for every backend:
   ``cell_size(zoom, bbox)`` degrees (numbered from -180, -90) that holds the centre of its
   bounding box, by event type; each cell's ``lon``/``lat`` is its matches' mean centre;
   the counts sum to ``numberMatched`` == ``count(query)``.
+- ``actors(layer, text, limit)``: the names in ``actor1``/``actor2`` holding ``text`` (any
+  case, ``%`` and ``_`` plain), each with how many incidents name it, most first, ties by name.
 - ``histogram(query, interval)``: every match counted once in the day, the week (from
   Monday) or the month of its ``event_date``, with its fatalities (unknown as 0), by event
   type; every bucket from the first to the last is there, empty ones with 0.
@@ -385,6 +387,19 @@ def test_histogram_weeks_start_on_monday_and_empty_weeks_are_kept(case_store):
     days = case_store.histogram(IncidentQuery(start=date(2023, 3, 10)), "day")["buckets"]
     assert days == [{"start": "2023-03-10", "count": 4, "fatalities": 4,
                      "by_type": {"Battles": 1 + 1, "Explosions/Remote violence": 2}}]
+
+
+def test_actors_are_suggested_most_named_first_by_substring(case_store):
+    assert case_store.actors("incidents", "iraq")[:3] == [
+        {"name": "Military Forces of Iraq (2020-)", "count": 3},
+        {"name": "Civilians (Iraq)", "count": 2},  # ties by name
+        {"name": "Islamic State (Iraq)", "count": 2}]
+    assert case_store.actors("incidents", "50%") == []
+    assert case_store.actors("archive") == [{"name": "Rioters (Iraq)", "count": 1}]
+    assert len(case_store.actors("incidents", None, limit=2)) == 2
+    case_store.delete("kirkuk.01")
+    assert case_store.actors("incidents", "forces of iraq") == [
+        {"name": "Military Forces of Iraq (2020-)", "count": 2}]
 
 
 # --- order and pages --------------------------------------------------------------------------

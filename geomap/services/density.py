@@ -11,6 +11,7 @@ from __future__ import annotations
 import h3
 
 from geomap.query import IncidentQuery
+from geomap.services.incidents import get_aggregate
 from geomap.store import IncidentStore
 
 #: Hexagon resolution at zoom 5, and how many H3 resolutions one zoom level is worth
@@ -31,9 +32,9 @@ def resolution_for(zoom: int) -> int:
 
 def get_density(store: IncidentStore, query: IncidentQuery, zoom: int) -> dict:
     """``{numberMatched, resolution, cells: [{h3, count, boundary}]}``, most first; the
-    boundary is a closed ring of [lon, lat]."""
+    boundary is a closed ring of [lon, lat]. NotFoundError when the layer does not exist."""
     resolution = resolution_for(zoom)
-    answer = store.aggregate(query.unpaged(), min(zoom + FINER_CELLS, 24))
+    answer = get_aggregate(store, query, min(zoom + FINER_CELLS, 24))
     counts: dict[str, int] = {}
     for cell in answer["cells"]:
         hexagon = h3.latlng_to_cell(cell["lat"], cell["lon"], resolution)

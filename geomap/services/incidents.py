@@ -143,6 +143,15 @@ def get_aggregate(store: IncidentStore, query: IncidentQuery, zoom: int) -> dict
     return store.aggregate(with_actor_variants(query).unpaged(), zoom)
 
 
+MAX_SUGGESTIONS = 50
+
+
+def suggest_actors(store: IncidentStore, layer: str, text: str | None, limit: int = 20) -> list[dict]:
+    """Stored actors of a layer whose name holds ``text``, most named first, for a picker."""
+    get_layer(store, layer)
+    return store.actors(layer, text, max(1, min(limit, MAX_SUGGESTIONS)))
+
+
 def get_histogram(store: IncidentStore, query: IncidentQuery, interval: str) -> dict:
     """Counts and fatalities of every match per day, week or month, by event type."""
     require_layer(store, query)

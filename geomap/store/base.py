@@ -151,6 +151,21 @@ class IncidentStore(ABC):
         rows = feature_cell_rows(self.iter_features(query.unpaged()), size)
         return aggregate_answer(fold_cells(rows), size, zoom)
 
+    def actors(self, layer: str, text: str | None = None, limit: int = 20) -> list[dict]:
+        """The actors (actor1 or actor2) of a layer whose name holds ``text`` (as the actor
+        filter matches), each with how many incidents name it: most named first, then by name.
+
+        This default counts every match; a backend overrides it with a summary.
+        """
+        counts: dict[str, int] = {}
+        for feature in self.iter_features(IncidentQuery(layer=layer, actor=text, limit=None)):
+            p = feature["properties"]
+            for name in dict.fromkeys(n for n in (p["actor1"], p["actor2"]) if n):
+                if text is None or text.lower() in name.lower():
+                    counts[name] = counts.get(name, 0) + 1
+        ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+        return [{"name": name, "count": count} for name, count in ranked[:limit]]
+
     def histogram(self, query: IncidentQuery, interval: str) -> dict:
         """Counts and fatalities per day, week or month of every match, by event type."""
         rows = feature_bucket_rows(self.iter_features(query.unpaged()), interval)

@@ -287,6 +287,10 @@ class SQLiteStore(SQLiteAccounts, IncidentStore):
         rows = sqlite_summaries.cell_rows(self._conn(), query, size)
         return aggregate_answer(fold_cells(rows), size, zoom)
 
+    def actors(self, layer: str, text: str | None = None, limit: int = 20) -> list[dict]:
+        """The actors of a layer whose name holds ``text``, from the actor summary."""
+        return sqlite_summaries.actors(self._conn(), layer, text, limit)
+
     def histogram(self, query: IncidentQuery, interval: str) -> dict:
         """Counts and fatalities per day, week or month of every match, by event type."""
         return histogram_answer(sqlite_summaries.bucket_rows(self._conn(), query, interval),

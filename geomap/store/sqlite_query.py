@@ -102,6 +102,15 @@ def search_text(properties: dict) -> str:
     return "\n".join(properties[name] for name in names if properties[name])
 
 
+def like_pattern(text: str) -> str:
+    """A LIKE pattern (ESCAPE '\\') for ``text`` anywhere: % and _ are plain characters.
+
+    >>> print(like_pattern("50%_off"))
+    %50\\%\\_off%
+    """
+    return "%{}%".format(text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_"))
+
+
 def fts_match(text: str) -> str:
     """An FTS5 expression: every word must start a word of the text, in any order.
 
@@ -189,8 +198,7 @@ def _clauses(q: IncidentQuery) -> Iterator[tuple[str, list]]:
     if q.precision is not None:
         yield "i.geo_precision <= ?", [q.precision]
     if q.actor_patterns:
-        patterns = ["%{}%".format(a.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_"))
-                    for a in q.actor_patterns]
+        patterns = [like_pattern(actor) for actor in q.actor_patterns]
         one = "i.actor1 LIKE ? ESCAPE '\\' OR i.actor2 LIKE ? ESCAPE '\\'"
         yield "(" + " OR ".join([one] * len(patterns)) + ")", [p for pat in patterns for p in (pat, pat)]
     if q.text:

@@ -18,7 +18,7 @@ from dataclasses import fields, replace
 from geomap.aggregate import WORLD
 from geomap.query import IncidentQuery
 from geomap.store.sqlite_grid import LEVEL, LEVELS, ROW, cell_ranges
-from geomap.store.sqlite_query import source_and_where, use_grid
+from geomap.store.sqlite_query import like_pattern, source_and_where, use_grid
 
 #: Query fields that never change what matches.
 _PAGING = frozenset(("limit", "offset", "sort"))
@@ -93,6 +93,16 @@ def bucket_rows(conn: sqlite3.Connection, query: IncidentQuery, interval: str) -
     bucket = _BUCKET[interval].format(d="i.event_date")
     return conn.execute(f"SELECT {bucket}, i.event_type, count(*), coalesce(sum(i.fatalities), 0)"
                         f" FROM {source} WHERE {where} GROUP BY 1, 2", params)
+
+
+def actors(conn: sqlite3.Connection, layer: str, text: str | None, limit: int) -> list[dict]:
+    """The layer's actors naming ``text`` (a case-insensitive substring, as the actor filter
+    reads it), most named first."""
+    pattern = like_pattern(text or "")
+    rows = conn.execute("SELECT actor, count FROM incident_actors WHERE layer = ? AND actor "
+                        "LIKE ? ESCAPE '\\' ORDER BY count DESC, actor LIMIT ?",
+                        (layer, pattern, limit))
+    return [{"name": name, "count": count} for name, count in rows]
 
 
 def _scanned_cells(conn: sqlite3.Connection, query: IncidentQuery, size: float,

@@ -54,14 +54,21 @@ _ADD_DAYS = ("INSERT INTO incident_days SELECT layer, event_date, event_type, st
              "coalesce(sum(fatalities), 0) FROM incidents WHERE seq BETWEEN ? AND ? "
              "GROUP BY layer, event_date, event_type, status ON CONFLICT DO UPDATE SET "
              "count = count + excluded.count, fatalities = fatalities + excluded.fatalities")
+_ADD_ACTORS = ("INSERT INTO incident_actors SELECT layer, actor, count(*) FROM ("
+               "SELECT layer, actor1 AS actor FROM incidents WHERE seq BETWEEN ?1 AND ?2 AND "
+               "actor1 IS NOT NULL UNION ALL SELECT layer, actor2 FROM incidents WHERE seq "
+               "BETWEEN ?1 AND ?2 AND actor2 IS NOT NULL AND actor2 IS NOT actor1) "
+               "WHERE 1 GROUP BY layer, actor ON CONFLICT DO UPDATE SET count = count + excluded.count")
+_TAKE_ACTOR = ("UPDATE incident_actors SET count = count - 1 WHERE layer = ? AND actor = ? "
+               "RETURNING count")
 _TAKE_TYPE = ("UPDATE incident_cell_types SET count = count - 1, fatalities = fatalities - ?, "
               "sumlon = sumlon - ?, sumlat = sumlat - ? WHERE layer = ? AND cell = ? "
               "AND event_type = ? AND status = ? RETURNING count")
 _TAKE_DAY = ("UPDATE incident_days SET count = count - 1, fatalities = fatalities - ? "
              "WHERE layer = ? AND event_date = ? AND event_type = ? AND status = ? RETURNING count")
 _FORGET_ROW = ("SELECT layer, cell, minlon, minlat, maxlon, maxlat, event_date, event_type, "
-               "status, coalesce(fatalities, 0) AS fatalities, lon, lat FROM incidents "
-               "WHERE seq = ?")
+               "status, coalesce(fatalities, 0) AS fatalities, lon, lat, actor1, actor2 "
+               "FROM incidents WHERE seq = ?")
 _EXISTING = ("SELECT id, seq, CAST(feature AS BLOB) FROM incidents "
              "WHERE id IN (SELECT value FROM json_each(?))")
 _DELETE_TEXT = "INSERT INTO incidents_fts (incidents_fts, rowid, body) VALUES ('delete', ?, ?)"
@@ -124,7 +131,7 @@ def write_rows(conn: sqlite3.Connection, prepared: list[tuple], first: int | Non
 
 def add_to_summaries(conn: sqlite3.Connection, first: int, last: int) -> None:
     """Count the incidents numbered ``first`` to ``last`` into the cell and layer summaries."""
-    for sql in (_ADD_CELLS, _ADD_LAYERS, _ADD_TYPES, _ADD_DAYS):
+    for sql in (_ADD_CELLS, _ADD_LAYERS, _ADD_TYPES, _ADD_DAYS, _ADD_ACTORS):
         conn.execute(sql, (first, last))
 
 
@@ -142,7 +149,7 @@ def forget(conn: sqlite3.Connection, seq: int, stored: dict) -> None:
 
 
 def _subtract_typed(conn: sqlite3.Connection, row: dict) -> None:
-    """One incident fewer in the per-type cell summary and in the day summary."""
+    """One incident fewer in the per-type cell, the day and the actor summaries."""
     kind = (row["event_type"], row["status"])
     cell = (row["layer"], row["cell"], *kind)
     (left,) = conn.execute(_TAKE_TYPE, (row["fatalities"], row["lon"], row["lat"],
@@ -155,6 +162,11 @@ def _subtract_typed(conn: sqlite3.Connection, row: dict) -> None:
     if not left:
         conn.execute("DELETE FROM incident_days WHERE layer = ? AND event_date = ? AND "
                      "event_type = ? AND status = ?", day)
+    for actor in dict.fromkeys(name for name in (row["actor1"], row["actor2"]) if name):
+        (left,) = conn.execute(_TAKE_ACTOR, (row["layer"], actor)).fetchone()
+        if not left:
+            conn.execute("DELETE FROM incident_actors WHERE layer = ? AND actor = ?",
+                         (row["layer"], actor))
 
 
 def _subtract(conn: sqlite3.Connection, table: str, where: str, key: tuple,

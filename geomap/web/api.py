@@ -79,9 +79,18 @@ def layer_density(layer_id: str):
     """H3 hexagons of the filtered incidents for a map at ``zoom``, with their counts."""
     query = parse_layer_query(request.args, layer_id)
     zoom = parse_zoom(_single(request.args.getlist("zoom"), "zoom"))
-    store = app_state().store
-    incidents.require_layer(store, query)
-    return _cached(jsonify(density.get_density(store, query, zoom)), PAGE_MAX_AGE)
+    return _cached(jsonify(density.get_density(app_state().store, query, zoom)), PAGE_MAX_AGE)
+
+
+@bp.get("/layers/<layer_id>/actors")
+def layer_actors(layer_id: str):
+    """Actors the layer's incidents name, holding ``q`` (any case), most named first."""
+    try:
+        query = parse_layer_query(MultiDict({"actor": request.args.getlist("q")}), layer_id)
+    except ValidationError as error:
+        raise ValidationError("q", error.message) from None
+    found = incidents.suggest_actors(app_state().store, query.layer, query.actor)
+    return _cached(jsonify({"actors": found}), PAGE_MAX_AGE)
 
 
 @bp.get("/layers/<layer_id>/histogram")

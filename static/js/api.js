@@ -53,6 +53,11 @@ export function fetchDensity(layerId, params, signal) {
   return getJson(layerUrl(layerId, 'density', params), signal);
 }
 
+/** Stored actors holding `text`: {actors: [{name, count}]}, most named first. */
+export function fetchActors(layerId, text, signal) {
+  return getJson(layerUrl(layerId, 'actors', new URLSearchParams(text ? { q: text } : {})), signal);
+}
+
 /** Counts per day, week or month: {interval, numberMatched, buckets: [{start, count, fatalities, by_type}]}. */
 export function fetchHistogram(layerId, params, signal) {
   return getJson(layerUrl(layerId, 'histogram', params), signal);

@@ -1,7 +1,7 @@
 // Wiring: reads the page's data-* configuration and connects map, layers, filters, search, downloads.
 
 import { createAnalysis } from './analysis.js';
-import { fetchLayers, setApiRoot } from './api.js';
+import { fetchActors, fetchLayers, setApiRoot } from './api.js';
 import { createDensity } from './density.js';
 import { createDownloads } from './downloads.js';
 import { clearFieldErrors, fieldNamed, showFieldError } from './fielderrors.js';
@@ -9,7 +9,7 @@ import { apiParams, readFilters, updateUrl, urlParams, watchFilters, writeFilter
 import { createDataLayer, isReference, isVisible, loadDataLayer, needsLoad } from './layers.js';
 import { createMap, fitBoxes, restoreView, viewBbox, viewText } from './map.js';
 import { featurePopup } from './popups.js';
-import { createCountryPicker } from './pickers.js';
+import { createActorSuggestions, createCountryPicker } from './pickers.js';
 import { createSearch } from './search.js';
 import { setEventTypes } from './symbols.js';
 import { createTable } from './table.js';
@@ -31,6 +31,10 @@ const map = createMap(document.getElementById('map'), config);
 const downloads = createDownloads(document.querySelector('[aria-labelledby=download-heading]'), () => viewBbox(map));
 createCountryPicker(form, document.getElementById('f-country'), document.getElementById('country-list'),
   document.getElementById('f-country-names'), (input, message) => showFieldError(input, message, 'picker'));
+createActorSuggestions(document.getElementById('f-actor'), (text, signal) => {
+  const first = entries.find((e) => !isReference(e.info) && isVisible(e));
+  return first ? fetchActors(first.info.id, text, signal) : Promise.resolve({ actors: [] });
+});
 form.addEventListener('reset', () => {
   clearFieldErrors(form, 'picker');
   document.getElementById('f-country-names').textContent = '';

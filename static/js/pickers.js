@@ -52,3 +52,30 @@ export function createCountryPicker(form, input, list, note, showError) {
   input.addEventListener('keydown', (event) => { if (event.key === 'Enter') resolve(); });
   if (input.value) resolve();
 }
+
+const SUGGEST_DELAY_MS = 250;
+
+/** Suggest stored actors under the actor field as the user types (`fetchActors(text, signal)`). */
+export function createActorSuggestions(input, fetchActors) {
+  const list = document.createElement('datalist');
+  list.id = `${input.id}-suggestions`;
+  input.after(list);
+  input.setAttribute('list', list.id);
+  let timer = null;
+  let controller = null;
+  input.addEventListener('input', () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      if (controller) controller.abort();
+      controller = new AbortController();
+      fetchActors(input.value.trim(), controller.signal).then((answer) => {
+        list.replaceChildren(...answer.actors.map((actor) => {
+          const option = document.createElement('option');
+          option.value = actor.name;
+          option.label = `${actor.name} (${actor.count})`;
+          return option;
+        }));
+      }).catch(() => {});
+    }, SUGGEST_DELAY_MS);
+  });
+}
