@@ -42,11 +42,13 @@ FILTERS = {"event_type": "type", "sub_event_type": "sub_type", "country": "count
            "status": "status"}
 ITEMS_PARAMETERS = ("f", "bbox", "datetime", "limit", "offset", *FILTERS)
 FORMATS = ("json", "html")
+HTML_LIMIT = 10  # features on an HTML page when none is asked for: a page to read
 _OGC_NAMES = {**{param: name for name, param in FILTERS.items()}, "start": "datetime",
               "end": "datetime"}
 _DIGITS = re.compile(r"[0-9]+")
-_INSTANT = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})"
-                      r"(?:[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?(?:[Zz]|[+-][0-9]{2}:[0-9]{2}))?")
+# RFC 3339, and the bare "2024-01-15T" that GDAL 3.6 sends for a date compared in -where.
+_INSTANT = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})(?:[Tt]|[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}"
+                      r"(?:\.[0-9]+)?(?:[Zz]|[+-][0-9]{2}:[0-9]{2}))?")
 
 
 @bp.before_request
@@ -133,7 +135,8 @@ def queryables(collection_id: str):
 def items(collection_id: str):
     """One page of a collection's features, filtered by bbox, datetime and properties."""
     fmt = negotiate(GEOJSON)
-    query = visible_query(parse_items(request.args, collection_id), current_user(), drafts_public())
+    query = visible_query(parse_items(request.args, collection_id, HTML_LIMIT if fmt == "html" else None),
+                          current_user(), drafts_public())
     page = incidents.get_page(app_state().store, query, noun="collection")
     links = page_links(page, fmt)
     if fmt == "html":
@@ -172,12 +175,13 @@ def negotiate(media_type: str) -> str:
     return "html" if best == HTML else "json"
 
 
-def parse_items(args: MultiDict, collection_id: str) -> IncidentQuery:
+def parse_items(args: MultiDict, collection_id: str, default_limit: int | None = None
+                ) -> IncidentQuery:
     """The IncidentQuery of an items request, through the map API's ``parse_query``."""
     start, end = parse_datetime(single(args, "datetime"))
     bbox, offset = single(args, "bbox"), single(args, "offset")
     layer = incidents.parse_layer_id(collection_id, noun="collection")
-    params = {"layer": [layer], "limit": [str(parse_limit(args))],
+    params = {"layer": [layer], "limit": [str(parse_limit(args, default_limit))],
               "offset": [offset] if offset else [], "bbox": [ogc_bbox(bbox)] if bbox else [],
               "start": [start] if start else [], "end": [end] if end else []}
     params.update((param, args.getlist(name)) for name, param in FILTERS.items())
@@ -195,11 +199,12 @@ def single(args: MultiDict, name: str) -> str | None:
     return values[0] if values else None
 
 
-def parse_limit(args: MultiDict) -> int:
-    """The page size: 10 by default; above the maximum, the maximum (as the standard asks)."""
+def parse_limit(args: MultiDict, default: int | None = None) -> int:
+    """The page size: DEFAULT_LIMIT unless given; above the maximum, the maximum (as the
+    standard asks)."""
     text = single(args, "limit")
     if text is None:
-        return openapi.DEFAULT_LIMIT
+        return default or openapi.DEFAULT_LIMIT
     if not _DIGITS.fullmatch(text) or not text.strip("0"):
         raise ValidationError("limit", f"must be a whole number from 1, not {text!r}")
     digits = text.lstrip("0")
@@ -231,6 +236,8 @@ def parse_datetime(text: str | None) -> tuple[str | None, str | None]:
 
     >>> parse_datetime("2022-04-07T21:40:00Z"), parse_datetime("../2022-04-08")
     (('2022-04-07', '2022-04-07'), (None, '2022-04-08'))
+    >>> parse_datetime("2024-01-15T/2024-01-21T")  # as GDAL 3.6 sends a -where on a date
+    ('2024-01-15', '2024-01-21')
     """
     if text is None:
         return None, None
@@ -251,7 +258,7 @@ def _day(text: str) -> str | None:
     try:
         if match is None:
             raise ValueError(text)
-        datetime.fromisoformat(text.upper().replace("Z", "+00:00"))
+        datetime.fromisoformat(text.upper().replace("Z", "+00:00").rstrip("T"))
     except ValueError:
         raise ValidationError("datetime", f"{text!r} is not an RFC 3339 date or date-time, "
                               "e.g. 2022-04-07 or 2022-04-07T00:00:00Z") from None
@@ -305,8 +312,9 @@ def page_links(page: Page, fmt: str) -> list[dict]:
     media_type, limit = HTML if fmt == "html" else GEOJSON, page.query.limit
     url = url_for(".collection", collection_id=page.query.layer, _external=True)
     links = [*self_links(GEOJSON, fmt), link(url, "collection", JSON, "the collection")]
-    if page.next_offset is not None:
-        links.append(link(here(offset=page.next_offset, limit=limit, f=fmt), "next",
+    if page.next_offset is not None:  # clients that copy a layer page by next links only
+        following = limit if fmt == "html" else max(limit, openapi.DEFAULT_LIMIT)
+        links.append(link(here(offset=page.next_offset, limit=following, f=fmt), "next",
                           media_type, "the next page"))
     if page.prev_offset is not None:
         links.append(link(here(offset=page.prev_offset, limit=limit, f=fmt), "prev",
