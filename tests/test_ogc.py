@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from urllib.parse import parse_qs, urlsplit
 
 import orjson
@@ -73,7 +74,8 @@ def test_the_api_definition_follows_the_route_table(app, client, loaded):
     assert {"/ogc" + path for path in document["paths"]} == routes
     items = document["paths"]["/collections/{collectionId}/items"]["get"]
     named = {ref["$ref"].rsplit("/", 1)[1] for ref in items["parameters"]}
-    assert named == {"collectionId", "f", "bbox", "datetime", "limit", "offset", *FILTERS}
+    assert named == {"collectionId", "f", "bbox", "bbox-crs", "datetime", "limit", "offset", "crs",
+                     *FILTERS}
     parameters = document["components"]["parameters"]
     assert parameters["limit"]["schema"]["maximum"] == MAX_LIMIT
     assert parameters["limit"]["schema"]["default"] == 1000  # so that GIS clients copy fast
@@ -96,7 +98,10 @@ def test_one_collection_per_layer_with_its_extent(client, store):
     assert [found["id"] for found in body["collections"]] == ["incidents", "reports"]
     incidents = body["collections"][0]
     assert incidents["itemType"] == "feature"
-    assert incidents["crs"] == ["http://www.opengis.net/def/crs/OGC/1.3/CRS84"]
+    assert incidents["crs"] == ["http://www.opengis.net/def/crs/OGC/1.3/CRS84",
+                                "http://www.opengis.net/def/crs/EPSG/0/4326",
+                                "http://www.opengis.net/def/crs/EPSG/0/3857"]
+    assert incidents["storageCrs"] == "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
     assert incidents["extent"]["spatial"]["bbox"] == [[36.6339, 33.343, 44.385, 36.345]]
     assert incidents["extent"]["temporal"]["interval"] == [["2022-01-02T00:00:00Z",
                                                            "2022-04-07T23:59:59Z"]]
@@ -354,3 +359,48 @@ def test_the_map_api_and_the_map_keep_working(app, client, loaded):
     assert client.get("/api/layers/incidents/features").get_json()["numberMatched"] == 6
     if "pages" in app.blueprints:
         assert client.get("/").mimetype == "text/html"
+
+
+
+CRS84, EPSG_4326, EPSG_3857 = ("http://www.opengis.net/def/crs/OGC/1.3/CRS84",
+                               "http://www.opengis.net/def/crs/EPSG/0/4326",
+                               "http://www.opengis.net/def/crs/EPSG/0/3857")
+
+
+def test_items_in_each_crs_with_content_crs_and_the_axis_order_of_that_crs(client, loaded):
+    green = ID["green_village"]
+    served = {}
+    for crs in (None, CRS84, EPSG_4326, EPSG_3857):
+        response = client.get(ITEMS, query_string={"crs": crs} if crs else {})
+        assert response.headers["Content-Crs"] == f"<{crs or CRS84}>"
+        body = response.get_json()
+        served[crs] = next(f for f in body["features"] if f["id"] == green)["geometry"]["coordinates"]
+    assert served[None] == served[CRS84] == [40.576, 35.152]  # lon, lat as stored
+    assert served[EPSG_4326] == [35.152, 40.576]  # EPSG:4326 is latitude first
+    x, y = served[EPSG_3857]  # metres east and north, by the spherical Mercator formula
+    assert abs(x - 6378137 * math.radians(40.576)) < 0.01
+    assert abs(y - 6378137 * math.log(math.tan(math.pi / 4 + math.radians(35.152) / 2))) < 0.01
+    one = client.get(f"{ITEMS}/{green}", query_string={"crs": "[EPSG:4326]"})
+    assert one.headers["Content-Crs"] == f"<{EPSG_4326}>"
+    assert one.get_json()["geometry"]["coordinates"] == [35.152, 40.576]
+
+
+@pytest.mark.parametrize("bbox, bbox_crs", [
+    ("40,34.5,41,35.5", None), ("40,34.5,41,35.5", CRS84),
+    ("34.5,40,35.5,41", EPSG_4326),  # lat, lon
+    ("4452779.6,4096699.7,4564099.0,4232000.0", EPSG_3857)])  # the same box in metres
+def test_bbox_in_another_crs_selects_the_same_incidents(client, loaded, bbox, bbox_crs):
+    params = {"bbox": bbox} | ({"bbox-crs": bbox_crs} if bbox_crs else {})
+    body = client.get(ITEMS, query_string=params).get_json()
+    assert names(body) == {"green_village", "mayadin_launch_site"}
+
+
+@pytest.mark.parametrize("params, field", [
+    ({"crs": "http://www.opengis.net/def/crs/EPSG/0/32638"}, "crs"),
+    ({"crs": "EPSG:9999999"}, "crs"),
+    ({"bbox": "40,34,41,35", "bbox-crs": "urn:ogc:def:crs:EPSG::2154"}, "bbox-crs"),
+    ({"bbox": "a,b,c,d", "bbox-crs": EPSG_3857}, "bbox"),
+])
+def test_an_unsupported_crs_is_400_naming_it(client, loaded, params, field):
+    body = assert_error(client.get(ITEMS, query_string=params), 400, field)
+    assert field != "crs" or "EPSG/0/3857" in body["message"]  # says which are offered

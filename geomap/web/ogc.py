@@ -17,6 +17,7 @@ import orjson
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
+from geomap.crs import CRS84, SUPPORTED, bbox_to_crs84, parse_crs, transform_feature
 from geomap.errors import NotFoundError, ValidationError
 from geomap.incident import format_timestamp
 from geomap.query import MAX_LIMIT, IncidentQuery, parse_query
@@ -31,16 +32,15 @@ from geomap.web.state import app_state
 bp = Blueprint("ogc", __name__, url_prefix="/ogc", template_folder="templates")
 
 CONFORMANCE = tuple(f"http://www.opengis.net/spec/ogcapi-features-{part}/1.0/conf/{name}" for part, name in (
-    (1, "core"), (1, "oas30"), (1, "html"), (1, "geojson"),
+    (1, "core"), (1, "oas30"), (1, "html"), (1, "geojson"), (2, "crs"),
     (3, "queryables"), (3, "queryables-query-parameters")))
-CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 GREGORIAN = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
 OGC_REL = "http://www.opengis.net/def/rel/ogc/1.0/"
 #: Feature property → the map API's parameter (geomap.query.PARAMETERS) that tests it for
 #: equality. Other properties have no IncidentQuery field that can, so they are not queryable.
 FILTERS = {"event_type": "type", "sub_event_type": "sub_type", "country": "country",
            "status": "status"}
-ITEMS_PARAMETERS = ("f", "bbox", "datetime", "limit", "offset", *FILTERS)
+ITEMS_PARAMETERS = ("f", "bbox", "bbox-crs", "datetime", "limit", "offset", "crs", *FILTERS)
 FORMATS = ("json", "html")
 HTML_LIMIT = 10  # features on an HTML page when none is asked for: a page to read
 _OGC_NAMES = {**{param: name for name, param in FILTERS.items()}, "start": "datetime",
@@ -135,31 +135,35 @@ def queryables(collection_id: str):
 def items(collection_id: str):
     """One page of a collection's features, filtered by bbox, datetime and properties."""
     fmt = negotiate(GEOJSON)
+    crs = parse_crs(single(request.args, "crs"))
     query = visible_query(parse_items(request.args, collection_id, HTML_LIMIT if fmt == "html" else None),
                           current_user(), drafts_public())
     page = incidents.get_page(app_state().store, query, noun="collection")
     links = page_links(page, fmt)
+    features = in_crs(page.features, crs)
     if fmt == "html":
         return html("items.html", links=links, collection_id=query.layer, matched=page.matched,
-                    query=query, features=[orjson.loads(data) for data in page.features])
+                    query=query, features=[orjson.loads(data) for data in features])
     members = {"timeStamp": format_timestamp(), "numberMatched": page.matched,
                "numberReturned": page.returned, "links": links}
-    return negotiated(Response(incidents.collection_bytes(page.features, members),
-                               content_type=GEOJSON))
+    return with_crs(negotiated(Response(incidents.collection_bytes(features, members),
+                                        content_type=GEOJSON)), crs)
 
 
 @bp.get("/collections/<collection_id>/items/<feature_id>")
-@operation("getFeature", GEOJSON, "featureGeoJSON")
+@operation("getFeature", GEOJSON, "featureGeoJSON", ("f", "crs"))
 def item(collection_id: str, feature_id: str):
     """One feature of a collection."""
     fmt = negotiate(GEOJSON)
+    crs = parse_crs(single(request.args, "crs"))
     feature = app_state().store.find(feature_id)
     if feature is None or feature["properties"].get("layer") != collection_id \
             or not may_see(feature, current_user(), drafts_public()):
         raise NotFoundError(f"no feature {feature_id!r} in collection {collection_id!r}")
     collection_url = url_for(".collection", collection_id=collection_id, _external=True)
+    feature = transform_feature(feature, crs)
     feature["links"] = [*self_links(GEOJSON, fmt), link(collection_url, "collection", JSON)]
-    return respond(feature, fmt, GEOJSON, "item.html")
+    return with_crs(respond(feature, fmt, GEOJSON, "item.html"), crs)
 
 
 # --- parsing ----------------------------------------------------------------------------
@@ -180,9 +184,11 @@ def parse_items(args: MultiDict, collection_id: str, default_limit: int | None =
     """The IncidentQuery of an items request, through the map API's ``parse_query``."""
     start, end = parse_datetime(single(args, "datetime"))
     bbox, offset = single(args, "bbox"), single(args, "offset")
+    if bbox:
+        bbox = in_crs84(ogc_bbox(bbox), parse_crs(single(args, "bbox-crs"), "bbox-crs"))
     layer = incidents.parse_layer_id(collection_id, noun="collection")
     params = {"layer": [layer], "limit": [str(parse_limit(args, default_limit))],
-              "offset": [offset] if offset else [], "bbox": [ogc_bbox(bbox)] if bbox else [],
+              "offset": [offset] if offset else [], "bbox": [bbox] if bbox else [],
               "start": [start] if start else [], "end": [end] if end else []}
     params.update((param, args.getlist(name)) for name, param in FILTERS.items())
     try:
@@ -222,6 +228,30 @@ def ogc_bbox(text: str) -> str:
         raise ValidationError("bbox", "must be 4 numbers, minlon,minlat,maxlon,maxlat "
                               "(or 6, with heights)")
     return ",".join(parts)
+
+
+def in_crs84(bbox: str, crs: str) -> str:
+    """A bbox of 4 numbers given in ``crs`` as CRS84 numbers (parse_query checks the range)."""
+    if crs == CRS84:
+        return bbox
+    try:
+        numbers = tuple(float(part) for part in bbox.split(","))
+    except ValueError:
+        raise ValidationError("bbox", "must be 4 numbers in the CRS of bbox-crs") from None
+    return ",".join(repr(round(number, 9)) for number in bbox_to_crs84(numbers, crs))
+
+
+def in_crs(features: list[bytes], crs: str) -> list[bytes]:
+    """Stored feature JSON with its positions in ``crs`` (as stored when CRS84)."""
+    if crs == CRS84:
+        return features
+    return [orjson.dumps(transform_feature(orjson.loads(data), crs)) for data in features]
+
+
+def with_crs(response: Response, crs: str) -> Response:
+    """The response with the Content-Crs header that Part 2 asks for."""
+    response.headers["Content-Crs"] = f"<{crs}>"
+    return response
 
 
 def _is_number(text: str) -> bool:
@@ -286,7 +316,7 @@ def collection_info(layer: dict) -> dict:
     return {
         "id": layer["id"], "title": layer["title"],
         "description": f"{layer['count']:,} incidents", "itemType": "feature",
-        "crs": [CRS84], "storageCrs": CRS84, "extent": extent(layer),
+        "crs": list(SUPPORTED), "storageCrs": CRS84, "extent": extent(layer),
         "links": [link(url, "self", JSON), link(f"{url}?f=html", "alternate", HTML),
                   link(items_url, "items", GEOJSON, "the features"),
                   link(f"{items_url}?f=html", "items", HTML, "the features as a web page"),

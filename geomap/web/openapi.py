@@ -16,6 +16,7 @@ import pycountry
 from flask import Flask
 
 from geomap import __version__
+from geomap.crs import SUPPORTED as SUPPORTED_CRS
 from geomap.incident import EVENT_TYPES, PROPERTIES, SOURCE_FIELDS, STATUSES, SUB_EVENT_TYPES
 from geomap.query import MAX_LIMIT, MAX_OFFSET
 
@@ -125,6 +126,12 @@ def parameters(collection_ids: list[str], names: Iterable[str] = ()) -> dict:
                         f"asks for at least {DEFAULT_LIMIT:,}",
                         {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT,
                          "default": DEFAULT_LIMIT}),
+        "crs": _query("crs", "the CRS of the geometries in the response (Part 2): CRS84 "
+                      "(lon, lat; the default), EPSG:4326 (lat, lon) or EPSG:3857 (metres); "
+                      "the Content-Crs header names the one served",
+                      {"type": "string", "format": "uri", "enum": list(SUPPORTED_CRS)}),
+        "bbox-crs": _query("bbox-crs", "the CRS of bbox, in its axis order (CRS84 by default)",
+                           {"type": "string", "format": "uri", "enum": list(SUPPORTED_CRS)}),
         "offset": _query("offset", "features to skip, for paging (the next and prev links set it)",
                          {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0}),
     }
