@@ -47,7 +47,55 @@ _NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,
 _WORD = re.compile(r"[^\W_]")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _NOT_NULL = frozenset(("event_types", "sub_event_types", "countries", "statuses", "offset", "sort",
-                       "actor_variants"))
+                       "actor_variants", "where"))
+
+
+#: Properties a CQL2 filter may test (OGC queryables) → the kind of their values.
+QUERYABLE = {"event_date": "date", "event_type": "text", "sub_event_type": "text",
+             "country": "text", "status": "text", "actor1": "text", "actor2": "text",
+             "admin1": "text", "location": "text", "gazetteer_id": "text", "fatalities": "int",
+             "injuries": "int", "geo_precision": "int", "time_precision": "int"}
+#: Operators of a Condition; ``like`` takes ``%`` and ``_`` and ignores case, ``in`` a tuple.
+OPERATORS = ("=", "<>", "<", "<=", ">", ">=", "like", "in", "isnull")
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One test of a property, as a CQL2 filter states it: ``fatalities > 5``.
+
+    >>> Condition("event_date", ">=", "2022-01-01").value
+    '2022-01-01'
+    """
+
+    property: str
+    op: str
+    value: object = None
+
+    def __post_init__(self):
+        if self.property not in QUERYABLE:
+            raise ValidationError("filter", f"{self.property!r} is not queryable")
+        if self.op not in OPERATORS:
+            raise ValidationError("filter", f"{self.op!r} is not an operator geomap knows")
+        if self.op == "in":
+            values = tuple(_condition_value(self, v) for v in self.value)
+            if not 0 < len(values) <= 100:
+                raise ValidationError("filter", f"IN on {self.property} takes 1 to 100 values")
+            object.__setattr__(self, "value", values)
+        elif self.op != "isnull":
+            object.__setattr__(self, "value", _condition_value(self, self.value))
+
+
+def _condition_value(condition: Condition, value: object) -> object:
+    kind = "text" if condition.op == "like" else QUERYABLE[condition.property]
+    if kind == "int" and isinstance(value, int | float) and not isinstance(value, bool) \
+            and math.isfinite(value):
+        return value
+    if kind == "date" and isinstance(value, date | str):
+        return _check_date(value, "filter").isoformat()
+    if kind == "text" and isinstance(value, str) and len(value) <= 500 and not _CONTROL.search(value):
+        return value
+    raise ValidationError("filter", f"{condition.property} {condition.op.upper()} takes "
+                          f"{'a ' + kind if kind != 'int' else 'a number'}, not {value!r}")
 
 
 @dataclass(frozen=True)
@@ -76,6 +124,7 @@ class IncidentQuery:
     limit: int | None = DEFAULT_LIMIT
     offset: int = 0
     sort: str = "event_date"
+    where: tuple[Condition, ...] = ()  # CQL2 conditions (geomap.cql), all of which must hold
 
     def __post_init__(self):
         for name, check in _CHECKS.items():
@@ -212,6 +261,13 @@ def _check_each(parse):
     return check
 
 
+def _check_where(value, name: str) -> tuple:
+    conditions = tuple(value)
+    if len(conditions) > 50 or not all(isinstance(c, Condition) for c in conditions):
+        raise ValidationError("filter", "takes at most 50 conditions")
+    return conditions
+
+
 def _check_sort(value, name: str) -> str:
     if value not in SORTS:
         raise ValidationError(name, f"must be one of {', '.join(SORTS)}, not {value!r}")
@@ -235,6 +291,7 @@ _CHECKS = {
     "limit": _check_int(1, MAX_LIMIT),
     "offset": _check_int(0, MAX_OFFSET),
     "sort": _check_sort,
+    "where": _check_where,
 }
 
 

@@ -75,7 +75,7 @@ def test_the_api_definition_follows_the_route_table(app, client, loaded):
     items = document["paths"]["/collections/{collectionId}/items"]["get"]
     named = {ref["$ref"].rsplit("/", 1)[1] for ref in items["parameters"]}
     assert named == {"collectionId", "f", "bbox", "bbox-crs", "datetime", "limit", "offset", "crs",
-                     *FILTERS}
+                     "filter", "filter-lang", "filter-crs", "sortby", *FILTERS}
     parameters = document["components"]["parameters"]
     assert parameters["limit"]["schema"]["maximum"] == MAX_LIMIT
     assert parameters["limit"]["schema"]["default"] == 1000  # so that GIS clients copy fast
@@ -130,11 +130,12 @@ def test_queryables_are_the_properties_the_items_request_filters_on(client, load
     response = client.get("/ogc/collections/incidents/queryables")
     assert response.status_code == 200 and response.mimetype == "application/schema+json"
     body = response.get_json()
-    assert body["type"] == "object" and list(body["properties"]) == list(FILTERS)
+    assert body["type"] == "object" and set(FILTERS) < set(body["properties"])
+    assert {"actor1", "actor2", "admin1", "location", "gazetteer_id", "fatalities",
+            "event_date"} < set(body["properties"])
     assert body["properties"]["status"]["enum"] == ["draft", "published"]
-    assert "Not queryable: id, layer, event_date, event_time," in body["description"]
-    assert "admin1" in body["description"] and "gazetteer_id" in body["description"]
-    for name, schema in body["properties"].items():
+    assert "Not queryable: id, layer, event_time," in body["description"]
+    for name, schema in ((n, body["properties"][n]) for n in FILTERS):
         value = "SY" if name == "country" else schema["enum"][0]
         assert client.get(ITEMS, query_string={name: value}).status_code == 200, name
 
@@ -404,3 +405,51 @@ def test_bbox_in_another_crs_selects_the_same_incidents(client, loaded, bbox, bb
 def test_an_unsupported_crs_is_400_naming_it(client, loaded, params, field):
     body = assert_error(client.get(ITEMS, query_string=params), 400, field)
     assert field != "crs" or "EPSG/0/3857" in body["message"]  # says which are offered
+
+
+
+@pytest.mark.parametrize("params, expected", [
+    ({"filter": "fatalities > 2 AND actor1 LIKE 'Islamic State%'"}, {"mosul_ied"}),
+    ({"filter": "admin1 = 'Deir ez-Zor'"}, {"green_village", "mayadin_launch_site"}),
+    ({"filter": "location IN ('Mosul', 'Erbil')"}, {"mosul_ied", "erbil_missiles"}),
+    ({"filter": "gazetteer_id = 'site:green-village'"}, {"green_village"}),
+    ({"filter": "actor2 LIKE '%united states%'"}, {"green_village"}),
+    ({"filter": "fatalities BETWEEN 1 AND 20 AND S_INTERSECTS(geometry, BBOX(42, 35, 45, 37))"},
+     {"mosul_ied"}),
+    ({"filter": "event_date >= DATE('2022-03-01') AND country = 'IQ'"},
+     {"erbil_missiles", "baghdad_protest"}),
+    ({"filter-lang": "cql2-json", "filter": orjson.dumps(
+        {"op": "and", "args": [{"op": ">", "args": [{"property": "fatalities"}, 2]},
+                               {"op": "like", "args": [{"property": "actor1"}, "Islamic State%"]}]}
+    ).decode()}, {"mosul_ied"}),
+])
+def test_cql2_filters_select_what_they_say(client, loaded, params, expected):
+    body = client.get(ITEMS, query_string=params).get_json()
+    assert names(body) == expected, body.get("message")
+    assert body["numberMatched"] == len(expected)
+
+
+def test_sortby_orders_the_page(client, loaded):
+    body = client.get(ITEMS, query_string={"sortby": "-fatalities"}).get_json()
+    fatalities = [f["properties"]["fatalities"] for f in body["features"]]
+    known = [n for n in fatalities if n is not None]
+    assert known == sorted(known, reverse=True) and fatalities[:len(known)] == known
+    oldest = client.get(ITEMS, query_string={"sortby": "+event_date"}).get_json()["features"][0]
+    assert oldest["properties"]["event_date"] == min(
+        f["properties"]["event_date"] for f in samples().values())
+
+
+@pytest.mark.parametrize("params, field, named", [
+    ({"filter": "fatalities > 5 OR country = 'IQ'"}, "filter", "OR"),
+    ({"filter": "NOT (country = 'IQ')"}, "filter", "NOT"),
+    ({"filter": "summary LIKE '%drone%'"}, "filter", "'summary' is not queryable"),
+    ({"filter": "S_INTERSECTS(geometry, POINT(40 35))"}, "filter", "S_INTERSECTS with Geometry"),
+    ({"filter": "T_AFTER(event_date, DATE('2022-01-01'))"}, "filter", "not valid cql2-text"),
+    ({"filter": "fatalities > 'many'"}, "filter", "takes a number"),
+    ({"filter": "country = 'IQ'", "filter-lang": "sql"}, "filter-lang", "cql2-text or cql2-json"),
+    ({"filter": "{not json", "filter-lang": "cql2-json"}, "filter", "not valid cql2-json"),
+    ({"sortby": "-summary"}, "sortby", "not a sort order"),
+])
+def test_unsupported_cql2_is_400_naming_the_construct(client, loaded, params, field, named):
+    body = assert_error(client.get(ITEMS, query_string=params), 400, field)
+    assert named in body["message"]

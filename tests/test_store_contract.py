@@ -49,7 +49,7 @@ import pytest
 from geomap.aggregate import cell_size
 from geomap.errors import ConflictError, NotFoundError, ValidationError
 from geomap.incident import geometry_bbox, parse_feature
-from geomap.query import IncidentQuery
+from geomap.query import Condition, IncidentQuery
 from tests.incident_samples import sample, samples
 
 EVERYTHING = IncidentQuery(layer=None, limit=None)
@@ -289,6 +289,22 @@ def test_text_and_actor_combine_with_the_other_filters(case_store):
 ])
 def test_filters_on_the_sample_reports(sample_store, filters, expected):
     assert sorted(SAMPLE_NAMES[i] for i in matching(sample_store, **filters)) == expected
+
+
+@pytest.mark.parametrize("conditions, expected", [
+    ([("admin1", "=", "Deir ez-Zor")], ["green_village", "mayadin_launch_site"]),
+    ([("fatalities", ">", 2), ("actor1", "like", "islamic state%")], ["mosul_ied"]),
+    ([("location", "in", ("Mosul", "Erbil"))], ["erbil_missiles", "mosul_ied"]),
+    ([("gazetteer_id", "=", "site:green-village")], ["green_village"]),
+    ([("injuries", ">=", 2)], ["green_village", "mosul_ied"]),
+    ([("fatalities", "isnull", None)], ["mayadin_launch_site"]),
+    ([("event_date", ">=", "2022-03-01"), ("country", "<>", "SY")],
+     ["baghdad_protest", "erbil_missiles"]),
+    ([("actor2", "like", "%united states%")], ["green_village"]),
+])
+def test_cql2_conditions_filter_the_same_on_every_backend(sample_store, conditions, expected):
+    where = tuple(Condition(*condition) for condition in conditions)
+    assert sorted(SAMPLE_NAMES[i] for i in matching(sample_store, where=where)) == expected
 
 
 def scattered(count: int, seed: int):

@@ -12,9 +12,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator
+from datetime import date
 
 from geomap.incident import SUB_EVENT_TYPES
-from geomap.query import IncidentQuery
+from geomap.query import QUERYABLE, Condition, IncidentQuery
 from geomap.store.sqlite_query import MAX_SEARCH_WORDS
 
 _ORDER = {
@@ -143,6 +144,31 @@ def _clauses(q: IncidentQuery) -> Iterator[tuple[str, list]]:
     if q.bbox:
         minlon, minlat, maxlon, maxlat = q.bbox
         yield _BBOX, [minlon, minlat, maxlon, maxlat, maxlon, minlon, maxlat, minlat]
+    for condition in q.where:
+        yield condition_sql(condition)
+
+
+#: Queryable properties kept as columns; the others are read from the feature's JSON.
+_COLUMNS = frozenset(("event_date", "event_type", "sub_event_type", "country", "status",
+                      "actor1", "actor2", "fatalities", "geo_precision"))
+
+
+def condition_sql(condition: Condition) -> tuple[str, list]:
+    """SQL of one CQL2 condition; LIKE ignores case (ILIKE), as SQLite's LIKE does."""
+    name, op, value = condition.property, condition.op, condition.value
+    column = name if name in _COLUMNS else f"(feature->'properties'->>'{name}')"
+    if name not in _COLUMNS and QUERYABLE[name] == "int":
+        column = f"{column}::integer"
+    if name == "event_date" and op not in ("isnull", "like"):
+        value = (tuple(map(date.fromisoformat, value)) if op == "in"
+                 else date.fromisoformat(value))
+    if op == "isnull":
+        return f"{column} IS NULL", []
+    if op == "in":
+        return f"{column} = ANY(%s)", [list(value)]
+    if op == "like":
+        return f"{column}::text ILIKE %s", [value]
+    return f"{column} {op} %s", [value]
 
 
 def _text_clause(text: str) -> tuple[str, list]:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from datetime import date
 
 from geomap.incident import SUB_EVENT_TYPES
-from geomap.query import IncidentQuery
+from geomap.query import Condition, IncidentQuery
 from geomap.store.sqlite_grid import cell_ranges
 
 #: A bbox query starts from the grid when its hits H (read from incident_cells) cost less
@@ -206,6 +206,30 @@ def _clauses(q: IncidentQuery) -> Iterator[tuple[str, list]]:
                [fts_match(q.text)])
     if q.bbox:
         yield _BBOX, _box_params(q.bbox)
+    for condition in q.where:
+        yield condition_sql(condition)
+
+
+#: Queryable properties kept as columns; the others are read from the feature's JSON.
+_COLUMNS = frozenset(("event_date", "event_type", "sub_event_type", "country", "status",
+                      "actor1", "actor2", "fatalities", "geo_precision"))
+
+
+def condition_sql(condition: Condition) -> tuple[str, list]:
+    """SQL of one CQL2 condition; LIKE ignores ASCII case, as SQLite's does.
+
+    >>> condition_sql(Condition("admin1", "=", "Deir ez-Zor"))
+    ("json_extract(i.feature, '$.properties.admin1') = ?", ['Deir ez-Zor'])
+    """
+    name, op, value = condition.property, condition.op, condition.value
+    column = f"i.{name}" if name in _COLUMNS else f"json_extract(i.feature, '$.properties.{name}')"
+    if op == "isnull":
+        return f"{column} IS NULL", []
+    if op == "in":
+        return _in(column, value)
+    if op == "like":
+        return f"{column} LIKE ? ESCAPE '\\'", [value]
+    return f"{column} {op} ?", [value]
 
 
 def _in(column: str, values: tuple | list) -> tuple[str, list]:

@@ -10,6 +10,7 @@ any other is refused with 400, as the standard asks. Errors take the one JSON sh
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import datetime
 from urllib.parse import urlencode
 
@@ -17,10 +18,11 @@ import orjson
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
+from geomap.cql import parse_filter, parse_sortby
 from geomap.crs import CRS84, SUPPORTED, bbox_to_crs84, parse_crs, transform_feature
 from geomap.errors import NotFoundError, ValidationError
 from geomap.incident import format_timestamp
-from geomap.query import MAX_LIMIT, IncidentQuery, parse_query
+from geomap.query import MAX_LIMIT, QUERYABLE, IncidentQuery, parse_query
 from geomap.services import incidents
 from geomap.services.accounts import may_see, visible_query
 from geomap.services.incidents import Page
@@ -40,7 +42,8 @@ OGC_REL = "http://www.opengis.net/def/rel/ogc/1.0/"
 #: equality. Other properties have no IncidentQuery field that can, so they are not queryable.
 FILTERS = {"event_type": "type", "sub_event_type": "sub_type", "country": "country",
            "status": "status"}
-ITEMS_PARAMETERS = ("f", "bbox", "bbox-crs", "datetime", "limit", "offset", "crs", *FILTERS)
+ITEMS_PARAMETERS = ("f", "bbox", "bbox-crs", "datetime", "limit", "offset", "crs", "filter",
+                    "filter-lang", "filter-crs", "sortby", *FILTERS)
 FORMATS = ("json", "html")
 HTML_LIMIT = 10  # features on an HTML page when none is asked for: a page to read
 _OGC_NAMES = {**{param: name for name, param in FILTERS.items()}, "start": "datetime",
@@ -126,7 +129,7 @@ def queryables(collection_id: str):
     """The properties that the items request filters on, as a JSON Schema."""
     fmt = negotiate(SCHEMA_JSON)
     layer = find_layer(collection_id)
-    body = openapi.queryables(layer["id"], layer["title"], request.base_url, FILTERS)
+    body = openapi.queryables(layer["id"], layer["title"], request.base_url, QUERYABLE)
     return respond(body, fmt, SCHEMA_JSON, "queryables.html")
 
 
@@ -192,9 +195,26 @@ def parse_items(args: MultiDict, collection_id: str, default_limit: int | None =
               "start": [start] if start else [], "end": [end] if end else []}
     params.update((param, args.getlist(name)) for name, param in FILTERS.items())
     try:
-        return parse_query(params)
+        return with_filter(parse_query(params), args)
     except ValidationError as error:
         raise ValidationError(_OGC_NAMES.get(error.field, error.field), error.message) from None
+
+
+def with_filter(query: IncidentQuery, args: MultiDict) -> IncidentQuery:
+    """The query with a CQL2 ``filter`` (Part 3) and ``sortby`` folded into it."""
+    sort = parse_sortby(single(args, "sortby"))
+    text = single(args, "filter")
+    if text is None:
+        if single(args, "filter-lang") or single(args, "filter-crs"):
+            raise ValidationError("filter", "is required with filter-lang or filter-crs")
+        return replace(query, sort=sort) if sort else query
+    if parse_crs(single(args, "filter-crs"), "filter-crs") != CRS84:
+        raise ValidationError("filter-crs", f"only {CRS84} is supported for filters")
+    conditions, bbox = parse_filter(text, single(args, "filter-lang"))
+    if bbox and query.bbox:
+        bbox = (max(bbox[0], query.bbox[0]), max(bbox[1], query.bbox[1]),
+                min(bbox[2], query.bbox[2]), min(bbox[3], query.bbox[3]))
+    return replace(query, where=conditions, bbox=bbox or query.bbox, sort=sort or query.sort)
 
 
 def single(args: MultiDict, name: str) -> str | None:

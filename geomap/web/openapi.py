@@ -132,6 +132,20 @@ def parameters(collection_ids: list[str], names: Iterable[str] = ()) -> dict:
                       {"type": "string", "format": "uri", "enum": list(SUPPORTED_CRS)}),
         "bbox-crs": _query("bbox-crs", "the CRS of bbox, in its axis order (CRS84 by default)",
                            {"type": "string", "format": "uri", "enum": list(SUPPORTED_CRS)}),
+        "filter": _query("filter", "a CQL2 filter (Part 3) on the queryables: comparisons, LIKE "
+                         "(ignoring case), IN, BETWEEN, IS NULL and S_INTERSECTS(geometry, "
+                         "BBOX(...)), joined by AND; OR, NOT and other functions are refused "
+                         "with 400 naming them. e.g. fatalities > 5 AND actor1 LIKE 'Houthi%'",
+                         {"type": "string", "maxLength": 10000}),
+        "filter-lang": _query("filter-lang", "the language of filter (cql2-text by default)",
+                              {"type": "string", "enum": ["cql2-text", "cql2-json"]}),
+        "filter-crs": _query("filter-crs", "the CRS of coordinates in filter: CRS84 only",
+                             {"type": "string", "enum": [SUPPORTED_CRS[0]]}),
+        "sortby": _query("sortby", "the order: -event_date (the default), +event_date, "
+                         "-fatalities, +id, +event_type or +location",
+                         {"type": "string", "enum": ["-event_date", "+event_date", "event_date",
+                                                     "-fatalities", "+id", "id", "+event_type",
+                                                     "event_type", "+location", "location"]}),
         "offset": _query("offset", "features to skip, for paging (the next and prev links set it)",
                          {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0}),
     }
@@ -200,8 +214,9 @@ def queryables(collection_id: str, title: str, url: str, names: Iterable[str]) -
     others = ", ".join(name for name in PROPERTIES if name not in names)
     return {"$schema": "https://json-schema.org/draft/2019-09/schema", "$id": url,
             "type": "object", "title": title, "additionalProperties": False,
-            "description": f"The properties of {collection_id} that the items request filters "
-                           f"on, besides bbox and datetime. Not queryable: {others}.",
+            "description": f"The properties of {collection_id} that a CQL2 filter tests (and "
+                           "event_type, sub_event_type, country and status also as parameters), "
+                           f"besides bbox and datetime. Not queryable: {others}.",
             "properties": {name: queryable_schema(name) for name in names}}
 
 
