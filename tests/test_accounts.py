@@ -173,6 +173,17 @@ def test_viewers_and_anonymous_see_published_only(client, headers):
     assert "private" in answer.headers["Cache-Control"] and "Cookie" in answer.headers["Vary"]
 
 
+def test_layer_counts_tell_of_no_draft_the_reader_cannot_open(client, headers):
+    def counts(extra=None):
+        layers = client.get("/api/layers", headers=extra or {}).get_json()
+        collection = client.get("/ogc/collections", headers=extra or {}).get_json()
+        ogc = {c["id"]: c for c in collection["collections"]}
+        count = next(layer["count"] for layer in layers if layer["id"] == "incidents")
+        return count, ogc["incidents"]["description"]
+    assert counts() == counts(headers["viewer"]) == (3, "3 incidents")  # the published samples
+    assert counts(headers["analyst"]) == (6, "6 incidents")
+
+
 def test_a_login_required_server_redirects_and_refuses_anonymous(make_app):
     app = make_app(require_login=True)
     add_users(app.extensions["geomap"].store)

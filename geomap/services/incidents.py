@@ -62,15 +62,25 @@ def layer_title(layer_id: str) -> str:
     return layer_id.replace("_", " ").replace("-", " ").capitalize()
 
 
-def list_layers(store: IncidentStore) -> list[dict]:
+def list_layers(store: IncidentStore, statuses: tuple[str, ...] = ()) -> list[dict]:
     """Every incident layer with its title; the default one is listed (empty) before it
-    holds an incident, so a new store still has a layer to add to."""
-    found = [{"id": layer["id"], "title": layer_title(layer["id"]), **layer}
-             for layer in store.layers()]
+    holds an incident, so a new store still has a layer to add to.
+
+    ``statuses`` limits each count to what the reader may see (published only for a
+    viewer), so a count never tells of drafts its reader cannot open.
+    """
+    found = [{"id": layer["id"], "title": layer_title(layer["id"]), **layer,
+              **_visible_count(store, layer["id"], statuses)} for layer in store.layers()]
     if not any(layer["id"] == DEFAULT_LAYER for layer in found):
         found.insert(0, {"id": DEFAULT_LAYER, "title": layer_title(DEFAULT_LAYER), "count": 0,
                          "bbox": None, "time_extent": [None, None]})
     return found
+
+
+def _visible_count(store: IncidentStore, layer_id: str, statuses: tuple[str, ...]) -> dict:
+    if not statuses:
+        return {}
+    return {"count": store.count(IncidentQuery(layer=layer_id, statuses=statuses))}
 
 
 def find_layer(store: IncidentStore, layer_id: str) -> dict | None:

@@ -46,7 +46,9 @@ _TRUE, _FALSE = frozenset(("1", "true", "yes", "on")), frozenset(("0", "false", 
 def layers():
     """Every incident layer, then the reference layer of sites (bases and airports)."""
     state = app_state()
-    found = [{**layer, "kind": "incidents"} for layer in incidents.list_layers(state.store)]
+    statuses = visible_query(IncidentQuery(), current_user(), drafts_public()).statuses
+    found = [{**layer, "kind": "incidents"}
+             for layer in incidents.list_layers(state.store, statuses)]
     return _cached(jsonify([*found, sites_layer(state.sites())]), PAGE_MAX_AGE)
 
 

@@ -319,7 +319,8 @@ def _day(text: str) -> str | None:
 
 def all_layers() -> list[dict]:
     """The store's layers, as the map API lists them."""
-    return incidents.list_layers(app_state().store)
+    statuses = visible_query(IncidentQuery(), current_user(), drafts_public()).statuses
+    return incidents.list_layers(app_state().store, statuses)
 
 
 def find_layer(collection_id: str) -> dict:
