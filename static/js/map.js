@@ -83,6 +83,8 @@ export function viewBbox(map) {
     .map((n) => n.toFixed(4)).join(',');
 }
 
+const SMALL_MAP_WIDTH = 600;
+
 /** A map in the element with base tiles, the fallback outlines and a layer control. */
 export function createMap(element, config) {
   const map = L.map(element, { zoomControl: true, worldCopyJump: true, minZoom: 2 });
@@ -94,7 +96,8 @@ export function createMap(element, config) {
   L.control.layers(
     { 'OpenStreetMap tiles': tiles, 'No base map': L.layerGroup() },
     { 'Country outlines (offline)': outlines, 'Town and village labels (offline)': labels },
-    { collapsed: false, position: 'topright' },
+    // Open it only where it leaves room for the map: on a phone it would hide half of it.
+    { collapsed: element.clientWidth < SMALL_MAP_WIDTH, position: 'topright' },
   ).addTo(map);
   L.control.scale({ position: 'bottomright' }).addTo(map);
   return map;
