@@ -10,6 +10,7 @@ from geomap.gazetteer import index
 from geomap.gazetteer.learned import LearnedPlaces
 from geomap.gazetteer.resolver import Resolver
 from geomap.gazetteer.sources import curated_files
+from geomap.gazetteer.writer_lock import index_writer, remove_abandoned_builds
 
 PLACE_COLUMNS = "gid, name, lat, lon, country, admin1, feature, population, source, note"
 PLACE_KEYS = ("gazetteer_id", "name", "lat", "lon", "country", "admin1", "feature", "population",
@@ -35,10 +36,19 @@ class Gazetteer:
         """Build the index when missing or stale; returns build counts, or None if current."""
         if self.is_current():
             return None
-        return self.build(progress=progress)
+        with index_writer(self.path):
+            if self.is_current():  # another worker built it while this one waited
+                self._resolver = Resolver(self.path, self.learned)
+                return None
+            return self._build(progress)
 
     def build(self, progress=None) -> dict:
-        """Rebuild the index now."""
+        """Rebuild the index now (after any build or import another process is making)."""
+        with index_writer(self.path):
+            return self._build(progress)
+
+    def _build(self, progress) -> dict:
+        remove_abandoned_builds(self.path)
         counts = index.build(self.path, self.curated, progress=progress)
         self._resolver = Resolver(self.path, self.learned)
         return counts

@@ -62,6 +62,7 @@ from tqdm import tqdm
 from geomap.errors import SourceError
 from geomap.gazetteer import index
 from geomap.gazetteer.sources import PlaceRecord, importance_of_population, populated_feature
+from geomap.gazetteer.writer_lock import index_writer
 
 FEATURE_CODES = {
     "division": "A.ADM1 A.ADM2 A.ADM3",
@@ -116,14 +117,19 @@ class LineRefused(ValueError):
 def import_dump(index_path: Path, dump: Path, *, alternate_names: Path | None = None,
                 progress: bool = False) -> dict:
     """Load a GeoNames dump (and optionally alternate names) into the index; returns the counts."""
+    with index_writer(Path(index_path)):
+        return _import_dump(Path(index_path), Path(dump), alternate_names, progress)
+
+
+def _import_dump(index_path: Path, dump: Path, alternate_names: Path | None, progress: bool) -> dict:
     started = time.perf_counter()
     counts = {"places": 0, "names": 0, "refused": 0, "skipped": 0, "refused_why": {}}
-    conn = index.connect(Path(index_path))
+    conn = index.connect(index_path)
     # Names go in by key, all over the index's B-trees: a larger page cache saves ~20% CPU.
     conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
     try:
-        admin1 = Admin1Names(read_admin1_codes(Path(dump).parent / ADMIN1_FILE))
-        _import_places(conn, Path(dump), admin1, counts, progress)
+        admin1 = Admin1Names(read_admin1_codes(dump.parent / ADMIN1_FILE))
+        _import_places(conn, dump, admin1, counts, progress)
         if alternate_names is not None:
             _import_alternate_names(conn, Path(alternate_names), counts, progress)
         with conn:
