@@ -12,6 +12,8 @@ from __future__ import annotations
 # Verbs whose infinitive complement did happen ("began to shell", "managed to storm").
 ASPECTUAL = frozenset("begin start continue resume keep manage attempt try proceed go come".split())
 FREQUENCY = frozenset("repeatedly often frequently regularly routinely again constantly".split())
+# Verbs of saying: a clause they report keeps the event; their own phrase tells who said it, where.
+SAYING = frozenset("say tell report announce state add confirm claim quote cite".split())
 _MODALS = frozenset("will would could may might should can shall must".split())
 _CONDITIONAL = frozenset(("if", "unless", "should", "whether"))
 _NOUN_LINKS = frozenset("dobj nsubj nsubjpass pobj prep conj compound attr appos amod nmod npadvmod agent "
@@ -109,7 +111,9 @@ def _is_descriptive(token) -> bool:
     # A passive participle takes no direct object: with one, it is the clause's verb, misparsed.
     if token.tag_ == "VBN" and any(c.dep_ == "dobj" for c in token.children):
         return False
-    return token.sent.root.pos_ in ("VERB", "AUX")
+    root = token.sent.root
+    # "... ambushed IS militants": the parser may take the group's initials for the root verb.
+    return root.pos_ in ("VERB", "AUX") and not (root.text.isupper() and len(root.text) > 1)
 
 
 def _is_aggregate(token, verb) -> bool:
@@ -129,3 +133,20 @@ def _bare_plural_subject(verb) -> bool:
     subjects = [c for c in verb.children if c.dep_ == "nsubj"]
     return bool(subjects) and all(s.tag_ == "NNS" and not any(c.dep_ in ("det", "nummod", "poss")
                                                                   for c in s.children) for s in subjects)
+
+
+def attribution(token) -> set[int]:
+    """Positions of the words that only say who reported the trigger's clause, and where.
+
+    In "one attacker was killed, the command said in a statement issued in Baghdad" the
+    statement's place is Baghdad, not the killing's.
+    """
+    clause = governing_verb(token)
+    for _ in range(4):
+        if clause.dep_ == "ccomp" and clause.head.lemma_ in SAYING:
+            reported = {t.i for t in clause.subtree}
+            return {t.i for t in clause.head.subtree} - reported
+        if clause.dep_ not in ("conj", "xcomp") or clause.head.i == clause.i:
+            return set()
+        clause = clause.head
+    return set()

@@ -18,11 +18,11 @@ from geopy.distance import geodesic
 
 from geomap.extract import actors, dates, rules
 from geomap.extract.casualties import find_casualties, find_split
-from geomap.extract.factuality import why_not_fact
+from geomap.extract.factuality import attribution, why_not_fact
 from geomap.extract.nlp import iter_chunks, parse_chunks
 from geomap.extract.places import DocumentPlaces, Mention
 from geomap.extract.report import Report
-from geomap.extract.triggers import TRIGGER_WORDS, Trigger, find_triggers
+from geomap.extract.triggers import TRIGGER_WORDS, Trigger, find_triggers, outermost_first
 
 MAX_QUOTE_SENTENCES = 6
 PLACE_LABELS = frozenset(("GPE", "LOC", "FAC"))
@@ -109,7 +109,8 @@ class ReportReader:
     def _event(self, span, paragraph: int, previous: Draft | None) -> Draft | None:
         sentence = span.text
         found_actors = _sentence_actors(span)
-        triggers = find_triggers(span, {"actor1": found_actors[0]}, keep=lambda t: why_not_fact(t) is None)
+        triggers = outermost_first(find_triggers(span, {"actor1": found_actors[0]},
+                                                 keep=lambda t: why_not_fact(t) is None))
         if not triggers or _speaks_of_past_years(sentence, self.base):
             return None
         if previous is not None and refers_back(triggers[0][1]):
@@ -117,6 +118,7 @@ class ReportReader:
         entities = [(e.start_char - span.start_char, e.end_char - span.start_char) for e in span.ents
                     if e.label_ in PLACE_LABELS]
         mentions = self.places.resolve_sentence(sentence, entities)
+        mentions = _outside(attribution(triggers[0][1]), span, mentions)
         place = _main_place(sentence, mentions)
         region = next((m for m in mentions if m.feature == "division"), None)
         if place is None and region is None:
@@ -138,6 +140,18 @@ class ReportReader:
         casualty_only = find_casualties(span) != (None, None)
         room = len(draft.sentences) < MAX_QUOTE_SENTENCES
         return casualty_only and paragraph == draft.paragraph + 1 and room
+
+
+def _outside(positions: set[int], span, mentions: list[Mention]) -> list[Mention]:
+    """The mentions none of whose words are at ``positions`` (the attribution of a report)."""
+    if not positions:
+        return mentions
+    kept = []
+    for mention in mentions:
+        words = span.char_span(mention.start, mention.end, alignment_mode="expand")
+        if words is None or not any(t.i in positions for t in words):
+            kept.append(mention)
+    return kept
 
 
 def _innermost(mentions: list[Mention]) -> list[Mention]:
@@ -218,6 +232,8 @@ def states_fact(span, base: dt.date) -> bool:
 _YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
 _TOWN_OF = re.compile(r"\b(?:town|village|city|area|district|neighbou?rhood|camp) of\s+(?:the\s+)?$",
                       re.I)
+# "Batifa, a sub-district of Zakho": an indefinite "a ... of" classifies the name before it.
+_CLASSIFIES_BEFORE = re.compile(r",\s+an?\s+(?:[\w-]+\s+){0,2}of\s+(?:the\s+)?$", re.I)
 
 
 def _speaks_of_past_years(sentence: str, base: dt.date) -> bool:
@@ -231,7 +247,8 @@ def _speaks_of_past_years(sentence: str, base: dt.date) -> bool:
 def _main_place(sentence: str, mentions: list[Mention]) -> Mention | None:
     """Where the event happened: a place introduced as "the town of X", else the first specific one."""
     specific = [m for m in mentions if m.is_specific]
-    introduced = [m for m in specific if _TOWN_OF.search(sentence[:m.start])]
+    introduced = [m for m in specific if _TOWN_OF.search(sentence[:m.start])
+                  and not _CLASSIFIES_BEFORE.search(sentence[:m.start])]
     return (introduced or specific or [None])[0]
 
 

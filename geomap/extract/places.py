@@ -21,7 +21,7 @@ from geomap.extract.actors import ACTORS, find_home_countries
 from geomap.extract.geography import link_containers, split_compound, split_of
 
 KIND_WORDS = (r"(?:international airport|air base|airbase|airport|airfield|air field|province|governorate|"
-              r"district|city|town|village|military base|base|oil field|gas field|border crossing|crossing|"
+              r"district|city|town|village|military base|base|garrison|oil field|gas field|border crossing|crossing|"
               r"camp|dam|region)")
 _WORD = r"(?:[A-Z][\w'’-]*|(?:al|el|ad|ar|as|az|an|at|ash)-[\w'’-]+)"
 _MENTION = re.compile(rf"(?<![\w-]){_WORD}(?:\s+(?:(?:al|el|ad|ar|as|az|an|ash|bin|ibn|de|of)\s+)?{_WORD})*"

@@ -324,4 +324,27 @@ def find_triggers(sentence, context: dict, keep=lambda token: True) -> list[tupl
     return found
 
 
+def outermost_first(found: list[tuple[Trigger, object]]) -> list[tuple[Trigger, object]]:
+    """The triggers with those inside another's noun modifier put last, table order kept otherwise.
+
+    In "police arrested men suspected of taking part in the fighting" the fighting only
+    says who the men are: the arrest is the sentence's event.
+    """
+    positions = {token.i for _, token in found}
+    return sorted(found, key=lambda pair: _modifies_another(pair[1], positions - {pair[1].i}))
+
+
+def _modifies_another(token, others: set[int]) -> bool:
+    """True when ``token`` hangs from another trigger (by position) through a noun's modifier clause."""
+    through_modifier, current = False, token
+    for _ in range(12):
+        if current.head.i == current.i:
+            return False
+        through_modifier = through_modifier or current.dep_ in ("acl", "relcl")
+        current = current.head
+        if through_modifier and current.i in others:
+            return True
+    return False
+
+
 TRIGGER_WORDS = frozenset(lemma for row in TRIGGERS for lemma in row.lemmas)
