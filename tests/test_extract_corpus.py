@@ -22,7 +22,8 @@ REPORTS = Path(__file__).parent / "fixtures" / "reports"
 TRUTH = load_truth(REPORTS)
 NO_INCIDENT = "12_iraq_iran_talks.md"
 TWICE_TOLD = "13_erbil_airport_drones.md"
-PRECISION_FLOOR = RECALL_FLOOR = 0.9
+# The figures the README states (1.00 / 1.00), with one incident of slack either way.
+PRECISION_FLOOR = RECALL_FLOOR = 0.97
 
 
 @pytest.fixture(scope="module")
