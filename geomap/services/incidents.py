@@ -120,15 +120,10 @@ def get_page(store: IncidentStore, query: IncidentQuery, *, noun: str = "layer")
     if query.limit is None:
         raise ValidationError("limit", "a page needs a limit; stream the whole set instead")
     query = with_actor_variants(query)
-    features = store.query_json(query)
-    returned = len(features)
-    if 0 < returned < query.limit or (returned == 0 and query.offset == 0):
-        matched = query.offset + returned
-    else:
-        matched = store.count(query)
-    if not features and query.layer is not None:
+    rows = store.page_json(query)
+    if not rows.layer_stored:
         get_layer(store, query.layer, noun=noun)
-    return Page(query, features, matched)
+    return Page(query, rows.features, rows.matched)
 
 
 def count_matches(store: IncidentStore, query: IncidentQuery) -> int:

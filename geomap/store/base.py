@@ -26,6 +26,16 @@ from geomap.store.learned import LearnedPlace
 TIMESTAMPS = ("created_at", "updated_at")
 
 
+@dataclass(frozen=True)
+class PageRows:
+    """One page of stored JSON features, how many match in all, and whether the query's
+    layer holds incidents (always true when the page is not empty)."""
+
+    features: list[bytes]
+    matched: int
+    layer_stored: bool
+
+
 @dataclass
 class AddResult:
     """What ``add_many`` did: counts, and each refused input as (position, field, message).
@@ -129,6 +139,19 @@ class IncidentStore(ABC):
     def query_json(self, query: IncidentQuery) -> list[bytes]:
         """The features of ``query(query)`` as JSON bytes, for a web layer to frame."""
         return [orjson.dumps(feature) for feature in self.query(query)]
+
+    def page_json(self, query: IncidentQuery) -> PageRows:
+        """One page of ``query`` (it has a limit) as JSON bytes with the match count, counted
+        only when the page does not tell; a backend may answer it all in one round trip."""
+        features = self.query_json(query)
+        returned = len(features)
+        if 0 < returned < query.limit or (returned == 0 and query.offset == 0):
+            matched = query.offset + returned
+        else:
+            matched = self.count(query)
+        stored = bool(features) or query.layer is None or any(
+            layer["id"] == query.layer for layer in self.layers())
+        return PageRows(features, matched, stored)
 
     @abstractmethod
     def count(self, query: IncidentQuery) -> int:

@@ -20,12 +20,12 @@ from geomap.errors import ConflictError, NotFoundError
 from geomap.incident import format_timestamp, parse_feature
 from geomap.query import IncidentQuery
 from geomap.store import redact
-from geomap.store.base import AddResult, IncidentStore, merge_patch, same_content
+from geomap.store.base import AddResult, IncidentStore, PageRows, merge_patch, same_content
 from geomap.store.learned import LearnedPlace, corrects_place, learned_place_of
 from geomap.store.postgis_accounts import PostGISAccounts, mark_created
 from geomap.store.postgis_aggregate import buckets_sql, cells_sql
 from geomap.store.postgis_learned import add_learned, iter_learned, learn, remove_learned, unlearn
-from geomap.store.postgis_query import count_sql, select_sql
+from geomap.store.postgis_query import count_sql, page_sql, select_sql
 from geomap.store.postgis_replicas import ReadRouter, Standby
 from geomap.store.postgis_schema import connect, migrate, open_pool
 from geomap.store.postgis_write import (
@@ -235,6 +235,15 @@ class PostGISStore(PostGISAccounts, IncidentStore):
     def query_json(self, query: IncidentQuery) -> list[bytes]:
         """The stored JSON bytes of ``query(query)``'s features, for a web layer to frame."""
         return [data for (data,) in self._read(*select_sql(query))]
+
+    def page_json(self, query: IncidentQuery) -> PageRows:
+        """One page with its match count and its layer's existence, in one round trip."""
+        *rows, (_, counted, stored) = self._read(*page_sql(query))
+        if rows and rows[0][1] is not None:
+            matched = rows[0][1]
+        else:
+            matched = counted if counted is not None else query.offset + len(rows)
+        return PageRows([data for data, _, _ in rows], matched, bool(rows) or stored)
 
     def count(self, query: IncidentQuery) -> int:
         """How many features match ``query``, ignoring limit and offset."""

@@ -55,6 +55,45 @@ def select_sql(query: IncidentQuery) -> tuple[str, list]:
             f"ORDER BY {order}", params)
 
 
+def page_sql(query: IncidentQuery) -> tuple[str, list]:
+    """One statement for a whole page: rows (feature, matched, NULL) in the query's order,
+    then a last row (NULL, matched, whether the layer holds incidents).
+
+    ``matched`` rides on the page's rows when a bbox page is chosen from the box index
+    (the scan that sorts finds every match, so a window count costs next to nothing);
+    otherwise the last row counts, and only when the page cannot tell (a full page, or an
+    empty one past the start): PostgreSQL runs an uncorrelated subquery only when a CASE
+    reaches it. One round trip, where the page, its count and the layer's existence took
+    three.
+    """
+    where, params = where_sql(query)
+    order, paging = _ORDER[query.sort], [query.limit, query.offset]
+    count, count_params = count_sql(query)
+    windowed = query.bbox is not None and query.sort in _INDEXED_SORTS
+    if windowed:
+        page = (f"SELECT id, count(*) OVER () AS matched FROM incidents WHERE {where} "
+                f"ORDER BY {order} LIMIT %s OFFSET %s")
+        rows = f"SELECT feature, matched FROM incidents JOIN page USING (id) ORDER BY {order}"
+        needed, needed_params = "NOT EXISTS (SELECT FROM page) AND %s > 0", [query.offset]
+    else:
+        page = (f"SELECT row_number() OVER () AS n, feature FROM (SELECT feature FROM incidents "
+                f"WHERE {where} ORDER BY {order} LIMIT %s OFFSET %s) AS chosen")
+        rows = "SELECT feature, NULL::bigint AS matched FROM page ORDER BY n"
+        needed = "(SELECT count(*) FROM page) = %s OR (NOT EXISTS (SELECT FROM page) AND %s > 0)"
+        needed_params = [query.limit, query.offset]
+    stored, stored_params = _layer_stored(query.layer)
+    sql = (f"WITH page AS MATERIALIZED ({page}) "
+           f"(SELECT feature, matched, NULL::boolean FROM ({rows}) AS ordered) UNION ALL "
+           f"SELECT NULL, CASE WHEN {needed} THEN ({count}) END, {stored}")
+    return sql, [*params, *paging, *needed_params, *count_params, *stored_params]
+
+
+def _layer_stored(layer: str | None) -> tuple[str, list]:
+    if layer is None:
+        return "TRUE", []
+    return "EXISTS (SELECT FROM incident_layers WHERE layer = %s AND count > 0)", [layer]
+
+
 def count_sql(query: IncidentQuery) -> tuple[str, list]:
     """SELECT count(*) of every match (from incident_layers when only the layer is asked)."""
     clauses = list(_clauses(query))
