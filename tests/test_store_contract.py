@@ -50,6 +50,7 @@ from geomap.aggregate import cell_size
 from geomap.errors import ConflictError, NotFoundError, ValidationError
 from geomap.incident import geometry_bbox, parse_feature
 from geomap.query import Condition, IncidentQuery
+from geomap.store import IncidentStore
 from tests.incident_samples import sample, samples
 
 EVERYTHING = IncidentQuery(layer=None, limit=None)
@@ -416,6 +417,21 @@ def test_actors_are_suggested_most_named_first_by_substring(case_store):
     case_store.delete("kirkuk.01")
     assert case_store.actors("incidents", "forces of iraq") == [
         {"name": "Military Forces of Iraq (2020-)", "count": 2}]
+
+
+def test_actor_suggestions_follow_edits_merges_and_moves(case_store):
+    """The actor summary agrees with counting every incident after each kind of write."""
+    def counted(layer: str) -> list[dict]:
+        return IncidentStore.actors(case_store, layer, None, 100)  # the counting default
+
+    case_store.update("mosul-17", {"actor1": "Peshmerga", "actor2": "Islamic State (Iraq)"})
+    case_store.update("kirkuk-01", {"layer": "archive"})
+    case_store.merge("Kirkuk-02", {}, ["kirkuk01"])
+    case_store.delete("area-sinjar")
+    for layer in ("incidents", "archive"):
+        assert case_store.actors(layer, None, 100) == counted(layer)
+    assert {"name": "Peshmerga", "count": 1} in case_store.actors("incidents", "peshm")
+    assert case_store.actors("archive", "iraq") == counted("archive")
 
 
 # --- order and pages --------------------------------------------------------------------------

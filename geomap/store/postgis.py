@@ -37,6 +37,7 @@ from geomap.store.postgis_write import (
     prepare,
     replace_row,
 )
+from geomap.store.sqlite_query import like_pattern
 from geomap.store.sqlite_write import paused_gc, prepare_batch
 
 #: Features per transaction in add_many: large enough that COPY runs at full speed.
@@ -47,6 +48,8 @@ ANALYZE_AFTER = 10_000
 STREAM_ROWS = 2000
 _LAYERS = ("SELECT layer, count, minlon, minlat, maxlon, maxlat, first_date::text, "
            "last_date::text FROM incident_layers WHERE count > 0 ORDER BY layer")
+_ACTORS = ("SELECT actor, count FROM incident_actors WHERE layer = %s AND actor ILIKE %s "
+           "ORDER BY count DESC, actor LIMIT %s")
 _HISTORY = ("SELECT action, author, recorded_at, reason, feature FROM incident_history "
             "WHERE id = %s ORDER BY hid")
 
@@ -263,6 +266,11 @@ class PostGISStore(PostGISAccounts, IncidentStore):
                 cur.execute(sql, params)
                 for (data,) in cur:
                     yield data
+
+    def actors(self, layer: str, text: str | None = None, limit: int = 20) -> list[dict]:
+        """The actors of a layer whose name holds ``text``, from the actor summary."""
+        rows = self._read(_ACTORS, [layer, like_pattern(text or ""), limit])
+        return [{"name": name, "count": count} for name, count in rows]
 
     def layers(self) -> list[dict]:
         """Each layer: id, count, bbox and time_extent [first date, last date]."""

@@ -16,7 +16,7 @@ from datetime import date
 
 from geomap.incident import SUB_EVENT_TYPES
 from geomap.query import QUERYABLE, Condition, IncidentQuery
-from geomap.store.sqlite_query import MAX_SEARCH_WORDS
+from geomap.store.sqlite_query import MAX_SEARCH_WORDS, like_pattern
 
 _ORDER = {
     "event_date": "event_date DESC, id",
@@ -174,8 +174,7 @@ def _clauses(q: IncidentQuery) -> Iterator[tuple[str, list]]:
     if q.precision is not None:
         yield "geo_precision <= %s", [q.precision]
     if q.actor_patterns:
-        patterns = ["%{}%".format(a.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_"))
-                    for a in q.actor_patterns]
+        patterns = [like_pattern(actor) for actor in q.actor_patterns]
         one = "actor1 ILIKE %s OR actor2 ILIKE %s"
         yield "(" + " OR ".join([one] * len(patterns)) + ")", [p for pat in patterns for p in (pat, pat)]
     if q.text:

@@ -37,6 +37,11 @@ _SUBTRACT = ("UPDATE incident_layers SET count = count - 1 WHERE layer = %s "
 _RECOUNT = ("INSERT INTO incident_layers SELECT layer, count(*), min(minlon), min(minlat), "
             "max(maxlon), max(maxlat), min(event_date), max(event_date) FROM incidents "
             "WHERE layer = %s GROUP BY layer")
+_ADD_ACTORS = ("INSERT INTO incident_actors AS a VALUES (%s, %s, %s) ON CONFLICT (layer, actor) "
+               "DO UPDATE SET count = a.count + excluded.count")
+_TAKE_ACTORS = ("UPDATE incident_actors SET count = count - 1 WHERE layer = %s AND actor = ANY(%s) "
+                "AND count > 1")
+_DROP_ACTORS = "DELETE FROM incident_actors WHERE layer = %s AND actor = ANY(%s) AND count = 1"
 _ARCHIVE = ("INSERT INTO incident_history (id, action, author, recorded_at, feature, reason) "
             "VALUES (%s, %s, %s, %s, %s, %s)")
 
@@ -96,6 +101,26 @@ def copy_rows(conn: psycopg.Connection, rows: list[tuple]) -> None:
         for row in rows:
             copy.write_row(row)
     add_to_summaries(conn, rows)
+    add_actors(conn, rows)
+
+
+def add_actors(conn: psycopg.Connection, rows: list[tuple]) -> None:
+    """Count the rows' actors (each once per incident) into incident_actors."""
+    counts: dict[tuple[str, str], int] = {}
+    for row in rows:
+        for actor in {row[9], row[10]} - {None}:
+            counts[row[1], actor] = counts.get((row[1], actor), 0) + 1
+    with conn.cursor() as cur:  # sorted, so that two writers lock the rows in one order
+        cur.executemany(_ADD_ACTORS, [(*key, counts[key]) for key in sorted(counts)])
+
+
+def take_actors(conn: psycopg.Connection, stored: dict) -> None:
+    """One incident fewer naming each actor of a stored feature."""
+    p = stored["properties"]
+    actors = sorted({p["actor1"], p["actor2"]} - {None})
+    if actors:
+        conn.execute(_DROP_ACTORS, (p["layer"], actors))
+        conn.execute(_TAKE_ACTORS, (p["layer"], actors))
 
 
 def add_to_summaries(conn: psycopg.Connection, rows: list[tuple]) -> None:
@@ -119,6 +144,7 @@ def forget(conn: psycopg.Connection, stored: dict) -> None:
     """Remove a stored feature from the table and the layer summary."""
     conn.execute("DELETE FROM incidents WHERE id = %s", (stored["id"],))
     _subtract(conn, stored)
+    take_actors(conn, stored)
 
 
 def replace_row(conn: psycopg.Connection, stored: dict, row: tuple) -> None:
@@ -128,6 +154,8 @@ def replace_row(conn: psycopg.Connection, stored: dict, row: tuple) -> None:
     recounted = _subtract(conn, stored)
     if not (recounted and row[1] == stored["properties"]["layer"]):  # else counted already
         add_to_summaries(conn, [row])
+    take_actors(conn, stored)
+    add_actors(conn, [row])
 
 
 def _subtract(conn: psycopg.Connection, stored: dict) -> bool:
