@@ -94,3 +94,11 @@ def test_a_place_just_across_the_hinted_border_is_an_answer(gazetteer):
 def test_a_namesake_far_across_the_world_stays_halved(gazetteer):
     answer = gazetteer.resolve("Tripoli", country="SY")
     assert all(c["score"] <= 0.5 for c in answer["candidates"] if c["country"] == "LY")
+
+
+@pytest.mark.parametrize(("query", "country"), [("Jenin", "PS"), ("Salfit", "PS"), ("Jerash", "JO")])
+def test_a_bare_name_of_a_province_and_its_town_means_the_town(gazetteer, query, country):
+    match = gazetteer.resolve(query, country=country)["match"]
+    assert match["feature"] in ("town", "city"), match
+    assert "names the province" in match["why"]
+    assert gazetteer.resolve(f"{query} province", country=country)["match"]["feature"] == "division"

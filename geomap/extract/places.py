@@ -19,6 +19,7 @@ from wordfreq import zipf_frequency
 
 from geomap.extract.actors import ACTORS, find_home_countries
 from geomap.extract.geography import link_containers, split_compound, split_of
+from geomap.gazetteer import normalize
 
 KIND_WORDS = (r"(?:international airport|air base|airbase|airport|airfield|air field|province|governorate|"
               r"district|city|town|village|military base|base|garrison|oil field|gas field|border crossing|crossing|"
@@ -53,10 +54,17 @@ _DEMONYM = re.compile(r"\b(" + "|".join(DEMONYMS) + r")\b(?!-)", re.I)
 # "the northeastern Syrian city of", "the Iraqi town of": the adjective places what follows.
 _DEMONYM_OF_PLACE = re.compile(r"\b(" + "|".join(DEMONYMS) + r")\s+(?:[a-z-]+\s+){0,2}(?:city|town|village|"
                                r"province|governorate|capital|region|district|countryside|desert)\s+of\s+$", re.I)
+# "the Syrian countryside", "Iraqi territory": a nationality that says where a place is. Before
+# other words ("Turkish forces", "Iraqi police") it names who acted, not where.
+_OF_PLACE_AFTER = re.compile(r"\s+(?:[a-z-]+\s+){0,2}(?:city|cities|town|towns|village|villages|province|"
+                             r"governorate|capital|region|district|countryside|desert|territory|territories|"
+                             r"side|soil|coast|island|port|waters|airspace|kurdistan)\b", re.I)
 # Longer runs of capitals are titles or noise ("al-al-al- ..."), never one place name.
 MAX_MENTION_WORDS, MAX_MENTION_CHARS = 8, 80
 COMMON_WORD_ZIPF = 4.0
 MIN_VOTES = 2
+LANDMARK_POPULATION = 50_000
+DROPPED_KIND_SCORE = 0.95  # the gazetteer: its own name once "province" is set aside
 ABROAD_POPULATION = 100_000
 _BORDER = re.compile(r"\s+(?:border|frontier)\b", re.I)
 CONFIDENT = 0.85
@@ -179,6 +187,34 @@ def _inside(place: dict, outer: dict) -> bool:
     return geodesic((place["lat"], place["lon"]), (outer["lat"], outer["lon"])).km <= limit
 
 
+def _nationalities(sentence: str):
+    """(country, True when it says where a place is) for each nationality word in a sentence."""
+    for match in _DEMONYM.finditer(sentence):
+        code = DEMONYMS[match.group(1).lower()]
+        # "near the Iranian border" says where the place is not.
+        if code and not _BORDER.match(sentence, match.end()):
+            yield code, bool(_OF_PLACE_AFTER.match(sentence, match.end()))
+
+
+def own_name(text: str, place: dict) -> bool:
+    """True when the text is the place's own name in some romanisation, kind words aside.
+
+    An alternate name in another language or an old one ("Hamas" for Hamm, "Berea" for
+    Aleppo) is not: a report writing it more often means another place.
+    """
+    written, own = normalize.split_kind(text)[0], normalize.split_kind(place["name"])[0]
+    return (normalize.loose_form(written) == normalize.loose_form(own)
+            or normalize.skeleton_of_normal(written) == normalize.skeleton_of_normal(own))
+
+
+def _is_landmark(text: str, match: dict) -> bool:
+    """A place that tells which country a report is about: a province, a large town, a learned place."""
+    if match["feature"] == "division":
+        return match["score"] >= DROPPED_KIND_SCORE and own_name(text, match)
+    well_known = (match.get("population") or 0) >= LANDMARK_POPULATION or match["source"].startswith("learned:")
+    return match["score"] >= DROPPED_KIND_SCORE and well_known and own_name(text, match)
+
+
 class DocumentPlaces:
     """Resolves a report's mentions, each in the light of the others."""
 
@@ -187,30 +223,57 @@ class DocumentPlaces:
         self._answers: dict = {}
         self.people = people_named(" ".join(sentences))
         self.countries: Counter = Counter()
+        # Nationalities named when nothing else says where: places there are read as in-country.
+        self.leaning: Counter = Counter()
         self.countries = self._document_countries(sentences)
 
     def _document_countries(self, sentences: list[str]) -> Counter:
-        """Countries the report names, by name or adjective ("Iraq", "Syrian"), and how often."""
-        counts: Counter = Counter()
-        votes: Counter = Counter()
+        """Countries the report is about, and how strongly.
+
+        The first kind of evidence that the report holds decides: countries it names ("Iraq",
+        "the Syrian city of"), with its actors' home countries; else its landmarks (large
+        towns and provinces by their own names, learned places); else the one country where
+        its names' close readings agree; else the nationalities it names, which more often
+        name who acted ("Turkish strikes on ...") than where.
+        """
+        named, votes, nationalities = Counter(), Counter(), Counter()
+        landmarks = []
         for sentence in sentences:
             for mention in find_mentions(sentence, self.people):
                 votes.update(self._candidate_countries(mention.text))
                 match = self._plain(mention.text)
                 if match and match["feature"] == "country":
-                    counts[match["country"]] += 2
-                elif match and match["score"] == 1.0 and (match["feature"] == "division"
-                                                          or (match.get("population") or 0) >= 50_000):
-                    counts[match["country"]] += 1
-            counts.update(find_home_countries(sentence))
-            for match in _DEMONYM.finditer(sentence):
-                # "near the Iranian border" says where the place is not.
-                if DEMONYMS[match.group(1).lower()] and not _BORDER.match(sentence, match.end()):
-                    counts[DEMONYMS[match.group(1).lower()]] += 1
-        if not counts:
-            # Names that only one country holds them all: the report's country though it names none.
-            counts.update({cc: 1 for cc, n in votes.items() if n >= MIN_VOTES and n == max(votes.values())})
+                    named[match["country"]] += 2
+                elif match and _is_landmark(mention.text, match):
+                    landmarks.append((mention.text, match))
+            named.update(find_home_countries(sentence))
+            for code, of_place in _nationalities(sentence):
+                (named if of_place else nationalities)[code] += 1
+        counts = named + self._landmark_countries(landmarks, named)
+        if counts:
+            return counts
+        top = max(votes.values(), default=0)
+        self.leaning = nationalities
+        return Counter({cc: 1 for cc, n in votes.items() if n >= MIN_VOTES and n == top})
+
+    def _landmark_countries(self, landmarks: list[tuple[str, dict]], named: Counter) -> Counter:
+        """The landmarks' countries; one that reads as well in a country the report is surely
+        about counts for that one ("Al Bayda" beside the Houthis: Yemen's, not Libya's)."""
+        readings = [(match, self._exact_countries(text)) for text, match in landmarks]
+        sure = named or Counter(match["country"] for match, countries in readings if countries <= {match["country"]})
+        counts: Counter = Counter()
+        for match, countries in readings:
+            there = [code for code in countries if code in sure]
+            if there:
+                counts[max(there, key=sure.get)] += 1
+            else:  # as likely in each: the other names decide
+                counts.update(countries | {match["country"]})
         return counts
+
+    def _exact_countries(self, text: str) -> set[str]:
+        """Countries where a place has this name as its own, in some romanisation."""
+        return {c["country"] for c in self._lookup(text)["candidates"]
+                if c["score"] >= DROPPED_KIND_SCORE and c["feature"] != "country" and own_name(text, c)}
 
     def _candidate_countries(self, text: str) -> set[str]:
         """Countries where a close reading of a name lies (not countries themselves)."""
@@ -232,24 +295,32 @@ class DocumentPlaces:
         return match
 
     def _known_abroad(self, text: str, match: dict) -> bool:
-        """A lone word outside the report's countries: a large place, by its own name, read closely.
+        """A name outside the report's countries: a large place or a province, by its own name.
 
-        An old or alternate name of a far city ("Molotov" for Perm) is no reading of it.
+        An old or alternate name of a far city ("Molotov" for Perm) is no reading of it, nor is a
+        village abroad that shares a name with one the report means.
         """
-        if match["score"] < SINGLE_WORD_SCORE:
+        if match["score"] < DROPPED_KIND_SCORE:
             return False
-        if not self.countries:
-            return True
-        own_name = _fold(match["name"]) == _fold(text)
-        return own_name and (match.get("population") or 0) >= ABROAD_POPULATION
+        if not self.countries:  # a lone word must then be the place's own name
+            return len(text.split()) > 1 or (match["score"] >= SINGLE_WORD_SCORE and own_name(text, match))
+        large = (match.get("population") or 0) >= ABROAD_POPULATION or match["feature"] == "division"
+        return large and own_name(text, match)
 
     def _trustworthy(self, text: str, match: dict) -> bool:
-        """A lone word must match closely, in a country the report names, and not be common English."""
-        if len(text.split()) > 1:
+        """A name must match closely, lie in a country the report names (or be known abroad),
+        and a lone word must not be common English."""
+        multi_word = len(text.split()) > 1
+        if match["feature"] == "country":
+            return match["score"] >= (MULTI_WORD_SCORE if multi_word else SINGLE_WORD_SCORE)
+        inside = match["country"] in (self.countries or self.leaning)
+        if self.countries and not inside and not self._known_abroad(text, match):
+            return False
+        if multi_word:
             return match["score"] >= MULTI_WORD_SCORE
-        if match["feature"] in ("country", "division"):
-            return match["score"] >= SINGLE_WORD_SCORE
-        if match["country"] not in self.countries and not self._known_abroad(text, match):
+        if match["feature"] == "division":
+            return match["score"] >= SINGLE_WORD_SCORE and zipf_frequency(text.lower(), "en") < COMMON_WORD_ZIPF
+        if not inside and not self._known_abroad(text, match):
             return False
         return match["score"] >= SINGLE_WORD_IN_COUNTRY and zipf_frequency(text.lower(), "en") < COMMON_WORD_ZIPF
 
@@ -328,7 +399,8 @@ class DocumentPlaces:
         adjective = _DEMONYM_OF_PLACE.search(sentence[max(0, mention.start - 60):mention.start])
         if adjective and DEMONYMS[adjective.group(1).lower()]:
             return DEMONYMS[adjective.group(1).lower()]
-        return self.countries.most_common(1)[0][0] if len(self.countries) == 1 else None
+        weight = self.countries or self.leaning
+        return weight.most_common(1)[0][0] if len(weight) == 1 else None
 
     def _choose(self, text: str, answer: dict) -> dict | None:
         candidates = [c for c in answer["candidates"] if c["score"] >= 0.6 and self._trustworthy(text, c)]
@@ -337,7 +409,8 @@ class DocumentPlaces:
         best = candidates[0]["score"]
         close = [c for c in candidates if c["score"] >= best - 0.1]
         # Among near-equal readings, the one in the country the report speaks of most.
-        return max(close, key=lambda c: (self.countries.get(c["country"], 0), c["score"]))
+        weight = self.countries or self.leaning
+        return max(close, key=lambda c: (weight.get(c["country"], 0), c["score"]))
 
     def _refine(self, mention: Mention, sentence: str, regions: list[Mention]) -> None:
         """Re-resolve a town or base near the province or country named beside it."""

@@ -52,6 +52,10 @@ AMBIGUOUS_MARGIN, AMBIGUOUS_IMPORTANCE, AMBIGUOUS_KM, AMBIGUOUS = 0.025, 0.1, 40
 # A village's short name with a vowel or letter otherwise is weak evidence: many unlisted
 # villages share it.
 SHORT_NAME, SHORT_VILLAGE = 5, 0.6
+# A town named as its province, read this much less closely, is still the bare name's meaning.
+TOWN_MARGIN = 0.06
+TOWN_KM = 50.0  # ... and lies in it: its admin1, or this near the province's point
+MAX_RIVALS = 6
 
 
 @dataclass
@@ -191,11 +195,30 @@ def context_factor(km: float) -> float:
 
 
 def settle(ranked: list[Scored], kind: str | None) -> list[Scored]:
-    """Best first, after the ambiguity rule (see the module)."""
+    """Best first, after the ambiguity rule (see the module) and the province's own town."""
     if not ranked:
         return ranked
     _mark_ambiguous(ranked)
-    return sorted(ranked, key=lambda s: (-s.rank, s.place[1]))
+    ranked = sorted(ranked, key=lambda s: (-s.rank, s.place[1]))
+    return ranked if kind else _town_before_its_province(ranked)
+
+
+def _town_before_its_province(ranked: list[Scored]) -> list[Scored]:
+    """A bare name of a province and of a town in it ("Jenin", "Tunceli") means the town.
+
+    The town is the named place itself; a report meaning the province is placed at its
+    capital anyway (ACLED's geo_precision 3). "X province" still means the province.
+    """
+    top = ranked[0]
+    if top.feature != "division":
+        return ranked
+    town = next((s for s in ranked[1:MAX_RIVALS] if s.feature in POPULATED and s.place[5] == top.place[5]
+                 and s.score >= top.score - TOWN_MARGIN
+                 and (s.place[6] == top.place[6] or km_between(s.point, top.point) <= TOWN_KM)), None)
+    if town is None:
+        return ranked
+    town.note(f"the town that names the province of {top.place[2]}")
+    return [town, *(s for s in ranked if s is not town)]
 
 
 def _mark_ambiguous(ranked: list[Scored]) -> None:
@@ -206,7 +229,7 @@ def _mark_ambiguous(ranked: list[Scored]) -> None:
     top = ranked[0]
     if top.feature in ("division", "country"):
         return
-    rivals = [other for other in ranked[1:6]
+    rivals = [other for other in ranked[1:MAX_RIVALS]
               if other.score >= top.score - AMBIGUOUS_MARGIN
               and other.importance >= top.importance - AMBIGUOUS_IMPORTANCE
               and other.feature not in ("division", "country")
