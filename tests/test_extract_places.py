@@ -60,3 +60,12 @@ def test_an_alternate_name_in_another_language_is_no_lone_place(extract):
     # GeoNames lists "Hamas" among the names of Hamm (Germany): a report means the movement.
     found = extract("On 5 June 2024, Hamas fighters fired rockets at Sderot, wounding two people.")
     assert [(p["country"], p["location"]) for p in found] == [("IL", "Sderot")]
+
+
+def test_a_town_introduced_as_one_may_lie_across_the_border(extract):
+    # The report is about Iraq; "the town of Inkhil" is surely a place, and Syria's Inkhil is near.
+    found = extract("On 9 June 2024, militants attacked an army checkpoint near Sinjar in northern Iraq, "
+                    "killing a soldier. On 8 June 2024, gunmen abducted a farmer in the town of Inkhil.")
+    assert sorted(p["country"] for p in found) == ["IQ", "SY"]
+    far = extract("On 9 June 2024, gunmen abducted a farmer in the village of Kapoeta in Hasakah province.")
+    assert [(p["country"], p["geo_precision"]) for p in far] == [("SY", 3)]

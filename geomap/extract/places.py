@@ -18,8 +18,16 @@ from unidecode import unidecode
 from wordfreq import zipf_frequency
 
 from geomap.extract.actors import ACTORS, find_home_countries
+from geomap.extract.countries import (
+    DEMONYM_OF_PLACE,
+    DEMONYMS,
+    DROPPED_KIND_SCORE,
+    is_landmark,
+    nationalities,
+    own_name,
+)
 from geomap.extract.geography import link_containers, split_compound, split_of
-from geomap.gazetteer import normalize
+from geomap.gazetteer import borders
 
 KIND_WORDS = (r"(?:international airport|air base|airbase|airport|airfield|air field|province|governorate|"
               r"district|city|town|village|military base|base|garrison|oil field|gas field|border crossing|crossing|"
@@ -43,30 +51,11 @@ _PERSON = re.compile(r"\b(?i:minister|president|secretary|general|commander|depu
 _NOT_PLACES = re.compile(r"^(?:[A-Z]{2,}s?|[\w-]+-(?:led|backed|linked|based|aligned)|White House|Pentagon|Kremlin"
                          r"|Capitol|Foreign Ministry|Wilson Center|Katyushas?|Grads?|Kornet|Shahed(?:-\d+)?|Hellfire|Reapers?|Strike Eagles?"
                          r"|Bradleys?|Humvees?|Toyota|Hilux)$")
-# Adjectives of nationality: they name a country ("the Syrian city of ...") but are not places.
-DEMONYMS = {"iraqi": "IQ", "syrian": "SY", "iranian": "IR", "lebanese": "LB", "jordanian": "JO",
-            "yemeni": "YE", "turkish": "TR", "israeli": "IL", "saudi": "SA", "egyptian": "EG",
-            "libyan": "LY", "palestinian": "PS", "kuwaiti": "KW", "emirati": "AE", "afghan": "AF",
-            "kurdish": None, "arab": None, "persian": None, "american": "US", "russian": "RU",
-            "druze": None, "alawite": None, "sunni": None, "shia": None, "shiite": None, "yazidi": None,
-            "christian": None, "bedouin": None, "baluch": None, "houthi": None}
-_DEMONYM = re.compile(r"\b(" + "|".join(DEMONYMS) + r")\b(?!-)", re.I)
-# "the northeastern Syrian city of", "the Iraqi town of": the adjective places what follows.
-_DEMONYM_OF_PLACE = re.compile(r"\b(" + "|".join(DEMONYMS) + r")\s+(?:[a-z-]+\s+){0,2}(?:city|town|village|"
-                               r"province|governorate|capital|region|district|countryside|desert)\s+of\s+$", re.I)
-# "the Syrian countryside", "Iraqi territory": a nationality that says where a place is. Before
-# other words ("Turkish forces", "Iraqi police") it names who acted, not where.
-_OF_PLACE_AFTER = re.compile(r"\s+(?:[a-z-]+\s+){0,2}(?:city|cities|town|towns|village|villages|province|"
-                             r"governorate|capital|region|district|countryside|desert|territory|territories|"
-                             r"side|soil|coast|island|port|waters|airspace|kurdistan)\b", re.I)
 # Longer runs of capitals are titles or noise ("al-al-al- ..."), never one place name.
 MAX_MENTION_WORDS, MAX_MENTION_CHARS = 8, 80
 COMMON_WORD_ZIPF = 4.0
 MIN_VOTES = 2
-LANDMARK_POPULATION = 50_000
-DROPPED_KIND_SCORE = 0.95  # the gazetteer: its own name once "province" is set aside
 ABROAD_POPULATION = 100_000
-_BORDER = re.compile(r"\s+(?:border|frontier)\b", re.I)
 CONFIDENT = 0.85
 SINGLE_WORD_SCORE = 0.96  # the gazetteer: one of its names, or one in another romanisation
 SINGLE_WORD_IN_COUNTRY = 0.7
@@ -167,6 +156,9 @@ def _is_candidate(text: str, before: str) -> bool:
 # How far a place may lie from the name that contains it: a town's name often stands for its
 # province too ("Al Bab in Aleppo"), so both get a province's reach.
 INSIDE_KM = 200
+# "the town of X" may lie across a border of the report's countries, this far at most.
+NEIGHBOUR_KM = 300
+_INTRODUCED = re.compile(r"\b(?:town|village|city|hamlet)\s+of\s+(?:the\s+)?$", re.I)
 INSIDE_COUNTRY_KM = 2_000
 
 
@@ -185,34 +177,6 @@ def _inside(place: dict, outer: dict) -> bool:
         return False
     limit = INSIDE_COUNTRY_KM if outer["feature"] == "country" else INSIDE_KM
     return geodesic((place["lat"], place["lon"]), (outer["lat"], outer["lon"])).km <= limit
-
-
-def _nationalities(sentence: str):
-    """(country, True when it says where a place is) for each nationality word in a sentence."""
-    for match in _DEMONYM.finditer(sentence):
-        code = DEMONYMS[match.group(1).lower()]
-        # "near the Iranian border" says where the place is not.
-        if code and not _BORDER.match(sentence, match.end()):
-            yield code, bool(_OF_PLACE_AFTER.match(sentence, match.end()))
-
-
-def own_name(text: str, place: dict) -> bool:
-    """True when the text is the place's own name in some romanisation, kind words aside.
-
-    An alternate name in another language or an old one ("Hamas" for Hamm, "Berea" for
-    Aleppo) is not: a report writing it more often means another place.
-    """
-    written, own = normalize.split_kind(text)[0], normalize.split_kind(place["name"])[0]
-    return (normalize.loose_form(written) == normalize.loose_form(own)
-            or normalize.skeleton_of_normal(written) == normalize.skeleton_of_normal(own))
-
-
-def _is_landmark(text: str, match: dict) -> bool:
-    """A place that tells which country a report is about: a province, a large town, a learned place."""
-    if match["feature"] == "division":
-        return match["score"] >= DROPPED_KIND_SCORE and own_name(text, match)
-    well_known = (match.get("population") or 0) >= LANDMARK_POPULATION or match["source"].startswith("learned:")
-    return match["score"] >= DROPPED_KIND_SCORE and well_known and own_name(text, match)
 
 
 class DocumentPlaces:
@@ -236,7 +200,7 @@ class DocumentPlaces:
         its names' close readings agree; else the nationalities it names, which more often
         name who acted ("Turkish strikes on ...") than where.
         """
-        named, votes, nationalities = Counter(), Counter(), Counter()
+        named, votes, acted_by = Counter(), Counter(), Counter()
         landmarks = []
         for sentence in sentences:
             for mention in find_mentions(sentence, self.people):
@@ -244,16 +208,16 @@ class DocumentPlaces:
                 match = self._plain(mention.text)
                 if match and match["feature"] == "country":
                     named[match["country"]] += 2
-                elif match and _is_landmark(mention.text, match):
+                elif match and is_landmark(mention.text, match):
                     landmarks.append((mention.text, match))
             named.update(find_home_countries(sentence))
-            for code, of_place in _nationalities(sentence):
-                (named if of_place else nationalities)[code] += 1
+            for code, of_place in nationalities(sentence):
+                (named if of_place else acted_by)[code] += 1
         counts = named + self._landmark_countries(landmarks, named)
         if counts:
             return counts
         top = max(votes.values(), default=0)
-        self.leaning = nationalities
+        self.leaning = acted_by
         return Counter({cc: 1 for cc, n in votes.items() if n >= MIN_VOTES and n == top})
 
     def _landmark_countries(self, landmarks: list[tuple[str, dict]], named: Counter) -> Counter:
@@ -390,13 +354,27 @@ class DocumentPlaces:
             mention.place = self._choose(mention.text, self._lookup(mention.text, hint))
         if mention.place is None:
             mention.place = self._choose(mention.text, self._lookup(mention.text))
+        if mention.place is None and _INTRODUCED.search(sentence[:mention.start]):
+            mention.place = self._introduced(mention.text)
         return mention.place
+
+    def _introduced(self, text: str) -> dict | None:
+        """ "the town of X" names a place for sure: X's own name just across the report's borders."""
+        for candidate in self._lookup(text)["candidates"]:
+            if (candidate["score"] >= DROPPED_KIND_SCORE and candidate["feature"] in SPECIFIC
+                    and own_name(text, candidate) and self._near_the_countries(candidate)):
+                return candidate
+        return None
+
+    def _near_the_countries(self, place: dict) -> bool:
+        outside = [borders.km_outside(code, place["lat"], place["lon"]) for code in self.countries]
+        return not outside or any(km is not None and km <= NEIGHBOUR_KM for km in outside)
 
     def _country_hint(self, mention: Mention, mentions: list[Mention], sentence: str) -> str | None:
         before = [m for m in mentions if m.end <= mention.start and m.place and m.feature == "country"]
         if before and mention.start - before[-1].end < 40:
             return before[-1].place["country"]
-        adjective = _DEMONYM_OF_PLACE.search(sentence[max(0, mention.start - 60):mention.start])
+        adjective = DEMONYM_OF_PLACE.search(sentence[max(0, mention.start - 60):mention.start])
         if adjective and DEMONYMS[adjective.group(1).lower()]:
             return DEMONYMS[adjective.group(1).lower()]
         weight = self.countries or self.leaning
