@@ -69,3 +69,9 @@ def test_a_town_introduced_as_one_may_lie_across_the_border(extract):
     assert sorted(p["country"] for p in found) == ["IQ", "SY"]
     far = extract("On 9 June 2024, gunmen abducted a farmer in the village of Kapoeta in Hasakah province.")
     assert [(p["country"], p["geo_precision"]) for p in far] == [("SY", 3)]
+
+
+def test_a_town_named_only_to_locate_another_is_not_the_event_place(extract):
+    found = extract("On 4 June 2024, tribesmen clashed with soldiers near Harib, south of the city of Marib, "
+                    "killing three fighters.")
+    assert [(p["location_mention"], p["country"]) for p in found] == [("Harib", "YE")]

@@ -2,7 +2,8 @@
 
 "Kani Masi (Amadiya)", "the Barwari Bala region of Dahuk", "Cukurca district of Hakkari",
 "Khur Maksar district in Aden city", "Cigli, Izmir" and ACLED-style compounds such as
-"Aden-Kraytar" all name a place inside a larger one. The larger one steers the
+"Aden-Kraytar" all name a place inside a larger one, and "Harib, south of the city of
+Marib" one beside a town that locates it. The larger one steers the
 resolution of the smaller, and when the smaller is in no index it is where the
 incident falls back to (``geo_precision`` 3 for a province, 2 for a town), flagged
 for review.
@@ -20,6 +21,8 @@ _CONTAINS = re.compile(
     r"^(?:\s*\(\s*"                                           # Kani Masi (Amadiya)
     r"|\s*,\s*"                                               # Cigli, Izmir
     r"|\s+(?:village|town|area)?\s*near\s+(?:the\s+)?(?:town\s+of\s+|village\s+of\s+)?"  # X near Y
+    r"|\s*,?\s+(?:\d+\s*km\s+)?(?:north|south|east|west)(?:-?(?:east|west))?(?:ern)?\s+of\s+(?:the\s+)?"
+    r"(?:(?:city|town|village)\s+of\s+)?"                   # X, west of the city of Y
     r"|\s+(?:and\s+[\w' -]{1,40}\s+)?(?:areas?|regions?|district|sub-?district|countryside|outskirts|"
     r"suburbs?|neighbou?rhood|province|governorate|city|town|village)?\s*(?:of|in)\s+(?:the\s+)?"
     r"(?:(?:northern|southern|eastern|western|central|rural)\s+)?)$", re.I)

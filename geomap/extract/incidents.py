@@ -245,8 +245,13 @@ def _speaks_of_past_years(sentence: str, base: dt.date) -> bool:
 
 
 def _main_place(sentence: str, mentions: list[Mention]) -> Mention | None:
-    """Where the event happened: a place introduced as "the town of X", else the first specific one."""
-    specific = [m for m in mentions if m.is_specific]
+    """Where the event happened: a place introduced as "the town of X", else the first specific one.
+
+    A place that only locates another ("near Sirwah, west of the city of Marib") is not it.
+    """
+    containers = {id(m.container) for m in mentions if m.container is not None}
+    specific = [m for m in mentions if m.is_specific and id(m) not in containers] or \
+        [m for m in mentions if m.is_specific]
     introduced = [m for m in specific if _TOWN_OF.search(sentence[:m.start])
                   and not _CLASSIFIES_BEFORE.search(sentence[:m.start])]
     return (introduced or specific or [None])[0]
