@@ -116,6 +116,39 @@ def feature_cell_rows(features: Iterable[Mapping], size: float) -> Iterable[tupl
         yield (*cell_of_point(lon, lat, size), feature["properties"]["event_type"], 1, lon, lat)
 
 
+def fold_divisions(rows: Iterable[tuple[str | None, str | None, str, int, float, float]]) -> dict:
+    """{(country, admin1): CellCounts} from (country, admin1, type, count, sumlon, sumlat) rows;
+    an unknown country or division is None ('' from a summary that cannot hold NULL)."""
+    divisions: dict[tuple, CellCounts] = {}
+    for country, admin1, event_type, count, sumlon, sumlat in rows:
+        if count:
+            key = (country or None, admin1 or None)
+            divisions.setdefault(key, CellCounts()).add(event_type, count, sumlon, sumlat)
+    return divisions
+
+
+def divisions_answer(divisions: Mapping[tuple, CellCounts]) -> dict:
+    """Counts per first-level division: numberMatched and the divisions, most incidents
+    first; each at its matches' mean centre (a reader may place it at the division's point)."""
+    framed = []
+    for (country, admin1), counts in divisions.items():
+        count = sum(counts.by_type.values())
+        framed.append({"country": country, "admin1": admin1, "count": count,
+                       "by_type": dict(sorted(counts.by_type.items())),
+                       "lon": round(counts.sumlon / count, 5), "lat": round(counts.sumlat / count, 5)})
+    framed.sort(key=lambda d: (-d["count"], d["country"] or "", d["admin1"] or ""))
+    return {"numberMatched": sum(d["count"] for d in framed), "divisions": framed}
+
+
+def feature_division_rows(features: Iterable[Mapping]) -> Iterable[tuple]:
+    """(country, admin1, type, 1, lon, lat) of each feature, for a store without summaries."""
+    for feature in features:
+        minlon, minlat, maxlon, maxlat = geometry_bbox(feature["geometry"])
+        p = feature["properties"]
+        yield (p["country"], p["admin1"], p["event_type"], 1, (minlon + maxlon) / 2,
+               (minlat + maxlat) / 2)
+
+
 def bucket_start(day: date, interval: str) -> date:
     """The first day of the day, week (Monday) or month that holds ``day``.
 

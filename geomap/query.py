@@ -36,18 +36,20 @@ SORTS = ("event_date", "event_date_asc", "fatalities", "id", "event_type", "loca
 #: HTTP parameter → IncidentQuery field.
 PARAMETERS = {
     "layer": "layer", "bbox": "bbox", "start": "start", "end": "end", "type": "event_types",
-    "sub_type": "sub_event_types", "country": "countries", "actor": "actor", "q": "text",
+    "sub_type": "sub_event_types", "country": "countries", "admin1": "admin1", "actor": "actor",
+    "q": "text",
     "min_fatalities": "min_fatalities", "precision": "precision", "status": "statuses",
     "limit": "limit", "offset": "offset", "sort": "sort",
 }
 _FIELD_PARAMETERS = {name: param for param, name in PARAMETERS.items()}
-_LISTS = frozenset(("bbox", "event_types", "sub_event_types", "countries", "statuses"))
+_LISTS = frozenset(("bbox", "event_types", "sub_event_types", "countries", "admin1", "statuses"))
 _INTEGER = re.compile(r"-?[0-9]{1,18}")
 _NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,3})?")
 _WORD = re.compile(r"[^\W_]")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_NOT_NULL = frozenset(("event_types", "sub_event_types", "countries", "statuses", "offset", "sort",
-                       "actor_variants", "where"))
+_NOT_NULL = frozenset(("event_types", "sub_event_types", "countries", "admin1", "statuses",
+                       "offset", "sort", "actor_variants", "where"))
+MAX_ADMIN1_LENGTH = 200
 
 
 #: Properties a CQL2 filter may test (OGC queryables) → the kind of their values.
@@ -113,6 +115,8 @@ class IncidentQuery:
     event_types: tuple[str, ...] = ()
     sub_event_types: tuple[str, ...] = ()
     countries: tuple[str, ...] = ()
+    #: First-level divisions (``admin1``, as stored: the gazetteer's names), any of them.
+    admin1: tuple[str, ...] = ()
     actor: str | None = None
     #: Other spellings of ``actor`` that also match (the read service fills them in from
     #: the actor table; every backend matches any of :attr:`actor_patterns`).
@@ -246,6 +250,14 @@ def _check_words(value, name: str) -> str | None:
     return value or None
 
 
+def _check_admin1(value, name: str) -> str:
+    if not isinstance(value, str) or not value.strip() or len(value) > MAX_ADMIN1_LENGTH:
+        raise ValidationError(name, f"takes division names of 1 to {MAX_ADMIN1_LENGTH} characters")
+    if _CONTROL.search(value):
+        raise ValidationError(name, "contains a control character (such as NUL); give a name")
+    return value.strip()
+
+
 def _check_int(low: int, high: int):
     def check(value, name: str) -> int:
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
@@ -282,6 +294,7 @@ _CHECKS = {
     "event_types": _check_each(parse_event_type),
     "sub_event_types": _check_each(parse_sub_event_type),
     "countries": _check_each(parse_country),
+    "admin1": _check_each(_check_admin1),
     "actor": _check_words,
     "actor_variants": _check_each(_check_words),
     "text": _check_words,

@@ -191,3 +191,40 @@ def loaded(store):
 
     assert store.add_many(samples().values()).added == len(samples())
     return store
+
+
+# --- a real browser -------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium, headless, through Playwright (skipped without it, except under CI)."""
+    from tests.browser_support import CHROMIUM, CHROMIUM_ARGS
+
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not CHROMIUM.exists():
+        message = f"{CHROMIUM} is missing: apt-get install chromium"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh page at 1280×800 that records every request and every script error; the
+    test fails on any script error or Content-Security-Policy violation."""
+    from tests.browser_support import VIEWPORT, csp_violation
+
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    page.requests, page.errors = [], []
+    page.on("request", lambda request: page.requests.append(request.url))
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    page.on("console", lambda message: csp_violation(message.text)
+            and page.errors.append(message.text))
+    yield page
+    context.close()
+    assert page.errors == []

@@ -46,6 +46,9 @@ def synthetic_store(tmp_path_factory):
         for number, feature in enumerate(features[40:100]):
             store.update(feature["id"], {"event_type": "Riots", "sub_event_type": "Mob violence",
                                          "fatalities": number, "status": "published"})
+        for feature in features[100:110]:  # a division no longer stated, or moved
+            store.update(feature["id"], {"admin1": None if feature["properties"]["country"] == "IQ"
+                                         else "Idlib"})
         yield store
 
 
@@ -95,6 +98,22 @@ def test_histogram_is_that_of_counting_every_match(synthetic_store, name, interv
         assert {start.day for start in starts} == {1}
         assert len(starts) == (starts[-1].year - starts[0].year) * 12 + starts[-1].month \
             - starts[0].month + 1  # empty months are there, with zero
+
+
+@pytest.mark.parametrize("name", [*QUERIES, "divisions", "a division and a type"])
+def test_division_counts_are_those_of_counting_every_match(synthetic_store, name):
+    filters = {"divisions": {"admin1": ("Nineveh", "Idlib")},
+               "a division and a type": {"admin1": ("Aleppo",), "countries": ("SY",),
+                                         "event_types": ("Battles",)}}.get(name, QUERIES.get(name))
+    query = IncidentQuery(**filters)
+    answer = synthetic_store.admin1_counts(query)
+    expected = IncidentStore.admin1_counts(synthetic_store, query)  # folds every feature
+    assert {(d["country"], d["admin1"]): d["by_type"] for d in answer["divisions"]} == {
+        (d["country"], d["admin1"]): d["by_type"] for d in expected["divisions"]}
+    assert answer["numberMatched"] == synthetic_store.count(query) == expected["numberMatched"]
+    for found, wanted in zip(answer["divisions"], expected["divisions"], strict=True):
+        assert (found["lon"], found["lat"]) == (pytest.approx(wanted["lon"], abs=1e-4),
+                                                pytest.approx(wanted["lat"], abs=1e-4))
 
 
 def test_the_edited_incidents_moved_in_the_summaries(synthetic_store):

@@ -7,12 +7,9 @@ tests are skipped, except under CI where they fail.
 from __future__ import annotations
 
 import json
-import os
-import socket
 import threading
 import urllib.error
 import urllib.request
-from pathlib import Path
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 import pytest
@@ -21,28 +18,12 @@ from geomap.datafiles import data_folder
 from geomap.extract import extract_report, read_report
 from geomap.incident import parse_feature
 from geomap.store import open_store
+from tests.browser_support import unused_port, wait_for_markers
 
 pytestmark = pytest.mark.browser
-sync_api = pytest.importorskip("playwright.sync_api")
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-VIEWPORT = {"width": 1280, "height": 800}
 XSS = '<img src=x onerror="window.__xss=1">'
 GREEN_VILLAGE_QUOTE = "four US soldiers are being evaluated for minor injuries"
-#: How many markers of a layer the map shows: single markers plus the members of clusters.
-COUNT_MARKERS = """layer => {
-  let n = document.querySelectorAll(`.marker.layer-${layer}`).length;
-  for (const c of document.querySelectorAll(`.cluster.layer-${layer}`)) n += Number(c.textContent);
-  return n;
-}"""
-
-
-def _unused_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +59,7 @@ def live_server(tmp_path_factory, gazetteer_path, seed_features, xss_feature):
     with open_store(db) as store:
         result = store.add_many([*seed_features, xss_feature])
         assert result.added == 4, result
-    tile_origin = f"http://127.0.0.1:{_unused_port()}"
+    tile_origin = f"http://127.0.0.1:{unused_port()}"
     # The seed's incidents are drafts: this server shows them to everyone, as the map's
     # tests expect (tests/test_workspace_browser.py runs the default, published only).
     app = create_app(db=db, api_token="browser-test-token", gazetteer_db=gazetteer_path,
@@ -93,50 +74,11 @@ def live_server(tmp_path_factory, gazetteer_path, seed_features, xss_feature):
     app.extensions["geomap"].close()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    """Debian's Chromium, headless."""
-    if not CHROMIUM.exists():
-        message = f"{CHROMIUM} is missing: apt-get install chromium"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser):
-    """A fresh page at 1280×800 that records every request and every script error."""
-    context = browser.new_context(viewport=VIEWPORT)
-    page = context.new_page()
-    page.requests, page.errors = [], []
-    page.on("request", lambda request: page.requests.append(request.url))
-    page.on("pageerror", lambda error: page.errors.append(str(error)))
-    page.on("console", lambda message: _csp_violation(message.text)
-            and page.errors.append(message.text))
-    yield page
-    context.close()
-    assert page.errors == []
-
-
-def _csp_violation(text: str) -> bool:
-    """A Content-Security-Policy violation reported in the console."""
-    return "Content Security Policy" in text
-
-
 def open_map(page, live_server, query: str = ""):
     """Load the map page and wait until its layers are drawn."""
     page.goto(f"{live_server['url']}/{query}")
     page.wait_for_selector("#geomap[data-state=ready]")
     return page
-
-
-def wait_for_markers(page, layer: str, count: int) -> None:
-    """Wait until the map shows ``count`` markers (clustered or not) of a layer."""
-    page.wait_for_function(f"([layer, n]) => ({COUNT_MARKERS})(layer) === n", arg=[layer, count])
 
 
 def url_params(page) -> dict[str, list[str]]:

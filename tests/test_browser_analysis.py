@@ -4,7 +4,6 @@ The store holds 20,000 incidents from the benchmarks' generator (benchmarks/synt
 and one incident reported in Arabic, served by the real app on a live server.
 """
 
-# ruff: noqa: F811 (the browser fixtures are imported from test_browser.py and used as arguments)
 from __future__ import annotations
 
 import json
@@ -17,8 +16,8 @@ import pytest
 
 from geomap.incident import parse_feature
 from geomap.store import open_store
+from tests.browser_support import COUNT_MARKERS, unused_port
 from tests.incident_samples import load_synthetic
-from tests.test_browser import COUNT_MARKERS, _unused_port, browser, page  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.browser
 
@@ -61,7 +60,7 @@ def big_server(tmp_path_factory, gazetteer_path, arabic_feature):
         features = [*load_synthetic().synthetic_incidents(N, 0), arabic_feature]
         assert store.add_many(features).added == N + 1
     app = create_app(db=db, gazetteer_db=gazetteer_path, drafts_public=True,  # a third are drafts
-                     tile_url=f"http://127.0.0.1:{_unused_port()}/{{z}}/{{x}}/{{y}}.png")
+                     tile_url=f"http://127.0.0.1:{unused_port()}/{{z}}/{{x}}/{{y}}.png")
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -323,6 +322,65 @@ def test_offline_a_search_shows_named_places_around_the_ring(page, big_server):
     label = page.locator(".place-label", has_text="‘Aynkāwah").bounding_box()
     assert abs(label["x"] - centre[0]) < 120 and abs(label["y"] - centre[1]) < 60  # at the ring
     assert page.locator(".leaflet-overlay-pane path").count() > 50  # the 1:50m countries
+
+
+def test_counts_per_division_are_drawn_at_the_divisions_and_sum_to_every_match(page, big_server):
+    open_page(page, big_server, f"type=Battles,Protests&{VIEW}")
+    page.get_by_label("Counts per division (admin1)").check()
+    legend = page.locator(".division-legend")
+    legend.locator("div").first.wait_for()
+    expected = matched(big_server, type="Battles,Protests")  # every division, not only the view
+    assert legend.get_attribute("data-total") == str(expected) and expected > 5000
+    discs = page.locator(".aggregate.division")
+    counts = discs.evaluate_all("ds => ds.map(d => Number(d.dataset.count))")
+    assert sum(counts) == expected and len(counts) == 18  # the generator's 18 divisions
+    deir = page.locator(".aggregate.division[data-code='SY-DY']")
+    label = deir.get_attribute("aria-label")
+    assert label.startswith("Deir ez-Zor (SY-DY): ") and "Battles" in label and "Pick to filter" in label
+    sizes = discs.evaluate_all("ds => ds.map(d => [Number(d.dataset.count), d.offsetWidth])")
+    assert sorted(sizes) == sorted(sizes, key=lambda pair: (pair[1], pair[0]))  # more: larger
+    old = page.locator("#total").inner_text()
+    deir.dispatch_event("click")  # picking one filters everything to it
+    page.wait_for_function("() => new URL(location.href).searchParams.get('admin1') === 'SY-DY'")
+    page.wait_for_function("old => document.getElementById('total').textContent !== old", arg=old)
+    page.wait_for_selector("#geomap[data-state=ready]")
+    in_view = matched(big_server, type="Battles,Protests", admin1="SY-DY",
+                      bbox=dataset(page)["viewBbox"])
+    assert int(dataset(page)["inView"]) == in_view > 0
+    page.wait_for_function("() => document.querySelectorAll('.aggregate.division').length === 1")
+    page.wait_for_function("() => document.getElementById('f-admin1-names').textContent"
+                           " === 'Deir ez-Zor (SY-DY)'")
+
+
+def test_a_division_typed_by_name_filters_the_map_the_table_the_chart_and_downloads(page, big_server):
+    open_page(page, big_server, VIEW)
+    page.locator("#more-filters summary").click()
+    page.fill("#f-country", "Iraq")
+    page.press("#f-country", "Tab")
+    page.fill("#f-admin1", "Nineveh")  # the English name: the division is Ninawa, IQ-NI
+    page.press("#f-admin1", "Tab")
+    page.wait_for_function("() => document.getElementById('f-admin1').value === 'IQ-NI'")
+    assert page.locator("#f-admin1-names").inner_text() == "Ninawa (IQ-NI)"
+    options = page.locator("#admin1-list option").evaluate_all("os => os.map(o => o.value)")
+    assert "Al Anbar (IQ-AN)" in options and len(options) == 18  # Iraq's governorates
+    page.wait_for_function("() => new URL(location.href).searchParams.get('admin1') === 'IQ-NI'")
+    page.wait_for_selector("#geomap[data-state=ready]")
+    whole = matched(big_server, country="IQ", admin1="IQ-NI")
+    assert whole == matched(big_server, admin1="Nineveh") > 1000  # the generator's spelling
+    assert int(dataset(page)["inView"]) == matched(big_server, country="IQ", admin1="IQ-NI",
+                                                   bbox=dataset(page)["viewBbox"])
+    page.wait_for_function(f"() => document.getElementById('trends').dataset.total === '{whole}'")
+    page.locator("#tab-table").click()
+    page.wait_for_function("text => document.querySelector('.table-range').textContent === text",
+                           arg=f"1–50 of {whole:,}")
+    href = page.get_attribute("a[data-format=csv]", "href")
+    assert "admin1=IQ-NI" in href and "country=IQ" in href
+    page.fill("#f-admin1", "Atlantis")
+    page.press("#f-admin1", "Tab")
+    page.wait_for_selector("#geomap[data-state=invalid]")
+    error = page.locator("#f-admin1 + .field-error").inner_text()
+    assert "“Atlantis” is not a first-level division of IQ" in error
+    assert page.locator(".aggregate, .marker.layer-incidents, .cluster.layer-incidents").count() == 0
 
 
 def test_errors_are_not_swallowed(big_server):

@@ -15,7 +15,6 @@ from geomap.query import IncidentQuery
 from geomap.services.export import write_html_map, write_kml
 from geomap.store import SQLiteStore
 from tests.incident_samples import sample
-from tests.test_browser import browser  # noqa: F401  (the Chromium fixture)
 
 pytestmark = pytest.mark.browser
 KML = "{http://www.opengis.net/kml/2.2}"
@@ -30,7 +29,7 @@ PAYLOADS = [
 ]
 
 
-def test_every_payload_in_a_kml_balloon_shows_as_text_and_none_runs(tmp_path, browser):  # noqa: F811
+def test_every_payload_in_a_kml_balloon_shows_as_text_and_none_runs(tmp_path, browser):
     features = []
     for number, payload in enumerate(PAYLOADS):
         feature = sample("mosul_ied")
@@ -67,7 +66,7 @@ def test_every_payload_in_a_kml_balloon_shows_as_text_and_none_runs(tmp_path, br
         page.close()
 
 
-def test_the_html_map_says_what_it_shows_and_how_it_was_filtered(tmp_path, browser):  # noqa: F811
+def test_the_html_map_says_what_it_shows_and_how_it_was_filtered(tmp_path, browser):
     features = []
     for number, (name, lon, lat) in enumerate([("Mosul", 43.13, 36.34), ("Kirkuk", 44.39, 35.47),
                                                ("Tikrit", 43.69, 34.61)]):

@@ -16,6 +16,8 @@ filters mean, stated once for every backend:
   ``location_mention``, ``actor1`` or ``actor2`` (in any of them, any order), ignoring
   case and diacritics, without stemming; query syntax (OR, -, *, quotes) is plain text;
   a hyphenated word matches its parts in sequence.
+- ``admin1``: ``admin1`` is one of the names given, exactly as stored; a feature without
+  one never matches.
 - ``min_fatalities``: fatalities known and at least that; ``precision``: ``geo_precision``
   at most that (as precise or more).
 - ``layer``: that layer only; None reads every layer. Filters combine with AND.
@@ -29,6 +31,9 @@ filters mean, stated once for every backend:
   ``cell_size(zoom, bbox)`` degrees (numbered from -180, -90) that holds the centre of its
   bounding box, by event type; each cell's ``lon``/``lat`` is its matches' mean centre;
   the counts sum to ``numberMatched`` == ``count(query)``.
+- ``admin1_counts(query)``: every match counted once under its (country, admin1), either
+  None when unknown, by event type, at its matches' mean centre; the counts sum to
+  ``numberMatched`` == ``count(query)``.
 - ``actors(layer, text, limit)``: the names in ``actor1``/``actor2`` holding ``text`` (any
   case, ``%`` and ``_`` plain), each with how many incidents name it, most first, ties by name.
 - ``histogram(query, interval)``: every match counted once in the day, the week (from
@@ -182,6 +187,12 @@ def matching(store, **filters) -> list[str]:
     ({"event_types": ["Battles"], "sub_event_types": ["Air/drone strike"]}, []),
     ({"countries": ["SY"]}, ["qamishli-09", "raqqa-05", "route-euphrates"]),
     ({"countries": ["SY", "IQ"]}, [i for i in NEWEST_FIRST if i != "no-country"]),
+    ({"admin1": ["Kirkuk"]}, ["Kirkuk-02", "kirkuk-01"]),
+    ({"admin1": ["Kirkuk", "Al-Hasakah"]}, ["Kirkuk-02", "kirkuk-01", "qamishli-09"]),
+    ({"admin1": ["kirkuk"]}, []),  # the name as stored, case included
+    ({"admin1": ["Kirkuk"], "countries": ["SY"]}, []),
+    ({"admin1": ["Kirkuk"], "event_types": ["Battles"], "bbox": (44, 34.9, 45, 35.1)},
+     ["Kirkuk-02"]),
     ({"statuses": ["published"]}, ["kirkuk-01", "raqqa-05"]),
     ({"statuses": ["draft", "published"]}, NEWEST_FIRST),
     ({"min_fatalities": 0}, ["kirkuk-01", "kirkuk.01", "kirkuk01", "mosul-17", "raqqa-05",
@@ -370,6 +381,29 @@ def test_aggregate_counts_each_match_in_the_cell_of_its_centre(case_store, filte
     assert {tuple(cell["bbox"]): cell["by_type"] for cell in answer["cells"]} == expected
     assert answer["numberMatched"] == case_store.count(query) == sum(
         cell["count"] for cell in answer["cells"])
+
+
+@pytest.mark.parametrize("filters", [*AGGREGATED, {"admin1": ("Kirkuk",)},
+                                     {"countries": ("SY",), "event_types": ("Protests",)}])
+def test_admin1_counts_count_each_match_under_its_division(case_store, filters):
+    query = IncidentQuery(limit=None, **filters)
+    answer = case_store.admin1_counts(query)
+    expected: dict = {}
+    for feature in case_store.query(query):
+        p = feature["properties"]
+        by_type = expected.setdefault((p["country"], p["admin1"]), {})
+        by_type[p["event_type"]] = by_type.get(p["event_type"], 0) + 1
+    assert {(d["country"], d["admin1"]): d["by_type"] for d in answer["divisions"]} == expected
+    assert answer["numberMatched"] == case_store.count(query) == sum(
+        d["count"] for d in answer["divisions"])
+
+
+def test_a_division_is_placed_at_its_matches_mean_centre(case_store):
+    kirkuk, hasakah = (case_store.admin1_counts(IncidentQuery(admin1=(name,)))["divisions"][0]
+                       for name in ("Kirkuk", "Al-Hasakah"))
+    assert kirkuk["count"] == 2 and kirkuk["country"] == "IQ"
+    assert (kirkuk["lon"], kirkuk["lat"]) == (pytest.approx(44.371), pytest.approx(35.234))
+    assert (hasakah["lon"], hasakah["lat"], hasakah["count"]) == (41.22, 37.05, 1)
 
 
 def test_a_cell_is_placed_at_its_matches_mean_centre(case_store):

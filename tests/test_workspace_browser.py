@@ -18,8 +18,8 @@ import pytest
 
 from geomap.incident import parse_feature
 from geomap.store import open_store
+from tests.browser_support import unused_port, wait_for_markers
 from tests.incident_samples import sample
-from tests.test_browser import _unused_port, browser, page, wait_for_markers  # noqa: F401 (fixtures)
 from tests.workspace_support import PASSWORD, password_hash
 
 pytestmark = pytest.mark.browser
@@ -59,7 +59,7 @@ def workspace_server(tmp_path_factory, gazetteer_path):
         for role in ("analyst", "editor"):
             store.add_user(role, role, password_hash())
     app = create_app(db=db, gazetteer_db=gazetteer_path, secret_key="workspace browser key",
-                     tile_url=f"http://127.0.0.1:{_unused_port()}/{{z}}/{{x}}/{{y}}.png")
+                     tile_url=f"http://127.0.0.1:{unused_port()}/{{z}}/{{x}}/{{y}}.png")
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -203,7 +203,7 @@ def revert_the_place_fix(tab, url: str, incident_id: str, original: list[float])
     assert reverted["geometry"]["coordinates"] == original
 
 
-def test_the_analysts_workspace_from_report_to_published_map(page, workspace_server):  # noqa: F811
+def test_the_analysts_workspace_from_report_to_published_map(page, workspace_server):
     url, pair = workspace_server["url"], workspace_server["pair"]
     log_in(page, url, "analyst")
     assert page.locator("#queue .ws-item").count() == 2  # the pair of drafts, nothing published

@@ -98,6 +98,26 @@ class Gazetteer:
             (minlon, maxlon, minlat, maxlat, *features, min_population, limit))
         return [dict(zip(PLACE_KEYS, row, strict=True)) for row in rows]
 
+    def find_divisions(self, countries: tuple[str, ...] = ()) -> list[dict]:
+        """First-level divisions (ISO 3166-2) of these countries (every country when none),
+        by country then name: code, name, country, lon, lat and ``names``, every name the
+        gazetteer knows the division by (ISO's, English, Arabic, Persian...)."""
+        marks = ",".join("?" * len(countries))
+        rows = self._resolver.conn.execute(
+            "SELECT p.gid, p.name, p.country, p.lon, p.lat, n.name FROM places AS p "
+            "LEFT JOIN names AS n ON n.place = p.id WHERE p.feature = 'division' AND "
+            "p.admin1 IS NOT NULL AND p.source = 'iso3166-2'"
+            + (f" AND p.country IN ({marks})" if countries else "")
+            + " ORDER BY p.country, p.name, p.gid", countries)
+        found: dict[str, dict] = {}
+        for gid, name, country, lon, lat, other in rows:
+            division = found.setdefault(gid, {"code": gid.split(":", 1)[1], "name": name,
+                                              "country": country, "lon": lon, "lat": lat,
+                                              "names": [name]})
+            if other and other not in division["names"]:
+                division["names"].append(other)
+        return list(found.values())
+
     def info(self) -> dict:
         """Counts by source and feature, and the index's file and size."""
         conn = self._resolver.conn

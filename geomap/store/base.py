@@ -12,9 +12,12 @@ import orjson
 from geomap.aggregate import (
     aggregate_answer,
     cell_size,
+    divisions_answer,
     feature_bucket_rows,
     feature_cell_rows,
+    feature_division_rows,
     fold_cells,
+    fold_divisions,
     histogram_answer,
 )
 from geomap.errors import NotFoundError, ValidationError
@@ -173,6 +176,15 @@ class IncidentStore(ABC):
         size = cell_size(zoom, query.bbox)
         rows = feature_cell_rows(self.iter_features(query.unpaged()), size)
         return aggregate_answer(fold_cells(rows), size, zoom)
+
+    def admin1_counts(self, query: IncidentQuery) -> dict:
+        """Counts per (country, admin1) of every match, by event type, each at its matches'
+        mean centre (geomap.aggregate.divisions_answer); they sum to ``count(query)``.
+
+        This default folds every match; a backend overrides it with its own summaries.
+        """
+        rows = feature_division_rows(self.iter_features(query.unpaged()))
+        return divisions_answer(fold_divisions(rows))
 
     def actors(self, layer: str, text: str | None = None, limit: int = 20) -> list[dict]:
         """The actors (actor1 or actor2) of a layer whose name holds ``text`` (as the actor

@@ -15,7 +15,14 @@ from datetime import UTC, datetime
 import orjson
 import psycopg
 
-from geomap.aggregate import aggregate_answer, cell_size, fold_cells, histogram_answer
+from geomap.aggregate import (
+    aggregate_answer,
+    cell_size,
+    divisions_answer,
+    fold_cells,
+    fold_divisions,
+    histogram_answer,
+)
 from geomap.errors import ConflictError, NotFoundError
 from geomap.incident import format_timestamp, parse_feature
 from geomap.query import IncidentQuery
@@ -23,7 +30,7 @@ from geomap.store import redact
 from geomap.store.base import AddResult, IncidentStore, PageRows, merge_patch, same_content
 from geomap.store.learned import LearnedPlace, corrects_place, learned_place_of
 from geomap.store.postgis_accounts import PostGISAccounts, mark_created
-from geomap.store.postgis_aggregate import buckets_sql, cells_sql
+from geomap.store.postgis_aggregate import buckets_sql, cells_sql, divisions_sql
 from geomap.store.postgis_learned import add_learned, iter_learned, learn, remove_learned, unlearn
 from geomap.store.postgis_query import count_sql, page_sql, select_sql
 from geomap.store.postgis_replicas import ReadRouter, Standby
@@ -286,6 +293,10 @@ class PostGISStore(PostGISAccounts, IncidentStore):
     def histogram(self, query: IncidentQuery, interval: str) -> dict:
         """Counts and fatalities per day, week or month of every match, by event type."""
         return histogram_answer(self._read(*buckets_sql(query, interval)), interval)
+
+    def admin1_counts(self, query: IncidentQuery) -> dict:
+        """Counts per first-level division of every match, summed by the server."""
+        return divisions_answer(fold_divisions(self._read(*divisions_sql(query))))
 
     # --- read-your-writes ---------------------------------------------------------------
 

@@ -26,6 +26,7 @@ _ORDER = {
     "event_type": 'event_type COLLATE "C", event_date DESC, id',
     "location": """(feature->'properties'->>'location') COLLATE "C" NULLS LAST, event_date DESC, id""",
 }
+ADMIN1 = "(feature->'properties'->>'admin1')"
 #: The box GiST index (migration 003) finds the candidates from the index alone; the exact
 #: bbox columns, included in it, then decide as SQLite does, edges included.
 _BBOX = ("box(point(minlon, minlat), point(maxlon, maxlat)) && box(point(%s, %s), point(%s, %s)) "
@@ -167,6 +168,8 @@ def _clauses(q: IncidentQuery) -> Iterator[tuple[str, list]]:
         yield "sub_event_type = ANY(%s)", [list(q.sub_event_types)]
     if q.countries:
         yield "country = ANY(%s)", [list(q.countries)]
+    if q.admin1:
+        yield f"{ADMIN1} = ANY(%s)", [list(q.admin1)]
     if q.statuses:
         yield "status = ANY(%s)", [list(q.statuses)]
     if q.min_fatalities is not None:

@@ -13,7 +13,14 @@ from pathlib import Path
 
 import orjson
 
-from geomap.aggregate import aggregate_answer, cell_size, fold_cells, histogram_answer
+from geomap.aggregate import (
+    aggregate_answer,
+    cell_size,
+    divisions_answer,
+    fold_cells,
+    fold_divisions,
+    histogram_answer,
+)
 from geomap.errors import ConflictError, NotFoundError, StorageFullError
 from geomap.incident import format_timestamp, parse_feature
 from geomap.query import IncidentQuery
@@ -286,6 +293,11 @@ class SQLiteStore(SQLiteAccounts, IncidentStore):
         size = cell_size(zoom, query.bbox)
         rows = sqlite_summaries.cell_rows(self._conn(), query, size)
         return aggregate_answer(fold_cells(rows), size, zoom)
+
+    def admin1_counts(self, query: IncidentQuery) -> dict:
+        """Counts per first-level division of every match, from the division summary when
+        the filters allow (see sqlite_summaries), else by counting."""
+        return divisions_answer(fold_divisions(sqlite_summaries.division_rows(self._conn(), query)))
 
     def actors(self, layer: str, text: str | None = None, limit: int = 20) -> list[dict]:
         """The actors of a layer whose name holds ``text``, from the actor summary."""

@@ -19,7 +19,7 @@ from geomap.store.sqlite_grid import cell_ranges
 DATE_WALK_COST = 0.33
 #: The guessed share of incidents that one value of a filter keeps (6 event types, ...).
 SHARE = {"event_types": 1 / 6, "sub_event_types": 1 / 25, "statuses": 1 / 2,
-         "countries": 1 / 4, "actor": 1 / 20, "text": 1 / 50, "min_fatalities": 1 / 2,
+         "countries": 1 / 4, "admin1": 1 / 20, "actor": 1 / 20, "text": 1 / 50, "min_fatalities": 1 / 2,
          "precision": 2 / 3}
 MAX_SEARCH_WORDS = 16
 
@@ -32,6 +32,8 @@ _ORDER = {
     "location": ("json_extract({t}.feature, '$.properties.location') IS NULL, "
                  "json_extract({t}.feature, '$.properties.location'), {t}.event_date DESC, {t}.id"),
 }
+#: An incident's first-level division, read from its JSON (not a column of its own).
+ADMIN1 = "json_extract(i.feature, '$.properties.admin1')"
 _BBOX = "i.minlon <= ? AND i.maxlon >= ? AND i.minlat <= ? AND i.maxlat >= ?"
 _FEATURE = "CAST({t}.feature AS BLOB)"  # bytes as stored: no UTF-8 decoding in Python
 _CELL_BBOX = "c.minlon <= ? AND c.maxlon >= ? AND c.minlat <= ? AND c.maxlat >= ?"
@@ -191,6 +193,8 @@ def _clauses(q: IncidentQuery) -> Iterator[tuple[str, list]]:
         yield _in("i.sub_event_type", q.sub_event_types)
     if q.countries:
         yield _in("i.country", q.countries)
+    if q.admin1:
+        yield _in(ADMIN1, q.admin1)
     if q.statuses:
         yield _in("i.status", q.statuses)
     if q.min_fatalities is not None:

@@ -18,13 +18,14 @@ from dataclasses import fields, replace
 from geomap.aggregate import WORLD
 from geomap.query import IncidentQuery
 from geomap.store.sqlite_grid import LEVEL, LEVELS, ROW, cell_ranges
-from geomap.store.sqlite_query import like_pattern, source_and_where, use_grid
+from geomap.store.sqlite_query import ADMIN1, like_pattern, source_and_where, use_grid
 
 #: Query fields that never change what matches.
 _PAGING = frozenset(("limit", "offset", "sort"))
 #: The filters each summary breaks down by (besides the layer).
 CELL_FILTERS = frozenset(("layer", "bbox", "event_types", "statuses"))
 DAY_FILTERS = frozenset(("layer", "start", "end", "event_types", "statuses"))
+ADMIN1_FILTERS = frozenset(("layer", "countries", "admin1", "event_types", "statuses"))
 _PER_DEGREE = LEVELS[0][1]  # point cells per degree
 _COLUMNS = int(360 * _PER_DEGREE)
 _ROWS = int(180 * _PER_DEGREE)
@@ -46,6 +47,10 @@ def count(conn: sqlite3.Connection, query: IncidentQuery) -> int | None:
     if query.bbox is None and answerable(query, DAY_FILTERS):
         where, params = _summary_where(query, "d", dates=True)
         sql = f"SELECT coalesce(sum(d.count), 0) FROM incident_days AS d WHERE {where}"
+        return conn.execute(sql, params).fetchone()[0]
+    if query.bbox is None and answerable(query, ADMIN1_FILTERS):
+        where, params = _summary_where(query, "d", dates=False, places=True)
+        sql = f"SELECT coalesce(sum(d.count), 0) FROM incident_admin1 AS d WHERE {where}"
         return conn.execute(sql, params).fetchone()[0]
     if query.bbox is None or not answerable(query, CELL_FILTERS):
         return None
@@ -93,6 +98,20 @@ def bucket_rows(conn: sqlite3.Connection, query: IncidentQuery, interval: str) -
     bucket = _BUCKET[interval].format(d="i.event_date")
     return conn.execute(f"SELECT {bucket}, i.event_type, count(*), coalesce(sum(i.fatalities), 0)"
                         f" FROM {source} WHERE {where} GROUP BY 1, 2", params)
+
+
+def division_rows(conn: sqlite3.Connection, query: IncidentQuery) -> Iterable[tuple]:
+    """(country, admin1, type, count, sumlon, sumlat) of the matches per first-level division."""
+    if query.bbox is None and answerable(query, ADMIN1_FILTERS):
+        where, params = _summary_where(query, "d", dates=False, places=True)
+        return conn.execute("SELECT d.country, d.admin1, d.event_type, sum(d.count), "
+                            "sum(d.sumlon), sum(d.sumlat) FROM incident_admin1 AS d "
+                            f"WHERE {where} GROUP BY 1, 2, 3", params)
+    query = query.unpaged()
+    source, where, params = source_and_where(query, use_grid(conn, query))
+    x, y = _CENTRE
+    return conn.execute(f"SELECT i.country, {ADMIN1}, i.event_type, count(*), sum({x}), "
+                        f"sum({y}) FROM {source} WHERE {where} GROUP BY 1, 2, 3", params)
 
 
 def actors(conn: sqlite3.Connection, layer: str, text: str | None, limit: int) -> list[dict]:
@@ -170,7 +189,8 @@ def _inner_sql(query: IncidentQuery, inner: list[tuple[int, int]]) -> tuple[str,
     return source, where, [*(n for pair in inner for n in pair), *params]
 
 
-def _summary_where(query: IncidentQuery, alias: str, *, dates: bool) -> tuple[str, list]:
+def _summary_where(query: IncidentQuery, alias: str, *, dates: bool,
+                   places: bool = False) -> tuple[str, list]:
     clauses, params = [f"{alias}.layer = ?"], [query.layer]
     if dates and query.start:
         clauses.append(f"{alias}.event_date >= ?")
@@ -178,7 +198,10 @@ def _summary_where(query: IncidentQuery, alias: str, *, dates: bool) -> tuple[st
     if dates and query.end:
         clauses.append(f"{alias}.event_date <= ?")
         params.append(query.end.isoformat())
-    for column, values in (("event_type", query.event_types), ("status", query.statuses)):
+    filters = [("event_type", query.event_types), ("status", query.statuses)]
+    if places:
+        filters += [("country", query.countries), ("admin1", query.admin1)]
+    for column, values in filters:
         if values:
             clauses.append(f"{alias}.{column} IN ({', '.join('?' * len(values))})")
             params.extend(values)

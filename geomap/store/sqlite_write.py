@@ -59,6 +59,14 @@ _ADD_ACTORS = ("INSERT INTO incident_actors SELECT layer, actor, count(*) FROM (
                "actor1 IS NOT NULL UNION ALL SELECT layer, actor2 FROM incidents WHERE seq "
                "BETWEEN ?1 AND ?2 AND actor2 IS NOT NULL AND actor2 IS NOT actor1) "
                "WHERE 1 GROUP BY layer, actor ON CONFLICT DO UPDATE SET count = count + excluded.count")
+_ADD_ADMIN1 = ("INSERT INTO incident_admin1 SELECT layer, coalesce(country, ''), "
+               "coalesce(json_extract(feature, '$.properties.admin1'), ''), event_type, status, "
+               "count(*), sum(lon), sum(lat) FROM incidents WHERE seq BETWEEN ? AND ? "
+               "GROUP BY 1, 2, 3, 4, 5 ON CONFLICT DO UPDATE SET count = count + excluded.count, "
+               "sumlon = sumlon + excluded.sumlon, sumlat = sumlat + excluded.sumlat")
+_ADMIN1_KEY = "layer = ? AND country = ? AND admin1 = ? AND event_type = ? AND status = ?"
+_TAKE_ADMIN1 = ("UPDATE incident_admin1 SET count = count - 1, sumlon = sumlon - ?, "
+                f"sumlat = sumlat - ? WHERE {_ADMIN1_KEY} RETURNING count")
 _TAKE_ACTOR = ("UPDATE incident_actors SET count = count - 1 WHERE layer = ? AND actor = ? "
                "RETURNING count")
 _TAKE_TYPE = ("UPDATE incident_cell_types SET count = count - 1, fatalities = fatalities - ?, "
@@ -67,7 +75,9 @@ _TAKE_TYPE = ("UPDATE incident_cell_types SET count = count - 1, fatalities = fa
 _TAKE_DAY = ("UPDATE incident_days SET count = count - 1, fatalities = fatalities - ? "
              "WHERE layer = ? AND event_date = ? AND event_type = ? AND status = ? RETURNING count")
 _FORGET_ROW = ("SELECT layer, cell, minlon, minlat, maxlon, maxlat, event_date, event_type, "
-               "status, coalesce(fatalities, 0) AS fatalities, lon, lat, actor1, actor2 "
+               "status, coalesce(fatalities, 0) AS fatalities, lon, lat, actor1, actor2, "
+               "coalesce(country, '') AS country, "
+               "coalesce(json_extract(feature, '$.properties.admin1'), '') AS admin1 "
                "FROM incidents WHERE seq = ?")
 _EXISTING = ("SELECT id, seq, CAST(feature AS BLOB) FROM incidents "
              "WHERE id IN (SELECT value FROM json_each(?))")
@@ -131,7 +141,7 @@ def write_rows(conn: sqlite3.Connection, prepared: list[tuple], first: int | Non
 
 def add_to_summaries(conn: sqlite3.Connection, first: int, last: int) -> None:
     """Count the incidents numbered ``first`` to ``last`` into the cell and layer summaries."""
-    for sql in (_ADD_CELLS, _ADD_LAYERS, _ADD_TYPES, _ADD_DAYS, _ADD_ACTORS):
+    for sql in (_ADD_CELLS, _ADD_LAYERS, _ADD_TYPES, _ADD_DAYS, _ADD_ACTORS, _ADD_ADMIN1):
         conn.execute(sql, (first, last))
 
 
@@ -149,7 +159,7 @@ def forget(conn: sqlite3.Connection, seq: int, stored: dict) -> None:
 
 
 def _subtract_typed(conn: sqlite3.Connection, row: dict) -> None:
-    """One incident fewer in the per-type cell, the day and the actor summaries."""
+    """One incident fewer in the per-type cell, the day, the division and the actor summaries."""
     kind = (row["event_type"], row["status"])
     cell = (row["layer"], row["cell"], *kind)
     (left,) = conn.execute(_TAKE_TYPE, (row["fatalities"], row["lon"], row["lat"],
@@ -162,6 +172,10 @@ def _subtract_typed(conn: sqlite3.Connection, row: dict) -> None:
     if not left:
         conn.execute("DELETE FROM incident_days WHERE layer = ? AND event_date = ? AND "
                      "event_type = ? AND status = ?", day)
+    division = (row["layer"], row["country"], row["admin1"], *kind)
+    (left,) = conn.execute(_TAKE_ADMIN1, (row["lon"], row["lat"], *division)).fetchone()
+    if not left:
+        conn.execute(f"DELETE FROM incident_admin1 WHERE {_ADMIN1_KEY}", division)
     for actor in dict.fromkeys(name for name in (row["actor1"], row["actor2"]) if name):
         (left,) = conn.execute(_TAKE_ACTOR, (row["layer"], actor)).fetchone()
         if not left:

@@ -19,7 +19,7 @@ from geomap.aggregate import parse_interval, parse_zoom
 from geomap.errors import NotFoundError, ValidationError
 from geomap.incident import parse_country, parse_feature
 from geomap.query import IncidentQuery, parse_query
-from geomap.services import basemap, density, history, incidents, review
+from geomap.services import basemap, density, divisions, history, incidents, review
 from geomap.services.accounts import may_see, visible_query
 from geomap.services.duplicates import find_duplicates
 from geomap.services.export import export_query
@@ -82,6 +82,15 @@ def layer_density(layer_id: str):
     query = parse_layer_query(request.args, layer_id)
     zoom = parse_zoom(_single(request.args.getlist("zoom"), "zoom"))
     return _cached(jsonify(density.get_density(app_state().store, query, zoom)), PAGE_MAX_AGE)
+
+
+@bp.get("/layers/<layer_id>/admin1")
+def layer_admin1(layer_id: str):
+    """Counts per first-level division (by event type) of every filtered incident."""
+    query = parse_layer_query(request.args, layer_id)
+    state = app_state()
+    answer = divisions.get_division_counts(state.store, state.divisions(), query)
+    return _cached(jsonify(answer), PAGE_MAX_AGE)
 
 
 @bp.get("/layers/<layer_id>/actors")
@@ -147,6 +156,14 @@ def gazetteer_search():
     text, country = parse_search(request.args)
     answer = app_state().gazetteer.resolve(text, country=country)
     return _cached(jsonify(answer), GAZETTEER_MAX_AGE)
+
+
+@bp.get("/gazetteer/divisions")
+def gazetteer_divisions():
+    """First-level divisions (ISO 3166-2) of ``country`` (codes, any number), for a picker."""
+    countries = parse_query({"country": request.args.getlist("country")}).countries
+    found = divisions.list_divisions(app_state().divisions(), countries)
+    return _cached(jsonify({"divisions": found}), GAZETTEER_MAX_AGE)
 
 
 @bp.get("/gazetteer/labels")
@@ -231,10 +248,10 @@ def parse_features_request(args: MultiDict, layer_id: str) -> tuple[IncidentQuer
     download = _flag(_single(params.pop("download", []), "download"), "download")
     if (_single(params.get("limit", []), "limit") or "").lower() == "all":
         params.pop("limit")
-        return parse_query(params).unpaged(), parse_format(fmt)
+        return _spelled(parse_query(params).unpaged()), parse_format(fmt)
     if download or fmt:  # the whole filtered set, unless a limit is given
-        return export_query(params), parse_format(fmt)
-    return parse_query(params), None
+        return _spelled(export_query(params)), parse_format(fmt)
+    return _spelled(parse_query(params)), None
 
 
 def parse_layer_query(args: MultiDict, layer_id: str) -> IncidentQuery:
@@ -243,7 +260,15 @@ def parse_layer_query(args: MultiDict, layer_id: str) -> IncidentQuery:
         raise NotFoundError(f"{SITES!r} is a reference layer: it has no aggregates")
     params = args.to_dict(flat=False)
     params["layer"] = [incidents.parse_layer_id(layer_id)]
-    return visible_query(parse_query(params).unpaged(), current_user(), drafts_public())
+    return visible_query(_spelled(parse_query(params).unpaged()), current_user(), drafts_public())
+
+
+def _spelled(query: IncidentQuery) -> IncidentQuery:
+    """The query with a division filter widened to every spelling of the division."""
+    if not query.admin1 or query.layer == SITES:
+        return query
+    state = app_state()
+    return divisions.with_division_spellings(state.store, state.divisions(), query)
 
 
 def parse_search(args: MultiDict) -> tuple[str, str | None]:

@@ -7,6 +7,7 @@ import threading
 from flask import current_app
 
 from geomap.config import Settings
+from geomap.services.divisions import DivisionIndex
 from geomap.store import IncidentStore, open_configured_store
 
 EXTENSION = "geomap"
@@ -20,6 +21,7 @@ class AppState:
         self.store: IncidentStore = open_configured_store(settings)
         self._gazetteer = None
         self._sites: list[dict] | None = None
+        self._divisions: DivisionIndex | None = None
         self._lock = threading.Lock()
         #: Whole-set downloads running now: each holds a worker thread while it streams.
         self.export_slots = threading.BoundedSemaphore(settings.export_slots)
@@ -43,6 +45,14 @@ class AppState:
             with self._lock:
                 self._sites = sites
         return self._sites
+
+    def divisions(self) -> DivisionIndex:
+        """The gazetteer's first-level divisions, read once and kept."""
+        if self._divisions is None:
+            index = DivisionIndex(self.gazetteer.find_divisions())
+            with self._lock:
+                self._divisions = index
+        return self._divisions
 
     def close(self) -> None:
         """Close the store's connections."""

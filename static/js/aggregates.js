@@ -15,7 +15,7 @@ export function cellLabel(cell) {
 }
 
 /** A conic gradient with one slice per event type, largest first. */
-function slices(byType, total) {
+export function typeSlices(byType, total) {
   let start = 0;
   const stops = Object.entries(byType).sort((a, b) => b[1] - a[1]).map(([kind, count]) => {
     const end = start + (360 * count) / total;
@@ -30,7 +30,7 @@ function cellIcon(cell, largest, layerId) {
   const size = Math.round(MIN_SIZE + (MAX_SIZE - MIN_SIZE) * Math.sqrt(cell.count / largest));
   const disc = document.createElement('span');
   disc.className = 'aggregate-disc';
-  disc.style.background = slices(cell.by_type, cell.count);
+  disc.style.background = typeSlices(cell.by_type, cell.count);
   const count = document.createElement('span');
   count.className = 'aggregate-count';
   count.textContent = cell.count >= 10000 ? `${Math.round(cell.count / 1000)}k` : number.format(cell.count);

@@ -68,6 +68,17 @@ export function fetchLabels(params, signal) {
   return getJson(`${root}/gazetteer/labels?${params}`, signal);
 }
 
+/** First-level divisions of some countries (codes, comma-separated; all when empty): {divisions}. */
+export function fetchDivisions(countries, signal) {
+  const params = new URLSearchParams(countries ? { country: countries } : {});
+  return getJson(`${root}/gazetteer/divisions?${params}`, signal);
+}
+
+/** Counts per first-level division of every match: {numberMatched, divisions: [{code, name, count, by_type, lon, lat}]}. */
+export function fetchDivisionCounts(layerId, params, signal) {
+  return getJson(layerUrl(layerId, 'admin1', params), signal);
+}
+
 /** The gazetteer's answer: {query, match, candidates}. */
 export function searchPlace(query, signal) {
   const params = new URLSearchParams({ q: query });

@@ -1,7 +1,7 @@
 // Filter state: the form's values ↔ the page URL's query string ↔ API parameters.
 
 /** Query parameters the features API understands, in the order the URL shows them. */
-export const FILTER_KEYS = ['start', 'end', 'type', 'sub_type', 'country', 'actor', 'q',
+export const FILTER_KEYS = ['start', 'end', 'type', 'sub_type', 'country', 'admin1', 'actor', 'q',
   'min_fatalities', 'precision', 'status'];
 /** In the page URL only: no event type is selected, so nothing matches. */
 const NO_TYPE = 'none';

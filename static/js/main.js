@@ -1,15 +1,16 @@
 // Wiring: reads the page's data-* configuration and connects map, layers, filters, search, downloads.
 
 import { createAnalysis } from './analysis.js';
-import { fetchActors, fetchLayers, setApiRoot } from './api.js';
+import { fetchActors, fetchDivisions, fetchLayers, setApiRoot } from './api.js';
 import { createDensity } from './density.js';
+import { createDivisions } from './divisions.js';
 import { createDownloads } from './downloads.js';
 import { clearFieldErrors, fieldNamed, showFieldError } from './fielderrors.js';
 import { apiParams, readFilters, updateUrl, urlParams, watchFilters, writeFilters } from './filters.js';
 import { createDataLayer, isReference, isVisible, loadDataLayer, needsLoad } from './layers.js';
 import { createMap, fitBoxes, restoreView, viewBbox, viewText } from './map.js';
 import { featurePopup } from './popups.js';
-import { createActorSuggestions, createCountryPicker } from './pickers.js';
+import { createActorSuggestions, createCountryPicker, createDivisionPicker } from './pickers.js';
 import { createSearch } from './search.js';
 import { setEventTypes } from './symbols.js';
 import { createTable } from './table.js';
@@ -31,6 +32,9 @@ const map = createMap(document.getElementById('map'), config);
 const downloads = createDownloads(document.querySelector('[aria-labelledby=download-heading]'), () => viewBbox(map));
 createCountryPicker(form, document.getElementById('f-country'), document.getElementById('country-list'),
   document.getElementById('f-country-names'), (input, message) => showFieldError(input, message, 'picker'));
+createDivisionPicker(form, document.getElementById('f-admin1'), document.getElementById('f-country'),
+  document.getElementById('admin1-list'), document.getElementById('f-admin1-names'), (countries) => fetchDivisions(countries),
+  (input, message) => showFieldError(input, message, 'picker'));
 createActorSuggestions(document.getElementById('f-actor'), (text, signal) => {
   const first = entries.find((e) => !isReference(e.info) && isVisible(e));
   return first ? fetchActors(first.info.id, text, signal) : Promise.resolve({ actors: [] });
@@ -38,6 +42,7 @@ createActorSuggestions(document.getElementById('f-actor'), (text, signal) => {
 form.addEventListener('reset', () => {
   clearFieldErrors(form, 'picker');
   document.getElementById('f-country-names').textContent = '';
+  document.getElementById('f-admin1-names').textContent = '';
 });
 createSearch(document.getElementById('place-search'), document.getElementById('place-result'), map);
 createAnalysis(document.getElementById('analysis'), () => map.invalidateSize());
@@ -48,6 +53,11 @@ const trends = createTrends(document.getElementById('trends'), Object.keys(JSON.
     apply();
   });
 const density = createDensity(map, document.getElementById('layer-list'));
+const divisions = createDivisions(map, (code) => {
+  const field = form.elements.namedItem('admin1');
+  field.value = code;
+  field.dispatchEvent(new Event('change', { bubbles: true }));
+});
 const table = createTable(document.getElementById('incident-table'), () => viewBbox(map), showIncident);
 
 /** [lat, lng] of a feature: its point, or the centre of a line's or polygon's bounds. */
@@ -79,6 +89,7 @@ function analyse(filters) {
 function updateDensity(filters) {
   const first = entries.find((e) => !isReference(e.info) && isVisible(e));
   density.update(first ? first.info.id : null, filters);
+  divisions.update(first ? first.info.id : null, filters);
 }
 
 function showTotals() {
@@ -156,7 +167,7 @@ function addLayers(infos, params) {
   entries = infos.map((info) => createDataLayer(map, info,
     wanted ? wanted.has(info.id) : !isReference(info),
     (entry, on) => { saveLayerChoice(); if (on) refresh((e) => e === entry, false); else showTotals(); }));
-  list.replaceChildren(...entries.map((e) => e.row), density.row);
+  list.replaceChildren(...entries.map((e) => e.row), density.row, divisions.row);
   downloads.setLayers(infos, infos.filter(isReference).map((info) => info.id));
 }
 
