@@ -15,7 +15,7 @@ import orjson
 
 from geomap.errors import NotFoundError, ValidationError
 from geomap.extract.actors import actor_variants
-from geomap.incident import DEFAULT_LAYER, parse_layer
+from geomap.incident import DEFAULT_LAYER, PROPERTIES, parse_layer
 from geomap.query import IncidentQuery
 from geomap.store import IncidentStore
 
@@ -167,6 +167,42 @@ def require_layer(store: IncidentStore, query: IncidentQuery) -> None:
     """NotFoundError unless the query reads every layer or one that exists (before a stream)."""
     if query.layer is not None:
         get_layer(store, query.layer)
+
+
+# --- property selection (OGC API - Features Part 6's ``properties``) ----------------------
+
+#: What a page may be cut down to; ``id`` is always kept.
+SELECTABLE = (*PROPERTIES, "sources")
+
+
+def parse_properties(text: str | None) -> tuple[str, ...] | None:
+    """The properties a page is cut down to (``event_type,status``), or None for every one.
+
+    >>> parse_properties("event_type, status"), parse_properties(None)
+    (('id', 'event_type', 'status'), None)
+    """
+    if text is None or not text.strip():
+        return None
+    names = tuple(dict.fromkeys(name.strip() for name in text.split(",") if name.strip()))
+    unknown = [name for name in names if name not in SELECTABLE]
+    if unknown:
+        raise ValidationError("properties", f"{unknown[0]!r} is not a property of an incident; "
+                              f"choose from {', '.join(SELECTABLE)}")
+    return tuple(dict.fromkeys(("id", *names)))
+
+
+def select_properties(page: Page, names: tuple[str, ...] | None) -> Page:
+    """The page with each feature's properties cut down to ``names`` (None: unchanged),
+    for a client that draws the features and reads the rest of one when it is opened."""
+    if names is None:
+        return page
+    features = []
+    for data in page.features:
+        feature = orjson.loads(data)
+        given = feature["properties"]
+        feature["properties"] = {name: given[name] for name in names if name in given}
+        features.append(orjson.dumps(feature))
+    return replace(page, features=features)
 
 
 # --- the one FeatureCollection framer -----------------------------------------------------

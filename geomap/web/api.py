@@ -65,7 +65,9 @@ def layer_features(layer_id: str):
         return download_response(state.store, query, fmt, state.export_slots,
                                  tiles=state.settings.tile_url,
                                  attribution=state.settings.tile_attribution)
-    return _cached(collection_response(incidents.get_page(state.store, query)), PAGE_MAX_AGE)
+    names = incidents.parse_properties(_single(request.args.getlist("properties"), "properties"))
+    page = incidents.select_properties(incidents.get_page(state.store, query), names)
+    return _cached(collection_response(page), PAGE_MAX_AGE)
 
 
 @bp.get("/layers/<layer_id>/aggregate")

@@ -28,6 +28,11 @@ export function fetchLayers(signal) {
   return getJson(`${root}/layers`, signal);
 }
 
+/** One incident, every property: a GeoJSON Feature. */
+export function fetchIncident(id, signal) {
+  return getJson(`${root}/incidents/${encodeURIComponent(id)}`, signal);
+}
+
 /** The URL of a layer's features for the given URLSearchParams. */
 export function featuresUrl(layerId, params) {
   return layerUrl(layerId, 'features', params);

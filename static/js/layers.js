@@ -1,7 +1,7 @@
 // Data layers from /api/layers: one cluster group each, loaded with the filters, listed with counts.
 
 import { countsByType, drawCells } from './aggregates.js';
-import { fetchAggregate, fetchFeatures, MAX_LIMIT } from './api.js';
+import { fetchAggregate, fetchFeatures, fetchIncident, MAX_LIMIT } from './api.js';
 import { viewBbox } from './map.js';
 import { featurePopup } from './popups.js';
 import { clusterIconFactory, incidentIcon, siteIcon, typeSlug } from './symbols.js';
@@ -9,6 +9,8 @@ import { clusterIconFactory, incidentIcon, siteIcon, typeSlug } from './symbols.
 const L = window.L;
 /** A layer loaded by area shows single markers when at most this many match in view. */
 const MARKER_LIMIT = 3000;
+/** What a marker shows of an incident (its symbol and title); a popup reads the rest. */
+const MARKER_PROPERTIES = 'event_date,event_type,sub_event_type,location,status';
 const number = new Intl.NumberFormat('en');
 
 /** Reference layers (bases, airports) are not incidents: the incident filters skip them. */
@@ -34,6 +36,29 @@ function markerTitle(p, reference) {
   return [p.event_date, p.sub_event_type || p.event_type, p.location].filter(Boolean).join(' — ');
 }
 
+const POPUP_OPTIONS = { maxWidth: 360, minWidth: 240, autoPanPadding: [24, 24] };
+
+/**
+ * The popup of a marker: the map draws incidents from pages cut down to MARKER_PROPERTIES,
+ * so the whole incident is read when its popup first opens.
+ */
+function bindIncidentPopup(layer, feature, reference) {
+  if (reference || 'summary' in (feature.properties || {})) {
+    layer.bindPopup(() => featurePopup(feature), POPUP_OPTIONS);
+    return;
+  }
+  const waiting = document.createElement('p');
+  waiting.className = 'popup-loading';
+  waiting.textContent = 'Loading the incident…';
+  layer.bindPopup(waiting, POPUP_OPTIONS);
+  layer.once('popupopen', () => {
+    fetchIncident(feature.id ?? feature.properties.id).then((full) => {
+      layer.feature = full;
+      layer.setPopupContent(featurePopup(full));
+    }).catch((error) => { waiting.textContent = `Could not load the incident: ${error.message}`; });
+  });
+}
+
 function toMapLayer(feature, info, pane) {
   const geometry = feature.geometry;
   if (!geometry) return null;
@@ -48,7 +73,7 @@ function toMapLayer(feature, info, pane) {
     layer = L.geoJSON(feature, { style: { className: `shape shape-${typeSlug(p.event_type)}` } });
   }
   layer.feature = feature;
-  layer.bindPopup(() => featurePopup(feature), { maxWidth: 360, minWidth: 240, autoPanPadding: [24, 24] });
+  bindIncidentPopup(layer, feature, reference);
   return layer;
 }
 
@@ -128,6 +153,7 @@ async function loadWhole(entry, filters, map, signal) {
   const params = isReference(entry.info) ? new URLSearchParams() : new URLSearchParams(filters);
   if (loadsByArea(entry.info)) params.set('bbox', viewBbox(map));
   params.set('limit', String(MAX_LIMIT));
+  if (!isReference(entry.info)) params.set('properties', MARKER_PROPERTIES);
   const collection = await fetchFeatures(entry.info.id, params, signal);
   drawFeatures(entry, collection.features || []);
   entry.shown = entry.features.length;
@@ -149,6 +175,7 @@ async function loadArea(entry, filters, map, signal) {
   if (answer.numberMatched <= MARKER_LIMIT) {
     params.delete('zoom');
     params.set('limit', String(MARKER_LIMIT));
+    params.set('properties', MARKER_PROPERTIES);
     drawFeatures(entry, (await fetchFeatures(entry.info.id, params, signal)).features || []);
     return;
   }
