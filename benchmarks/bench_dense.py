@@ -15,6 +15,7 @@ Not a test.
 from __future__ import annotations
 
 import argparse
+import gzip
 import random
 import sqlite3
 import statistics
@@ -23,11 +24,17 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import brotli
 import orjson
 from bench_api_store import ensure_store
 
 from geomap.query import IncidentQuery
-from geomap.services.incidents import collection_bytes, get_page
+from geomap.services.incidents import (
+    collection_bytes,
+    get_page,
+    parse_properties,
+    select_properties,
+)
 from geomap.store import SQLiteStore
 
 LIMIT = 1000
@@ -120,6 +127,21 @@ def run(read, work: list, clients: int) -> dict:
             "p90": statistics.quantiles(walls, n=10)[-1], "rate": len(work) / elapsed}
 
 
+#: What the map asks of each feature for its markers (static/js/layers.js).
+MARKER_PROPERTIES = "event_date,event_type,sub_event_type,location,status"
+
+
+def page_sizes(store: SQLiteStore, bbox) -> None:
+    """Bytes a feature of a dense page costs: whole, and cut down to the map's properties
+    (compressed at the app's levels: gzip 5, brotli 4)."""
+    page = get_page(store, IncidentQuery(bbox=bbox, limit=LIMIT))
+    for name, names in (("every property", None), ("map's markers", MARKER_PROPERTIES)):
+        body = collection_bytes(select_properties(page, parse_properties(names)).features)
+        sizes = [len(body), len(gzip.compress(body, 5)), len(brotli.compress(body, quality=4))]
+        print(f"  page bytes a feature, {name:<14}: plain / gzip / br "
+              + " / ".join(f"{size / page.returned:,.0f}" for size in sizes))
+
+
 def main() -> None:
     """Build (or reuse) the store and the floor, then time both side by side."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -134,6 +156,7 @@ def main() -> None:
     matched = [get_page(geomap.store, IncidentQuery(bbox=b, limit=1)).matched for b in work[:20]]
     print(f"{args.n:,} incidents; dense 1x1 boxes hold {statistics.median(matched):,.0f} "
           f"(median), pages of {LIMIT:,}")
+    page_sizes(geomap.store, work[0])
     for clients in args.clients:
         ours, base = run(geomap, work, clients), run(plain, work, clients)
         for name, figures in (("geomap page + count", ours), ("R*Tree + orjson floor", base)):

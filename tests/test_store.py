@@ -18,9 +18,9 @@ import pytest
 from geomap.errors import SourceError
 from geomap.incident import geometry_bbox, parse_feature
 from geomap.query import IncidentQuery
-from geomap.store import SQLiteStore, sqlite_query, sqlite_schema
+from geomap.store import IncidentStore, SQLiteStore, sqlite_query, sqlite_schema
 from geomap.store.sqlite_grid import cell_of
-from geomap.store.sqlite_query import estimate_hits
+from geomap.store.sqlite_query import estimate_hits, source_and_where
 from geomap.store.sqlite_write import prepare
 from tests.incident_samples import sample, samples
 
@@ -146,8 +146,10 @@ def test_migration_5_keeps_the_history_of_a_version_4_store(tmp_path, monkeypatc
     path = tmp_path / "geomap.sqlite"
     shipped = sqlite_schema.migrations()
     monkeypatch.setattr(sqlite_schema, "migrations", lambda: shipped[:4])
-    # A version-4 store kept no actor summary (migration 7): this write leaves it out.
+    # A version-4 store kept no actor or division summary (migrations 7 and 8): this write
+    # leaves them out.
     monkeypatch.setattr("geomap.store.sqlite_write._ADD_ACTORS", "SELECT ?1, ?2 WHERE 0")
+    monkeypatch.setattr("geomap.store.sqlite_write._ADD_ADMIN1", "SELECT ?, ? WHERE 0")
     with SQLiteStore(path) as store:
         store.add_many([samples()["green_village"]])
         [feature] = store.query(IncidentQuery())
@@ -375,3 +377,31 @@ def test_a_killed_bulk_load_leaves_nothing_and_a_rerun_completes(tmp_path):
     with SQLiteStore(path) as store:
         assert store.add_many(many(3000), batch_size=500, bulk=True).added == 3000
         assert_summaries_agree(store)
+
+
+def test_migration_8_counts_the_divisions_of_a_version_7_store(tmp_path, monkeypatch):
+    path = tmp_path / "geomap.sqlite"
+    shipped = sqlite_schema.migrations()
+    monkeypatch.setattr(sqlite_schema, "migrations", lambda: shipped[:7])
+    monkeypatch.setattr("geomap.store.sqlite_write._ADD_ADMIN1", "SELECT ?, ? WHERE 0")
+    with SQLiteStore(path) as store:
+        assert store.add_many(samples().values()).added == 6
+    monkeypatch.undo()
+    with SQLiteStore(path) as store:
+        assert store.schema_version == shipped[-1][0]
+        query = IncidentQuery(countries=("IQ",))
+        assert store.admin1_counts(query) == IncidentStore.admin1_counts(store, query)
+        assert store.count(query) == 3
+
+
+def test_bbox_counts_read_the_grid_index_alone(tmp_path):
+    """The grid index is on the cell's expression (migration 9): SQLite reads it as covering,
+    so a count or an aggregate never reads a hit's row and its JSON from the table."""
+    with SQLiteStore(tmp_path / "geomap.sqlite") as store:
+        store.add_many(samples().values())
+        query = IncidentQuery(bbox=(40.0, 33.0, 45.0, 37.0), event_types=("Battles",))
+        source, where, params = source_and_where(query, grid=True)
+        with contextlib.closing(store.inspect()) as conn:
+            plan = conn.execute(f"EXPLAIN QUERY PLAN SELECT count(*) FROM {source} WHERE {where}",
+                                params).fetchall()
+        assert any("COVERING INDEX incidents_layer_cell" in row[-1] for row in plan), plan

@@ -14,6 +14,18 @@ arithmetic) and Python get the very same numbers.
 
 from __future__ import annotations
 
+#: The cell of the row aliased ``i`` as migration 002's generated column computes it; the
+#: grid index (migration 009) is on this very expression, which makes it a covering index.
+CELL_SQL = """(CASE
+    WHEN max(i.maxlon - i.minlon, i.maxlat - i.minlat) <= 0.0 THEN
+        CAST((i.minlat + 90) * 8.0 AS INTEGER) * 4096 + CAST((i.minlon + 180) * 8.0 AS INTEGER)
+    WHEN max(i.maxlon - i.minlon, i.maxlat - i.minlat) <= 0.0625 THEN 16777216
+        + CAST((i.minlat + 90) * 8.0 AS INTEGER) * 4096 + CAST((i.minlon + 180) * 8.0 AS INTEGER)
+    WHEN max(i.maxlon - i.minlon, i.maxlat - i.minlat) <= 0.5 THEN 33554432
+        + CAST((i.minlat + 90) * 1.0 AS INTEGER) * 4096 + CAST((i.minlon + 180) * 1.0 AS INTEGER)
+    WHEN max(i.maxlon - i.minlon, i.maxlat - i.minlat) <= 4.0 THEN 50331648
+        + CAST((i.minlat + 90) * 0.125 AS INTEGER) * 4096 + CAST((i.minlon + 180) * 0.125 AS INTEGER)
+    ELSE 67108864 END)"""
 LEVEL = 1 << 24
 ROW = 1 << 12
 #: (largest bbox extent in degrees, cells per degree) of each level; level 0 holds points.

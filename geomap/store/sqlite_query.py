@@ -8,7 +8,7 @@ from datetime import date
 
 from geomap.incident import SUB_EVENT_TYPES
 from geomap.query import Condition, IncidentQuery
-from geomap.store.sqlite_grid import cell_ranges
+from geomap.store.sqlite_grid import CELL_SQL, cell_ranges
 
 #: A bbox query starts from the grid when its hits H (read from incident_cells) cost less
 #: there than the walk down the (layer, event_date) index costs until the page is full:
@@ -165,7 +165,7 @@ def source_and_where(query: IncidentQuery, grid: bool,
         source = (f"{values} AS r CROSS JOIN incidents AS i INDEXED BY incidents_layer_cell "
                   "ON i.layer = ?")
         ranges = [*ranges, query.layer]
-    return (f"{source} AND i.cell BETWEEN r.column1 AND r.column2", " AND ".join(clauses),
+    return (f"{source} AND {CELL_SQL} BETWEEN r.column1 AND r.column2", " AND ".join(clauses),
             [*ranges, *params])
 
 
