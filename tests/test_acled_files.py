@@ -92,3 +92,29 @@ def test_incidents_from_elsewhere_fill_acled_columns(tmp_path, loaded):
 def test_date_styles_are_the_ones_acled_writes():
     assert {EVENTS[0]["date"].strftime(f) for f in DATE_STYLES.values()} == {
         "2021-03-06", "06 March 2021", "6-Mar-21", "6 March 2021"}
+
+
+def test_the_maps_acled_download_is_filtered_and_round_trips(tmp_path, make_app):
+    source = write_acled(tmp_path / "acled.csv", "export", NEW_COLUMNS)
+    app = make_app()
+    store = app.extensions["geomap"].store
+    done = run("--db", store.path, "ingest", source)
+    assert done.exit_code == 0 and "3 added" in done.output, done.output
+    store.update("SYR990001", {"summary": '=HYPERLINK("http://x.example","click")'})
+    client = app.test_client()
+    response = client.get("/api/layers/incidents/features?download=1&format=acled&country=SY"
+                          "&admin1=SY-DY")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert 'filename="incidents.acled.csv"' in response.headers["Content-Disposition"]
+    out = tmp_path / "downloaded.csv"
+    out.write_bytes(response.get_data())
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    matched = client.get("/api/layers/incidents/features?limit=1&country=SY&admin1=SY-DY")
+    assert tuple(rows[0]) == HEADER and len(rows) == matched.get_json()["numberMatched"] >= 2
+    (guarded,) = [row for row in rows if row["event_id_cnty"] == "SYR990001"]
+    assert guarded["notes"] == '\'=HYPERLINK("http://x.example","click")'  # shown, never run
+    again = tmp_path / "again.sqlite"
+    done = run("--db", again, "ingest", out)
+    assert done.exit_code == 0 and f"{len(rows)} added" in done.output, done.output
+    with open_store(again) as copy:
+        assert copy.get("SYR990001")["properties"]["summary"].startswith("=HYPERLINK")

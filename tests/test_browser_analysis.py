@@ -6,6 +6,7 @@ and one incident reported in Arabic, served by the real app on a live server.
 
 from __future__ import annotations
 
+import csv
 import json
 import threading
 import urllib.error
@@ -15,6 +16,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 
 from geomap.incident import parse_feature
+from geomap.services.acled import HEADER as ACLED_HEADER
 from geomap.store import open_store
 from tests.browser_support import COUNT_MARKERS, unused_port
 from tests.incident_samples import load_synthetic
@@ -375,6 +377,13 @@ def test_a_division_typed_by_name_filters_the_map_the_table_the_chart_and_downlo
                            arg=f"1–50 of {whole:,}")
     href = page.get_attribute("a[data-format=csv]", "href")
     assert "admin1=IQ-NI" in href and "country=IQ" in href
+    with page.expect_download() as caught:  # ACLED's own columns, filtered as on screen
+        page.locator("a[data-format=acled]").click()
+    with open(caught.value.path(), encoding="utf-8", newline="") as file:
+        rows = list(csv.DictReader(file))
+    assert caught.value.suggested_filename == "incidents.acled.csv"
+    assert tuple(rows[0]) == ACLED_HEADER and len(rows) == whole
+    assert {row["admin1"] for row in rows} == {"Nineveh"} and {row["iso3"] for row in rows} == {"IRQ"}
     page.fill("#f-admin1", "Atlantis")
     page.press("#f-admin1", "Tab")
     page.wait_for_selector("#geomap[data-state=invalid]")

@@ -22,6 +22,7 @@ import pycountry
 from geomap.incident import representative_point
 from geomap.query import IncidentQuery
 from geomap.services import incidents
+from geomap.services.columns import spreadsheet_safe
 from geomap.store import IncidentStore
 
 
@@ -132,14 +133,15 @@ def iter_acled_rows(store: IncidentStore, query: IncidentQuery) -> Iterator[tupl
 
 
 def write_acled(store: IncidentStore, query: IncidentQuery, out: BinaryIO) -> int:
-    """UTF-8 CSV with ACLED's header, then one row per match; returns how many."""
+    """UTF-8 CSV with ACLED's header, then one row per match; returns how many. Cells a
+    spreadsheet would run as formulas are guarded as in the CSV export (ingest reads them back)."""
     text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=False)
     try:
         writer = csv.writer(text)
         writer.writerow(HEADER)
         count = 0
         for row in iter_acled_rows(store, query):
-            writer.writerow(row)
+            writer.writerow([spreadsheet_safe(value) for value in row])
             count += 1
         text.flush()
     finally:

@@ -239,3 +239,23 @@ def read_country(value: object) -> str:
 
 _READERS = {"text": _text, "int": _whole, "float": _float, "json": _json, "date": read_date,
             "country": read_country}
+
+
+_FORMULA_STARTS = frozenset("=+-@\t\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def spreadsheet_safe(value: object) -> object:
+    """A CSV cell that a spreadsheet shows as text, never runs as a formula (OWASP).
+
+    Text starting with ``= + - @``, a tab or a carriage return gets a leading ``'``;
+    numbers, and text that is exactly a number, stay as they are.
+
+    >>> print(spreadsheet_safe('=HYPERLINK("http://x.example","click")'))
+    '=HYPERLINK("http://x.example","click")
+    >>> spreadsheet_safe("@SUM(A1)"), spreadsheet_safe("-2"), spreadsheet_safe(-2), spreadsheet_safe("Mosul")
+    ("'@SUM(A1)", '-2', -2, 'Mosul')
+    """
+    if isinstance(value, str) and value[:1] in _FORMULA_STARTS and not _PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value

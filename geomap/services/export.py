@@ -27,7 +27,7 @@ from geomap.incident import DEFAULT_LAYER
 from geomap.query import IncidentQuery, parse_query
 from geomap.services import incidents
 from geomap.services.acled import write_acled
-from geomap.services.columns import COLUMNS, TABLE, feature_to_row
+from geomap.services.columns import COLUMNS, TABLE, feature_to_row, spreadsheet_safe
 from geomap.services.html_map import write_html_map
 from geomap.store import IncidentStore
 
@@ -47,8 +47,6 @@ KML_STYLES = {
     "Riots": ("riots", "009e73"),
     "Strategic developments": ("strategic", "56b4e9"),
 }
-_FORMULA_STARTS = frozenset("=+-@\t\r")
-_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 
 __all__ = ["FORMATS", "export_query", "export_to", "format_for", "iter_csv_rows", "write_acled",
            "write_csv", "write_geojson", "write_gpkg", "write_html_map", "write_kml"]
@@ -140,22 +138,6 @@ def iter_csv_rows(store: IncidentStore, query: IncidentQuery) -> Iterator[tuple]
     """One flat row per match, values in ``COLUMNS`` order (None when empty)."""
     for feature in incidents.iter_features(store, query):
         yield feature_to_row(feature)
-
-
-def spreadsheet_safe(value: object) -> object:
-    """A CSV cell that a spreadsheet shows as text, never runs as a formula (OWASP).
-
-    Text starting with ``= + - @``, a tab or a carriage return gets a leading ``'``;
-    numbers, and text that is exactly a number, stay as they are.
-
-    >>> print(spreadsheet_safe('=HYPERLINK("http://x.example","click")'))
-    '=HYPERLINK("http://x.example","click")
-    >>> spreadsheet_safe("@SUM(A1)"), spreadsheet_safe("-2"), spreadsheet_safe(-2), spreadsheet_safe("Mosul")
-    ("'@SUM(A1)", '-2', -2, 'Mosul')
-    """
-    if isinstance(value, str) and value[:1] in _FORMULA_STARTS and not _PLAIN_NUMBER.fullmatch(value):
-        return "'" + value
-    return value
 
 
 def write_csv(store: IncidentStore, query: IncidentQuery, out: BinaryIO) -> int:

@@ -31,6 +31,7 @@ FORMATS = {
     "kml": ("application/vnd.google-earth.kml+xml", "kml"),
     "gpkg": ("application/geopackage+sqlite3", "gpkg"),
     "html": ("text/html; charset=utf-8", "html"),
+    "acled": ("text/csv; charset=utf-8", "acled.csv"),  # ACLED's own columns
 }
 CHUNK_BYTES = incidents.CHUNK_BYTES
 PIPE_DEPTH = 16
@@ -164,7 +165,7 @@ def _remove_tree(folder: str) -> None:
 
 
 _BODIES = {"geojson": _geojson, "csv": _streamed("write_csv"), "kml": _streamed("write_kml"),
-           "gpkg": _gpkg}
+           "gpkg": _gpkg, "acled": _streamed("write_acled")}
 
 
 class _Pipe(io.RawIOBase):
