@@ -392,6 +392,52 @@ def test_a_division_typed_by_name_filters_the_map_the_table_the_chart_and_downlo
     assert page.locator(".aggregate, .marker.layer-incidents, .cluster.layer-incidents").count() == 0
 
 
+def test_the_permalink_page_lays_out_arabic_right_to_left(page, big_server, arabic_feature):
+    page.goto(f"{big_server}/incidents/{arabic_feature['id']}")
+    quote = page.locator(".ws-quote")
+    assert quote.inner_text() == ARABIC_QUOTE
+    direction = "e => getComputedStyle(e).direction"
+    assert quote.evaluate(direction) == "rtl"
+    assert page.locator(".ws-summary").evaluate(direction) == "ltr"  # written in English
+    assert page.locator("td[data-property=location]").evaluate(direction) == "rtl"
+    assert page.locator("td[data-property=event_date]").evaluate(direction) == "ltr"
+    heading = page.locator("h1")
+    assert heading.evaluate(direction) == "ltr" and heading.locator("bdi").inner_text() == ARABIC_PLACE
+    # The place stays whole between the English around it: the date follows it, not inside it.
+    assert heading.inner_text().endswith(f"{ARABIC_PLACE}, {NEWEST}")
+
+
+def boxes_overlap(a: dict, b: dict) -> bool:
+    return (a["x"] < b["x"] + b["width"] and b["x"] < a["x"] + a["width"]
+            and a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"])
+
+
+def test_offline_labels_on_a_phone_do_not_overlap_nor_the_notice_the_scale(browser, big_server):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    phone = context.new_page()
+    phone.route("**/*.png", lambda route: route.abort())
+    open_page(phone, big_server, "map=10/33.3152/44.3661")  # Baghdad and its suburbs
+    phone.wait_for_selector(".map-notice")
+    phone.wait_for_function("() => Number(document.getElementById('map').dataset.labels) > 0",
+                            timeout=90_000)
+    visible = phone.locator(".place-label:not(.label-hidden) span")
+    boxes = [box for box in (label.bounding_box() for label in visible.all()) if box]
+    names = visible.all_inner_texts()
+    assert len(boxes) == int(phone.locator("#map").get_attribute("data-labels")) >= 5
+    assert "Baghdad" in names and phone.locator(".place-label.label-hidden").count() > 0
+    for i, one in enumerate(boxes):
+        for other in boxes[i + 1:]:
+            assert not boxes_overlap(one, other), (names, one, other)
+    notice = phone.locator(".map-notice").bounding_box()
+    scale = phone.locator(".leaflet-control-scale").bounding_box()
+    layers = phone.locator(".leaflet-control-layers").bounding_box()
+    map_box = phone.locator("#map").bounding_box()
+    assert not boxes_overlap(notice, scale) and not boxes_overlap(notice, layers)
+    assert map_box["x"] <= notice["x"] and notice["x"] + notice["width"] <= map_box["x"] + map_box["width"]
+    assert map_box["y"] <= notice["y"] <= map_box["y"] + map_box["height"]
+    context.close()
+
+
 def test_errors_are_not_swallowed(big_server):
     with pytest.raises(urllib.error.HTTPError) as caught:
         api(big_server, "/api/layers/incidents/aggregate", zoom="x")

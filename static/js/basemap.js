@@ -13,6 +13,37 @@ function labelMarker(place, className) {
   return L.marker([place.lat, place.lon], { icon, pane: PANE, interactive: false, keyboard: false });
 }
 
+/** Pixels kept clear around a label. */
+const LABEL_GAP = 3;
+
+function overlaps(a, b) {
+  return a.left < b.right + LABEL_GAP && b.left < a.right + LABEL_GAP
+    && a.top < b.bottom + LABEL_GAP && b.top < a.bottom + LABEL_GAP;
+}
+
+/**
+ * Hide each label that would overlap one drawn before it: the labels come most important
+ * first (large towns, then smaller ones, then divisions), so on a phone around Baghdad the
+ * city keeps its name and its suburbs give way instead of printing over it.
+ */
+export function declutter(group) {
+  const drawn = [];
+  let shown = 0;
+  for (const marker of group.getLayers()) {
+    const element = marker.getElement();
+    if (!element) continue;
+    element.classList.remove('label-hidden');
+    const box = element.firstElementChild.getBoundingClientRect();
+    if (drawn.some((other) => overlaps(box, other))) {
+      element.classList.add('label-hidden');
+    } else {
+      drawn.push(box);
+      shown += 1;
+    }
+  }
+  return shown;
+}
+
 /** A layer of place labels for `map` that reloads for the view while it is on the map. */
 export function createLabels(map, viewBbox) {
   if (!map.getPane(PANE)) {
@@ -29,9 +60,9 @@ export function createLabels(map, viewBbox) {
     const params = new URLSearchParams({ bbox: viewBbox(map), zoom: String(map.getZoom()) });
     fetchLabels(params, controller.signal).then((answer) => {
       group.clearLayers();
-      for (const division of answer.divisions) group.addLayer(labelMarker(division, 'division-label'));
       for (const place of answer.places) group.addLayer(labelMarker(place, 'town-label'));
-      map.getContainer().dataset.labels = String(answer.places.length + answer.divisions.length);
+      for (const division of answer.divisions) group.addLayer(labelMarker(division, 'division-label'));
+      map.getContainer().dataset.labels = String(declutter(group));
     }).catch((error) => { if (error.name !== 'AbortError') group.clearLayers(); });
   };
   group.on('add', load);

@@ -5,6 +5,8 @@ import { createLabels } from './basemap.js';
 const L = window.L;
 const FAILED_TILES_BEFORE_FALLBACK = 3;
 const WORLD = [[-60, -170], [75, 175]];
+/** A map narrower than this is a phone's: controls fold up and notices move out of the way. */
+const SMALL_MAP_WIDTH = 600;
 
 function outlinesLayer(url) {
   const layer = L.geoJSON(null, {
@@ -24,12 +26,17 @@ function outlinesLayer(url) {
   return layer;
 }
 
-function noticeControl() {
-  const control = L.control({ position: 'bottomleft' });
+/**
+ * The notice that tiles failed: at the bottom left of a wide map; on a phone's map, whose
+ * bottom edge the scale bar and the legends share, at the top under the zoom buttons, shorter.
+ */
+function noticeControl(small) {
+  const control = L.control({ position: small ? 'topleft' : 'bottomleft' });
   control.onAdd = () => {
-    const box = L.DomUtil.create('div', 'map-notice');
+    const box = L.DomUtil.create('div', `map-notice${small ? ' map-notice-small' : ''}`);
     box.setAttribute('role', 'status');
-    box.textContent = 'Base map tiles could not be loaded: showing the offline basemap (countries and place names).';
+    box.textContent = small ? 'Tiles could not be loaded: offline basemap.'
+      : 'Base map tiles could not be loaded: showing the offline basemap (countries and place names).';
     return box;
   };
   return control;
@@ -46,7 +53,7 @@ function fallBackWhenTilesFail(map, tiles, outlines, labels) {
     if (!map.hasLayer(outlines)) map.addLayer(outlines);
     if (!map.hasLayer(labels)) map.addLayer(labels);
     map.getContainer().classList.add('offline');
-    noticeControl().addTo(map);
+    noticeControl(map.getContainer().clientWidth < SMALL_MAP_WIDTH).addTo(map);
   });
 }
 
@@ -82,8 +89,6 @@ export function viewBbox(map) {
   return [clamp(b.getWest(), 180), clamp(b.getSouth(), 90), clamp(b.getEast(), 180), clamp(b.getNorth(), 90)]
     .map((n) => n.toFixed(4)).join(',');
 }
-
-const SMALL_MAP_WIDTH = 600;
 
 /** A map in the element with base tiles, the fallback outlines and a layer control. */
 export function createMap(element, config) {
