@@ -11,6 +11,8 @@ from geomap.services.divisions import DivisionIndex, spelling_key
 from tests.incident_samples import sample
 from tests.web_support import assert_error
 
+APP_BACKENDS = ("sqlite", "postgis")
+
 #: Reports name Nineveh governorate in four ways: the gazetteer's own label (Ninawa), its
 #: English name, ACLED's spelling and as the gazetteer's places carry it; and some name
 #: no division at all, or one the gazetteer does not hold.
