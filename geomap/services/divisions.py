@@ -9,6 +9,7 @@ country has it: the same folding that lets the gazetteer read transliterations.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field, replace
 
 from geomap.aggregate import CellCounts
@@ -35,6 +36,8 @@ class DivisionIndex:
     by_code: dict[str, dict] = field(default_factory=dict)
     by_name: dict[tuple[str, str], dict] = field(default_factory=dict)
     by_key: dict[tuple[str, str], dict | None] = field(default_factory=dict)
+    #: layer → (when read, its stored (country, admin1) pairs), kept STORED_SECONDS.
+    stored: dict[str | None, tuple[float, list]] = field(default_factory=dict)
 
     def __post_init__(self):
         for division in self.divisions:
@@ -64,6 +67,22 @@ class DivisionIndex:
                 and any(name.casefold() == wanted for name in d["names"])]
 
 
+#: How long the spellings a layer's incidents use are kept before they are read again (on
+#: PostGIS they are counted over the whole layer).
+STORED_SECONDS = 10.0
+
+
+def stored_spellings(store: IncidentStore, index: DivisionIndex, layer: str | None) -> list:
+    """(country, admin1) of every division the layer's incidents name, read at most every
+    STORED_SECONDS."""
+    now = time.monotonic()
+    found = index.stored.get(layer)
+    if found is None or now - found[0] > STORED_SECONDS:
+        groups = store.admin1_counts(IncidentQuery(layer=layer, limit=None))["divisions"]
+        found = index.stored[layer] = (now, [(d["country"], d["admin1"]) for d in groups])
+    return found[1]
+
+
 def list_divisions(index: DivisionIndex, countries: tuple[str, ...] = ()) -> list[dict]:
     """The picker's list: code, name, country, lon, lat and the other names of each."""
     return [division for division in index.divisions
@@ -77,18 +96,13 @@ def with_division_spellings(store: IncidentStore, index: DivisionIndex,
     if not query.admin1:
         return query
     spellings: list[str] = []
-    stored = None
     for value in query.admin1:
         found = index.find_given(value, query.countries)
         spellings.append(value)
-        if not found:
-            continue
-        if stored is None:
-            stored = store.admin1_counts(IncidentQuery(layer=query.layer, limit=None))["divisions"]
         for division in found:
             spellings += [division["name"], *division["names"]]
-            spellings += [d["admin1"] for d in stored if index.find(d["country"], d["admin1"])
-                          is division]
+            spellings += [admin1 for country, admin1 in stored_spellings(store, index, query.layer)
+                          if index.find(country, admin1) is division]
     return replace(query, admin1=tuple(dict.fromkeys(spellings)))
 
 

@@ -13,7 +13,6 @@ import html
 import io
 import itertools
 import os
-import re
 import sys
 import tempfile
 from collections.abc import Iterator, Mapping
