@@ -41,3 +41,17 @@ def test_a_group_called_is_is_not_read_as_the_verb(extract):
     found = extract("On 7 May 2024, army units backed by the air force ambushed IS militants in the "
                     "mountains near Tuz Khurmatu.")
     assert [(p["sub_event_type"], p["event_date"]) for p in found] == [("Armed clash", "2024-05-07")]
+
+
+def test_a_place_in_a_clause_about_another_event_is_not_the_events(extract):
+    # The gathering's own place is in no index: better no incident than one at Mosul.
+    found = extract("On 4 May 2024, mourners gathered in Qaryat Zufrani to demand justice for a man who "
+                    "died of wounds he suffered in clashes in Mosul.")
+    assert [p["location_mention"] for p in found] == []
+
+
+def test_one_toll_spread_over_locations_is_shared_by_the_events_of_the_day(extract):
+    found = extract("On 6 May 2024, clashes erupted between the army and tribal fighters on the Sinjar "
+                    "and Tal Afar fronts in Nineveh province. Unknown fatalities coded as 6 and spread "
+                    "across two locations.")
+    assert sorted((p["location_mention"], p["fatalities"]) for p in found) == [("Sinjar", 3), ("Tal Afar", 3)]

@@ -33,6 +33,10 @@ def test_casualty_forms(sentence, expected):
 
 def test_fatalities_split_between_events():
     assert find_split("12 fatalities split between 3 events.") == (12, 3)
+    assert find_split("Unknown fatalities coded as 10 and spread across three locations.") == (10, 3)
+    assert find_split("Unknown number of fatalities coded as 6, split up between 2 events.") == (6, 2)
+    assert find_split("Fatalities split between two events.") == (None, 2)
+    assert find_split("Fatalities coded as 9 and spread across three locations in two days.") == (6, 2)
     assert find_split("Twelve people were killed.") is None
 
 

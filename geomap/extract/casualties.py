@@ -29,7 +29,13 @@ _NO_CASUALTIES = re.compile(r"\bno (?:reported )?(?:injuries|casualties|fataliti
                             r"|\bno (?:fatalities|injuries) (?:nor|or|and) (?:injuries|fatalities)\b", re.I)
 _EITHER = re.compile(r"\b(?:killing|killed) or (?:injuring|wounding|injured|wounded) (?:at least )?(\d+|\w+)",
                      re.I)
-_SPLIT = re.compile(r"\b(\d+) fatalities (?:were )?split (?:up )?between (\d+|\w+) events\b", re.I)
+# ACLED's ways of sharing one toll between events: "7 fatalities split between 3 events",
+# "Unknown fatalities coded as 10 and spread across three locations", "Fatalities split between two events".
+_SPLIT = re.compile(r"\b(?:(\d+)\s+)?(?:reported\s+)?fatalit\w*(?:\s+and injuries)?(?:\s+(?:are|were))?"
+                    r"(?:\s+coded as (\d+)(?:\s*\([^)]{0,40}\))?)?,?(?:\s+and)?\s+"
+                    r"(?:split|spread|divided|distributed|coded)(?:\s+(?:equally|up))*\s+(?:between|across|among)"
+                    r"\s+(?:the\s+)?(\d+|\w+)\s+(?:events|locations)\b(?:\s+(?:in|over)\s+(\d+|\w+)\s+days)?",
+                    re.I)
 
 
 def number_of(token) -> int | None:
@@ -102,13 +108,23 @@ def _word_number(text: str) -> int | None:
     return int(text) if text.isdigit() else NUMBER_WORDS.get(text.lower())
 
 
-def find_split(text: str) -> tuple[int, int] | None:
-    """(fatalities, events) of an "N fatalities split between M events" statement, or None."""
+def find_split(text: str) -> tuple[int | None, int] | None:
+    """(fatalities, events) of an "N fatalities split between M events" statement, or None.
+
+    The fatalities are None when the statement shares a toll told elsewhere ("Fatalities
+    split between two events").
+    """
     match = _SPLIT.search(text)
     if not match:
         return None
-    events = _word_number(match.group(2))
-    return (int(match.group(1)), events) if events else None
+    events = _word_number(match.group(3))
+    stated = match.group(1) or match.group(2)
+    if not events:
+        return None
+    # "across three locations in two days": a note of one day tells its share of them.
+    days = max(_word_number(match.group(4)) or 1, 1) if match.group(4) else 1
+    here = -(-events // days)
+    return (round(int(stated) * here / events) if stated else None), here
 
 
 def find_casualties(span) -> tuple[int | None, int | None]:

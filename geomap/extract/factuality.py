@@ -9,11 +9,14 @@ bases"). The clause is the trigger's own verb, or for a noun the verb that gover
 
 from __future__ import annotations
 
+from geomap.extract.triggers import TRIGGER_WORDS
+
 # Verbs whose infinitive complement did happen ("began to shell", "managed to storm").
 ASPECTUAL = frozenset("begin start continue resume keep manage attempt try proceed go come".split())
 FREQUENCY = frozenset("repeatedly often frequently regularly routinely again constantly".split())
 # Verbs of saying: a clause they report keeps the event; their own phrase tells who said it, where.
 SAYING = frozenset("say tell report announce state add confirm claim quote cite".split())
+PROTESTING = frozenset("protest demonstrate rally denounce condemn".split())
 _MODALS = frozenset("will would could may might should can shall must".split())
 _CONDITIONAL = frozenset(("if", "unless", "should", "whether"))
 _NOUN_LINKS = frozenset("dobj nsubj nsubjpass pobj prep conj compound attr appos amod nmod npadvmod agent "
@@ -78,6 +81,9 @@ def _clause_reason(verb) -> str | None:
                                                                                  "acl", "ccomp", "pcomp"):
         if verb.dep_ == "xcomp" and verb.head.lemma_ in ASPECTUAL:
             return None
+        # "people blocked roads to protest against ...": the act done was the protest.
+        if verb.dep_ == "advcl" and verb.lemma_ in PROTESTING and verb.head.tag_ == "VBD":
+            return None
         # A perfect infinitive tells of the past ("claimed to have shelled").
         if any(c.dep_ == "aux" and c.lemma_ == "have" for c in children):
             return None
@@ -95,9 +101,17 @@ def _is_generic(token, verb) -> bool:
         return True
     if verb.tag_ not in ("VBP", "VBZ") or any(c.dep_ in ("aux", "auxpass") for c in verb.children):
         return False
+    if _names_a_day(token.sent):
+        return False  # "On 1 May, airstrikes hit ...": "hit" is the past of a dated event
     if token.tag_ != "NNS" or any(c.dep_ in ("det", "nummod", "poss") for c in token.children):
         return verb.pos_ == "VERB" and token is verb and _bare_plural_subject(verb)
     return True
+
+
+def _names_a_day(sentence) -> bool:
+    """True when the parser found a date with a number or a weekday in the sentence."""
+    return any(e.label_ == "DATE" and (any(ch.isdigit() for ch in e.text) or e.text.lower().endswith("day"))
+               for e in sentence.ents)
 
 
 def _is_descriptive(token) -> bool:
@@ -136,17 +150,39 @@ def _bare_plural_subject(verb) -> bool:
 
 
 def attribution(token) -> set[int]:
-    """Positions of the words that only say who reported the trigger's clause, and where.
+    """Positions of the words that do not tell where the trigger's event was.
 
-    In "one attacker was killed, the command said in a statement issued in Baghdad" the
-    statement's place is Baghdad, not the killing's.
+    The attribution of a reported clause ("one attacker was killed, the command said in a
+    statement issued in Baghdad": the statement's place), and relative clauses the trigger
+    is not in ("a man who died of wounds from riots in Tripoli" tells of another day).
     """
+    inside = _other_relative_clauses(token)
     clause = governing_verb(token)
     for _ in range(4):
         if clause.dep_ == "ccomp" and clause.head.lemma_ in SAYING:
             reported = {t.i for t in clause.subtree}
-            return {t.i for t in clause.head.subtree} - reported
+            return inside | ({t.i for t in clause.head.subtree} - reported)
         if clause.dep_ not in ("conj", "xcomp") or clause.head.i == clause.i:
-            return set()
+            return inside
         clause = clause.head
-    return set()
+    return inside
+
+
+def _other_relative_clauses(token) -> set[int]:
+    """Positions of the words of relative clauses that tell another event than ``token``'s.
+
+    "a guard who works at an oil well near X" still places the event; "a man who died of
+    wounds from riots in Tripoli" tells of another event and place.
+    """
+    found = set()
+    # A clause on the trigger itself ("clashes that erupted on the X front") tells where it was.
+    for clause in (t for t in token.sent if t.dep_ == "relcl" and t.head.i != token.i):
+        words = list(clause.subtree)
+        if token.i not in {t.i for t in words} and any(_tells_an_event(t) for t in words):
+            found |= {t.i for t in words}
+    return found
+
+
+def _tells_an_event(token) -> bool:
+    lemma = token.lemma_.lower()
+    return lemma in TRIGGER_WORDS or lemma in ("die", "dead", "wound", "injure", "injury")

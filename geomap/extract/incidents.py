@@ -175,9 +175,11 @@ def split_events(drafts: list[Draft], text: str) -> list[Draft]:
     if split is None:
         return drafts
     fatalities, events = split
-    if len(drafts) == 1 and events > 1 and len(drafts[0].places) >= events:
+    if len(drafts) == 1 and events > 1 and len(drafts[0].places) >= 2:
         drafts = [replace(drafts[0], place=place) for place in drafts[0].places[:events]]
-    if len(drafts) == events:
+    if fatalities is None:
+        fatalities = drafts[0].fatalities
+    if fatalities is not None and len(drafts) <= events:
         share, rest = divmod(fatalities, events)
         for i, draft in enumerate(drafts):
             draft.fatalities = share + (1 if i < rest else 0)

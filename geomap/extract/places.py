@@ -49,7 +49,7 @@ _PERSON = re.compile(r"\b(?i:minister|president|secretary|general|commander|depu
                      r"leader|chief|colonel|director|envoy|ambassador)\s+((?:[A-Z][\w'’-]+|al-[\w'’-]+)"
                      r"(?:\s+(?:[A-Z][\w'’-]+|al-[\w'’-]+)){0,3})")
 _NOT_PLACES = re.compile(r"^(?:[A-Z]{2,}s?|[\w-]+-(?:led|backed|linked|based|aligned)|White House|Pentagon|Kremlin"
-                         r"|Capitol|Foreign Ministry|Wilson Center|Katyushas?|Grads?|Kornet|Shahed(?:-\d+)?|Hellfire|Reapers?|Strike Eagles?"
+                         r"|Capitol|Foreign Ministry|Wilson Center|Katyushas?|Grads?|Kornet|Molotovs?|Shahed(?:-\d+)?|Hellfire|Reapers?|Strike Eagles?"
                          r"|Bradleys?|Humvees?|Toyota|Hilux)$")
 # Longer runs of capitals are titles or noise ("al-al-al- ..."), never one place name.
 MAX_MENTION_WORDS, MAX_MENTION_CHARS = 8, 80
