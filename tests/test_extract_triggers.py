@@ -52,6 +52,8 @@ ROW_EXAMPLES = {
     "prisoners_released": "The government released 150 prisoners from the central prison.",
     "curfew_imposed": "The governor imposed a three-day curfew on the city.",
     "movement_restricted": "The authorities sealed off the city and halted all entries and departures.",
+    "base_established": "The militia turned three schools into military barracks.",
+    "group_left_or_joined": "Dozens of fighters left the faction and joined the army.",
     "decision_approved": "Parliament approved a new government after months of deadlock.",
 }
 NOT_FACTS = {
@@ -111,6 +113,10 @@ def test_aspectual_and_perfect_infinitives_happened():
     # The act done to protest was the protest.
     ("On 2 May 2024, residents blocked roads to protest against power cuts.", "protest"),
     ("On 3 May 2024, twenty hotel workers went on strike outside the parliament.", "labour_strike"),
+    # "them" are the people the first verb acted on.
+    ("Soldiers chased two shepherds and fired rubber bullets at them.", "fire_at_civilians"),
+    ("Hundreds of tribesmen coming from the north arrived in the district.", "deployment"),
+    ("The council announced the imposition of a curfew on the town.", "curfew_imposed"),
 ])
 def test_facts_despite_a_present_form_or_an_infinitive(sentence, row):
     assert first_row(sentence) == row

@@ -29,6 +29,8 @@ PRISONERS = frozenset("prisoner detainee captive hostage".split())
 MOVEMENT = frozenset("""entry departure travel movement border crossing city town village area district
 province road highway port airport market school mosque shop business""".split())
 DECISIONS = frozenset("government cabinet law bill decree constitution amendment budget resolution".split())
+BASES = frozenset("base barracks barrack headquarters outpost garrison camp".split())
+GROUPS = frozenset("faction group movement ranks militia brigade coalition alliance".split())
 DEAD_REMAINS = frozenset("remains head corpse".split())
 AIR_POWER = frozenset({"US military", "US-led coalition", "Israeli military", "Turkish military",
                        "Russian military", "Saudi-led coalition"})
@@ -207,7 +209,8 @@ def prisoners_as_object(token, context) -> bool:
 
 def imposed(token, context) -> bool:
     """A curfew imposed, declared, enforced or lifted, not one that is only the context."""
-    verb = token.head.head if token.head.lemma_ in ("imposition", "extension", "start") else token.head
+    verb = token.head.head if token.head.lower_ == "of" else token.head
+    verb = verb.head if verb.lemma_ in ("imposition", "extension", "start", "enforcement") else verb
     return verb.lemma_ in ("impose", "declare", "enforce", "announce", "institute", "extend", "order", "lift",
                            "begin", "introduce", "issue")
 
@@ -220,6 +223,18 @@ def movement_stopped(token, context) -> bool:
     stopped = _object_lemmas(token) | {g.lemma_.lower() for c in token.children if c.dep_ == "prep"
                                        and c.lower_ in ("on", "of") for g in c.children}
     return bool(stopped & MOVEMENT) and not _subject_lemmas(token) & PROTESTERS
+
+
+def into_a_base(token, context) -> bool:
+    """A base, barracks or headquarters set up, or buildings turned into one."""
+    made = _object_lemmas(token) | {g.lemma_.lower() for c in token.children if c.dep_ == "prep"
+                                    and c.lower_ == "into" for g in c.children}
+    return bool(made & BASES)
+
+
+def leaves_a_group(token, context) -> bool:
+    """Fighters who defect, or leave or join a faction."""
+    return _lemma(token) == "defect" or bool(_object_lemmas(token) & GROUPS)
 
 
 def a_decision(token, context) -> bool:
@@ -248,7 +263,12 @@ def _fire_targets(token) -> set[str]:
     """What a shot is fired at, wherever the parser hung "at"/"on"/"towards" in the clause."""
     preps = [t for t in token.subtree if t.dep_ == "prep" and t.lower_ in ("at", "on", "towards", "toward")]
     targets = [c for p in preps for c in p.children if c.dep_ == "pobj"]
+    # "at As Shaab area": the parser may take the article "As" for a preposition.
+    targets += [g for t in targets if t.pos_ == "ADP" for g in t.children if g.dep_ == "pobj"]
     named = {t.lemma_.lower() for target in targets for t in [target, *target.conjuncts]}
+    if any(t.tag_ == "PRP" for t in targets) and token.dep_ == "conj":
+        # "chased fishermen ... and fired at them": "them" are the first verb's objects.
+        named |= _object_lemmas(token.head)
     return named | _object_lemmas(token)
 
 
@@ -288,6 +308,9 @@ def forcibly(token, context) -> bool:
 def armed_mover(token, context) -> bool:
     """Forces, a column or reinforcements that move ("reinforcements arrived", "troops were deployed")."""
     subjects = [c for c in token.children if c.dep_ in ("nsubj", "nsubjpass")]
+    # "hundreds of tribesmen coming from X arrived": the parser may give the subject to the participle.
+    subjects += [g for c in token.children if c.dep_ == "advcl" and c.tag_ == "VBG"
+                 for g in c.children if g.dep_ == "nsubj"]
     movers = ARMED | {"column", "convoy", "reinforcement", "tribesman", "ship", "vehicle"}
     # "hundreds of tribesmen arrived": the movers may be the object of the subject's "of".
     movers_named = {t.lemma_.lower() for s in subjects for t in [s, *s.conjuncts, *s.subtree]}
@@ -314,6 +337,7 @@ CONDITIONS: dict[str, Callable] = {
     "blocked_by_people": blocked_by_people, "stones_thrown": stones_thrown, "fire_exchanged": fire_exchanged,
     "by_an_assailant": by_an_assailant, "dead_found": dead_found, "prisoners_as_object": prisoners_as_object,
     "imposed": imposed, "movement_stopped": movement_stopped, "a_decision": a_decision,
+    "into_a_base": into_a_base, "leaves_a_group": leaves_a_group,
 }
 
 

@@ -91,6 +91,9 @@ TRIGGERS = _rows(
      "movement_stopped"),
     ("change_to_activity", "patrol reinforcement fortification", SD, "Change to group/activity", None),
     ("deployment", "deploy redeploy arrive enter withdraw", SD, "Change to group/activity", "armed_mover"),
+    ("base_established", "establish set build transform convert turn", SD, "Headquarters or base established",
+     "into_a_base"),
+    ("group_left_or_joined", "defect leave join", SD, "Change to group/activity", "leaves_a_group"),
     ("decision_approved", "approve ratify adopt endorse", SD, "Other", "a_decision"),
     ("strike_by_air_power", "kill killing attack hit", ERV, "Air/drone strike", "air_power"),
 )
