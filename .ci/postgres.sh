@@ -69,9 +69,24 @@ EOF
     "host replication all 127.0.0.1/32 trust" >"$data/pg_hba.conf"
 }
 
+_pg_system_id() {  # data directory
+  _pg_as_postgres "$PG_BIN/pg_controldata" "$1" | sed -n 's/^Database system identifier: *//p'
+}
+
+# A standby left by an earlier run follows its primary only if it was copied from this
+# primary and streams from this port: a re-run with other ports (or a new primary) would
+# leave it following whatever server now holds the old port, and it would never replay.
+_pg_standby_follows_primary() {
+  local data="$PG_ROOT/standby"
+  [ -f "$data/standby.signal" ] || return 1
+  grep -Eq "port=${PG_PRIMARY_PORT}([^0-9]|$)" "$data/postgresql.auto.conf" || return 1
+  [ "$(_pg_system_id "$PG_ROOT/primary")" = "$(_pg_system_id "$data")" ]
+}
+
 _pg_init_standby() {
   local data="$PG_ROOT/standby"
-  [ -f "$data/standby.signal" ] && return
+  _pg_standby_follows_primary && return
+  if _pg_running "$data"; then _pg_as_postgres "$PG_BIN/pg_ctl" -D "$data" -m fast -w stop >/dev/null; fi
   rm -rf "$data"
   _pg_as_postgres "$PG_BIN/pg_basebackup" -h 127.0.0.1 -p "$PG_PRIMARY_PORT" -U postgres \
     -D "$data" -R -X stream -c fast
