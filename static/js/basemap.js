@@ -27,21 +27,17 @@ function overlaps(a, b) {
  * city keeps its name and its suburbs give way instead of printing over it.
  */
 export function declutter(group) {
+  // All boxes are read first, then the classes written: one layout, not one per label
+  // (a hidden label keeps its box: visibility, not display).
+  const labels = group.getLayers().map((marker) => marker.getElement()).filter(Boolean)
+    .map((element) => ({ element, box: element.firstElementChild.getBoundingClientRect() }));
   const drawn = [];
-  let shown = 0;
-  for (const marker of group.getLayers()) {
-    const element = marker.getElement();
-    if (!element) continue;
-    element.classList.remove('label-hidden');
-    const box = element.firstElementChild.getBoundingClientRect();
-    if (drawn.some((other) => overlaps(box, other))) {
-      element.classList.add('label-hidden');
-    } else {
-      drawn.push(box);
-      shown += 1;
-    }
+  for (const { element, box } of labels) {
+    const hidden = drawn.some((other) => overlaps(box, other));
+    element.classList.toggle('label-hidden', hidden);
+    if (!hidden) drawn.push(box);
   }
-  return shown;
+  return drawn.length;
 }
 
 /** A layer of place labels for `map` that reloads for the view while it is on the map. */
