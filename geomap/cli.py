@@ -247,13 +247,15 @@ def ingest(ctx: click.Context, status: str | None, paths: tuple[Path, ...]) -> N
               help="The store to fill, e.g. postgresql://user@host/db (empty, or an "
                    "interrupted earlier copy).")
 def migrate_store_command(source: str, target: str) -> None:
-    """Copy every incident and every kept version to another store, and prove it.
+    """Copy every incident, kept version, user, API token, redirect and shared secret to
+    another store, and prove it.
 
     Prints the counts and SHA-256 checksums of both; exit status 2 when they differ.
     """
     from geomap.config import parse_store_location
     from geomap.services.migrate import migrate_store
     from geomap.store import open_store, redact
+    from geomap.store.records import RECORD_TABLES
 
     with open_store(parse_store_location(source)) as old, \
             open_store(parse_store_location(target)) as new:
@@ -262,6 +264,8 @@ def migrate_store_command(source: str, target: str) -> None:
         click.echo(f"{label} {redact(where)}: {digest.features:,} incidents "
                    f"(sha256 {digest.features_sha256}), {digest.versions:,} earlier versions "
                    f"(sha256 {digest.versions_sha256})")
+        for kind, count, checksum in digest.records:
+            click.echo(f"  {count:,} {RECORD_TABLES[kind].label} (sha256 {checksum})")
     click.echo("the copy matches the source")
 
 

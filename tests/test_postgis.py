@@ -285,7 +285,7 @@ def test_migrate_store_moves_every_incident_and_version(schemas, tmp_path):
         expected = list(old.iter_history())
     done = CliRunner().invoke(main, ["migrate-store", "--from", str(path), "--to", url])
     assert done.exit_code == 0, done.output
-    lines = done.output.splitlines()
+    lines = [line for line in done.output.splitlines() if not line.startswith("  ")]
     assert "305 incidents" in lines[0] and "3 earlier versions" in lines[0]
     assert lines[0].split(": ", 1)[1] == lines[1].split(": ", 1)[1]  # counts and checksums
     with open_store(url) as new:
@@ -295,6 +295,38 @@ def test_migrate_store_moves_every_incident_and_version(schemas, tmp_path):
         assert new.count(IncidentQuery(layer=None)) == 305
     again = CliRunner().invoke(main, ["migrate-store", "--from", str(path), "--to", url])
     assert again.exit_code == 0 and "matches" in again.output  # a re-run adds nothing
+
+
+def test_migrate_store_moves_accounts_tokens_redirects_and_the_session_key(schemas, tmp_path):
+    """After the move, the team logs in as before: passwords, API tokens, ended sessions,
+    the cookie-signing key and the links to merged-away incidents all still hold."""
+    from geomap.services import accounts
+
+    path, url = tmp_path / "team.sqlite", schemas("accounts")
+    with SQLiteStore(path) as old:
+        old.add_many(varied(40, seed=5))
+        accounts.add_user(old, "amal", "editor", "correct horse battery")
+        accounts.add_user(old, "bot-feed", "analyst", None)
+        token = accounts.issue_token(old, "bot-feed")
+        accounts.set_role(old, "amal", "admin")  # ends her sessions: epoch 2
+        survivor, *merged = (f["id"] for f in old.query(IncidentQuery(limit=3)))
+        old.merge(survivor, {"summary": "Three reports of one strike."}, merged, author="amal")
+        key = accounts.session_key(old, "")
+    done = CliRunner().invoke(main, ["migrate-store", "--from", str(path), "--to", url])
+    assert done.exit_code == 0, done.output
+    assert "  2 users (sha256" in done.output and "  1 API tokens" in done.output
+    assert "  2 redirects of merged incidents" in done.output
+    summaries = [line for line in done.output.splitlines() if line.startswith("  ")]
+    assert summaries[:4] == summaries[4:]  # the target's counts and checksums are the source's
+    with open_store(url) as new:
+        assert accounts.check_login(new, "amal", "correct horse battery", "127.0.0.1")["role"] \
+            == "admin"
+        assert new.find_user("amal")["session_epoch"] == 2
+        assert accounts.find_token_user(new, token).name == "bot-feed"
+        assert [new.find_redirect(i) for i in merged] == [survivor, survivor]
+        assert accounts.session_key(new, "") == key
+        assert new.find_user("amal")["created_at"] == SQLiteStore(path).find_user("amal")[
+            "created_at"]
 
 
 def test_migrate_store_refuses_a_target_holding_other_incidents(schemas, tmp_path):

@@ -1,9 +1,11 @@
-"""Move every incident, every kept version and the learned places from one store to
+"""Move every incident, every kept version, the learned places, the users with their API
+tokens, the redirects of merged incidents and the shared secrets from one store to
 another, nothing lost.
 
 ``migrate_store`` streams the features (every layer) into the target in batches, then
-the history in one transaction, and proves the copy: counts and SHA-256 checksums of
-both stores, computed the same way from each store's public interface, must agree.
+the history in one transaction, then each kind of record (``geomap.store.records``),
+and proves the copy: counts and SHA-256 checksums of both stores, computed the same way
+from each store's public interface, must agree.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import orjson
 from geomap.errors import ConflictError
 from geomap.query import IncidentQuery
 from geomap.store import IncidentStore
+from geomap.store.records import RECORD_TABLES
 
 EVERYTHING = IncidentQuery(layer=None, limit=None, sort="id")
 
@@ -29,13 +32,17 @@ class StoreDigest:
     features_sha256: str
     versions: int
     versions_sha256: str
+    #: (kind, count, sha256) of each kind of record, in RECORD_TABLES' order.
+    records: tuple[tuple[str, int, str], ...] = ()
 
 
 def get_digest(store: IncidentStore) -> StoreDigest:
-    """Counts and checksums of a store's features (by id) and history (oldest first)."""
+    """Counts and checksums of a store's features (by id), history (oldest first) and
+    records (by key)."""
     features, feature_sum = _digest(store.iter_features(EVERYTHING))
     versions, version_sum = _digest(store.iter_history())
-    return StoreDigest(features, feature_sum, versions, version_sum)
+    records = tuple((kind, *_digest(store.iter_records(kind))) for kind in RECORD_TABLES)
+    return StoreDigest(features, feature_sum, versions, version_sum, records)
 
 
 def _digest(items: Iterable[dict]) -> tuple[int, str]:
@@ -66,6 +73,8 @@ def migrate_store(source: IncidentStore, target: IncidentStore) -> tuple[StoreDi
     if target_history == 0:
         target.add_history(source.iter_history())
     copy_learned_places(source, target)
+    for kind in RECORD_TABLES:
+        target.add_records(kind, source.iter_records(kind))
     after = get_digest(target)
     if after != before:
         raise ConflictError(f"the copy differs from the source: {before} against {after}")

@@ -226,6 +226,16 @@ class IncidentStore(ABC):
     # --- accounts: users, API token digests and failed logins ----------------------------
 
     @abstractmethod
+    def iter_records(self, kind: str) -> Iterator[dict]:
+        """Every record of a kind (``geomap.store.records``: users with their password hash
+        and session epoch, api_tokens, redirects, secrets) as column -> value, by key."""
+
+    @abstractmethod
+    def add_records(self, kind: str, rows: Iterable[Mapping]) -> int:
+        """Write records shaped as ``iter_records`` gives them, as they are (a record of the
+        same key is replaced), in one transaction; how many."""
+
+    @abstractmethod
     def add_user(self, name: str, role: str, password_hash: str | None) -> dict:
         """Create a user; ConflictError when the name is taken."""
 

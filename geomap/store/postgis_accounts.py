@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable, Iterator, Mapping
 
 import psycopg
 
 from geomap.errors import ConflictError, NotFoundError
 from geomap.incident import format_timestamp
+from geomap.store.records import get_record_table
 
 _USER = "SELECT name, role, password_hash, session_epoch, created_at FROM users"
 #: How many merges a redirect may chain through before the store stops following it.
@@ -16,6 +18,20 @@ MAX_REDIRECTS = 20
 
 class PostGISAccounts:
     """Mixed into PostGISStore, which provides ``_read()`` and ``_writing()``."""
+
+    def iter_records(self, kind: str) -> Iterator[dict]:
+        """Every record of a kind, as column -> value, by key (see IncidentStore)."""
+        table = get_record_table(kind)
+        for row in self._primary(table.select_sql(), []):
+            yield dict(zip(table.columns, row, strict=True))
+
+    def add_records(self, kind: str, rows: Iterable[Mapping]) -> int:
+        """Write records as they are, replacing those of the same key; how many."""
+        table = get_record_table(kind)
+        values = [tuple(row[column] for column in table.columns) for row in rows]
+        with self._writing() as conn, conn.cursor() as cursor:
+            cursor.executemany(table.upsert_sql("%s"), values)
+        return len(values)
 
     def add_user(self, name: str, role: str, password_hash: str | None) -> dict:
         """Create a user; ConflictError when the name is taken."""

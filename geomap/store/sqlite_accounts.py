@@ -4,15 +4,31 @@ from __future__ import annotations
 
 import secrets
 import sqlite3
+from collections.abc import Iterable, Iterator, Mapping
 
 from geomap.errors import ConflictError, NotFoundError
 from geomap.incident import format_timestamp
+from geomap.store.records import get_record_table
 
 _USER = "SELECT name, role, password_hash, session_epoch, created_at FROM users"
 
 
 class SQLiteAccounts:
     """Mixed into SQLiteStore, which provides ``_conn()`` and ``_writing()``."""
+
+    def iter_records(self, kind: str) -> Iterator[dict]:
+        """Every record of a kind, as column -> value, by key (see IncidentStore)."""
+        table = get_record_table(kind)
+        for row in self._conn().execute(table.select_sql()):
+            yield dict(zip(table.columns, row, strict=True))
+
+    def add_records(self, kind: str, rows: Iterable[Mapping]) -> int:
+        """Write records as they are, replacing those of the same key; how many."""
+        table = get_record_table(kind)
+        values = [tuple(row[column] for column in table.columns) for row in rows]
+        with self._writing() as conn:
+            conn.executemany(table.upsert_sql("?"), values)
+        return len(values)
 
     def add_user(self, name: str, role: str, password_hash: str | None) -> dict:
         """Create a user; ConflictError when the name is taken."""
