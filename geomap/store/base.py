@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 
 import orjson
@@ -20,7 +20,7 @@ from geomap.aggregate import (
     fold_divisions,
     histogram_answer,
 )
-from geomap.errors import NotFoundError, ValidationError
+from geomap.errors import NotFoundError, StorageFullError, ValidationError
 from geomap.incident import PROPERTIES
 from geomap.query import IncidentQuery
 from geomap.store.learned import LearnedPlace
@@ -314,6 +314,16 @@ class IncidentStore(ABC):
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+@contextmanager
+def counted_on_full(result: AddResult, bulk: bool) -> Iterator[None]:
+    """A StorageFullError says how many features were committed before it (none in bulk)."""
+    try:
+        yield
+    except StorageFullError as exc:
+        exc.added = 0 if bulk else result.added
+        raise
 
 
 def same_content(a: Mapping, b: Mapping) -> bool:

@@ -23,11 +23,18 @@ from geomap.aggregate import (
     fold_divisions,
     histogram_answer,
 )
-from geomap.errors import ConflictError, NotFoundError
+from geomap.errors import ConflictError, NotFoundError, StorageFullError
 from geomap.incident import format_timestamp, parse_feature
 from geomap.query import IncidentQuery
 from geomap.store import redact
-from geomap.store.base import AddResult, IncidentStore, PageRows, merge_patch, same_content
+from geomap.store.base import (
+    AddResult,
+    IncidentStore,
+    PageRows,
+    counted_on_full,
+    merge_patch,
+    same_content,
+)
 from geomap.store.learned import LearnedPlace, corrects_place, learned_place_of
 from geomap.store.postgis_accounts import PostGISAccounts, mark_created
 from geomap.store.postgis_aggregate import buckets_sql, cells_sql, divisions_sql
@@ -136,7 +143,8 @@ class PostGISStore(PostGISAccounts, IncidentStore):
         batch_size = batch_size or self.batch_size
         bulk = self.bulk if bulk is None else bulk
         result, items = AddResult(), enumerate(features)
-        with paused_gc(), (self._writing() if bulk else _no_transaction(self._pool)) as conn:
+        with paused_gc(), counted_on_full(result, bulk), self._full_disk(), \
+                (self._writing() if bulk else _no_transaction(self._pool)) as conn:
             while True:
                 prepared, refused, more = prepare_batch(items, batch_size, prepare=prepare)
                 result.refused.extend(refused)
@@ -329,9 +337,19 @@ class PostGISStore(PostGISAccounts, IncidentStore):
     @contextmanager
     def _writing(self) -> Iterator[psycopg.Connection]:
         with self._pool.connection() as conn:
-            with conn.transaction():
+            with self._full_disk(), conn.transaction():
                 yield conn
             self._reads.note_write(conn)
+
+    @contextmanager
+    def _full_disk(self) -> Iterator[None]:
+        """The server's "could not extend file" (SQLSTATE 53100) as SQLite's full disk: the
+        same StorageFullError, so the CLI and the API (507) answer it the same way."""
+        try:
+            yield
+        except psycopg.errors.DiskFull as exc:
+            raise StorageFullError(f"the disk of the PostgreSQL server at {redact(self.url)} "
+                                   "is full; that write was rolled back") from exc
 
 
 @contextmanager

@@ -25,7 +25,13 @@ from geomap.errors import ConflictError, NotFoundError, StorageFullError
 from geomap.incident import format_timestamp, parse_feature
 from geomap.query import IncidentQuery
 from geomap.store import sqlite_summaries
-from geomap.store.base import AddResult, IncidentStore, merge_patch, same_content
+from geomap.store.base import (
+    AddResult,
+    IncidentStore,
+    counted_on_full,
+    merge_patch,
+    same_content,
+)
 from geomap.store.learned import LearnedPlace, corrects_place, learned_place_of
 from geomap.store.sqlite_accounts import SQLiteAccounts
 from geomap.store.sqlite_learned import add_learned, iter_learned, learn, remove_learned, unlearn
@@ -133,7 +139,7 @@ class SQLiteStore(SQLiteAccounts, IncidentStore):
         if bulk is None:
             bulk = isinstance(features, Sized) and len(features) > BULK_MIN
         result, conn = AddResult(), self._conn()
-        with bulk_settings(conn, BULK_CACHE_KIB), paused_gc(), _counted_on_full(result, bulk):
+        with bulk_settings(conn, BULK_CACHE_KIB), paused_gc(), counted_on_full(result, bulk):
             if bulk:
                 with self._writing() as conn:
                     first = _next_seq(conn)
@@ -365,16 +371,6 @@ class SQLiteStore(SQLiteAccounts, IncidentStore):
                 raise
             raise StorageFullError(f"the disk of {self.path} is full; that write was rolled "
                                    "back") from exc
-
-
-@contextmanager
-def _counted_on_full(result: AddResult, bulk: bool) -> Iterator[None]:
-    """A StorageFullError says how many features were committed before it (none in bulk)."""
-    try:
-        yield
-    except StorageFullError as exc:
-        exc.added = 0 if bulk else result.added
-        raise
 
 
 def _select_fresh(conn: sqlite3.Connection, prepared: list, result: AddResult,
