@@ -39,20 +39,20 @@ from geomap.store.learned import LearnedPlace, corrects_place, learned_place_of
 from geomap.store.postgis_accounts import PostGISAccounts, mark_created
 from geomap.store.postgis_aggregate import buckets_sql, cells_sql, divisions_sql
 from geomap.store.postgis_learned import add_learned, iter_learned, learn, remove_learned, unlearn
+from geomap.store.postgis_load import iter_batches, read_ahead, write_batch
 from geomap.store.postgis_query import count_sql, page_sql, select_sql
 from geomap.store.postgis_replicas import ReadRouter, Standby
 from geomap.store.postgis_schema import connect, migrate, open_pool
 from geomap.store.postgis_write import (
     archive,
     copy_rows,
-    deleted_ids,
     existing,
     forget,
     prepare,
     replace_row,
 )
 from geomap.store.sqlite_query import like_pattern
-from geomap.store.sqlite_write import paused_gc, prepare_batch
+from geomap.store.sqlite_write import paused_gc
 
 #: Features per transaction in add_many: large enough that COPY runs at full speed.
 BATCH_SIZE = 5000
@@ -142,17 +142,14 @@ class PostGISStore(PostGISAccounts, IncidentStore):
         ``bulk`` default to the store's settings."""
         batch_size = batch_size or self.batch_size
         bulk = self.bulk if bulk is None else bulk
-        result, items = AddResult(), enumerate(features)
+        result, batches = AddResult(), iter_batches(features, batch_size, prepare)
         with paused_gc(), counted_on_full(result, bulk), self._full_disk(), \
                 (self._writing() if bulk else _no_transaction(self._pool)) as conn:
-            while True:
-                prepared, refused, more = prepare_batch(items, batch_size, prepare=prepare)
+            for prepared, refused in read_ahead(batches):
                 result.refused.extend(refused)
-                result.added += _write_batch(conn, prepared, result, skip_deleted, author)
+                result.added += write_batch(conn, prepared, result, skip_deleted, author)
                 if not bulk:
                     self._reads.note_write(conn)
-                if not more:
-                    break
             if result.added >= ANALYZE_AFTER:
                 # The planner's statistics, and (outside a transaction) the visibility map
                 # that lets a bbox be answered from the box index alone.
@@ -396,48 +393,3 @@ def _created(conn: psycopg.Connection, ids: list[str], action: str, author: str 
         conn.execute("DELETE FROM incident_redirects WHERE id = ANY(%s)", (ids,))
         if author is not None:
             mark_created(conn, ids, action, author)
-
-
-def _write_batch(conn: psycopg.Connection, prepared: list, result: AddResult,
-                 skip_deleted: bool, author: str | None = None) -> int:
-    """Write one batch in a transaction; again if another writer stored one of its ids."""
-    for attempt in range(3):
-        counted = AddResult()
-        try:
-            with conn.transaction():
-                fresh = _select_fresh(conn, prepared, counted, skip_deleted)
-                copy_rows(conn, [row for _, row in fresh])
-                learn(conn, [feature for feature, _ in fresh])
-                if author is not None:
-                    mark_created(conn, [feature["id"] for feature, _ in fresh], "create", author)
-        except psycopg.errors.UniqueViolation:
-            if attempt == 2:
-                raise
-            continue
-        result.skipped += counted.skipped
-        result.refused.extend(counted.refused)
-        return len(fresh)
-    return 0
-
-
-def _select_fresh(conn: psycopg.Connection, prepared: list, result: AddResult,
-                  skip_deleted: bool) -> list[tuple[dict, tuple]]:
-    """The prepared (feature, row) not stored yet; count the known, refuse the changed."""
-    ids = [feature["id"] for _, feature, _ in prepared]
-    known = existing(conn, ids)
-    if skip_deleted:
-        gone = deleted_ids(conn, sorted(set(ids) - set(known)))
-        result.skipped += sum(incident_id in gone for incident_id in ids)
-        prepared = [item for item in prepared if item[1]["id"] not in gone]
-    fresh = []
-    for position, feature, row in prepared:
-        stored = known.setdefault(feature["id"], feature)
-        if stored is feature:
-            fresh.append((feature, row))
-        elif same_content(stored, feature):
-            result.skipped += 1
-        else:
-            result.refused.append((position, "id", f"{feature['id']!r} is stored with "
-                                   "different content; update it instead"))
-    return fresh
-

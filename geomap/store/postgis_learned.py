@@ -10,8 +10,10 @@ import psycopg
 from geomap.incident import format_timestamp
 from geomap.store.learned import LearnedPlace, learned_from, learned_place_of
 
+#: One statement per batch, whatever the number of places (arrays of each column).
 _UPSERT = ("INSERT INTO learned_places AS l (name, country, lat, lon, admin1, source, count, "
-           "first_seen, last_seen) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) "
+           "first_seen, last_seen) SELECT * FROM unnest(%s::text[], %s::text[], %s::float8[], "
+           "%s::float8[], %s::text[], %s::text[], %s::int[], %s::text[], %s::text[]) "
            "ON CONFLICT (name, country, lat, lon) DO UPDATE SET count = l.count + excluded.count, "
            "last_seen = excluded.last_seen, admin1 = coalesce(excluded.admin1, l.admin1), "
            "source = CASE WHEN excluded.source = 'analyst' THEN 'analyst' ELSE l.source END")
@@ -32,8 +34,7 @@ def add_learned(conn: psycopg.Connection, places: Iterable[LearnedPlace]) -> Non
     rows = [(p.name, p.country, p.lat, p.lon, p.admin1, p.source, p.count,
              p.first_seen or now, p.last_seen or now) for p in ordered]
     if rows:
-        with conn.cursor() as cursor:
-            cursor.executemany(_UPSERT, rows)
+        conn.execute(_UPSERT, [list(column) for column in zip(*rows, strict=True)])
 
 
 def unlearn(conn: psycopg.Connection, feature: Mapping) -> None:

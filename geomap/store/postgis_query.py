@@ -13,6 +13,7 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from datetime import date
+from itertools import chain, repeat
 
 from geomap.incident import SUB_EVENT_TYPES
 from geomap.query import QUERYABLE, Condition, IncidentQuery
@@ -35,6 +36,8 @@ _BBOX = ("box(point(minlon, minlat), point(maxlon, maxlat)) && box(point(%s, %s)
 _INDEXED_SORTS = frozenset(("event_date", "event_date_asc", "id"))
 _TOKEN = re.compile(r"[^\W_]+")
 MAX_POSITION = 16383
+#: ":1", ":2", ...: PostgreSQL keeps positions up to 16383, the later words all at 16383.
+_POSITIONS = [f":{position}" for position in range(1, MAX_POSITION)]
 
 
 def select_sql(query: IncidentQuery) -> tuple[str, list]:
@@ -132,14 +135,13 @@ def search_words(text: str) -> list[str]:
 def search_vector(text: str) -> str:
     """A tsvector literal of ``text``'s words with their positions (1-based, at most 16383).
 
+    Words are letters and digits only, so they need no quotes.
+
     >>> search_vector("Mosul: an IED")
-    "'mosul':1 'an':2 'ied':3"
+    'mosul:1 an:2 ied:3'
     """
-    words = search_words(text)
-    if len(words) > MAX_POSITION:  # PostgreSQL keeps positions up to 16383
-        return " ".join([f"'{word}':{min(position, MAX_POSITION)}"
-                         for position, word in enumerate(words, 1)])
-    return " ".join([f"'{word}':{position}" for position, word in enumerate(words, 1)])
+    positions = chain(_POSITIONS, repeat(f":{MAX_POSITION}"))
+    return " ".join(map(str.__add__, search_words(text), positions))
 
 
 def search_query(text: str) -> str | None:
