@@ -17,6 +17,7 @@ from itertools import chain, repeat
 
 from geomap.incident import SUB_EVENT_TYPES
 from geomap.query import QUERYABLE, Condition, IncidentQuery
+from geomap.store.sqlite_grid import cell_ranges
 from geomap.store.sqlite_query import MAX_SEARCH_WORDS, like_pattern
 
 _ORDER = {
@@ -28,11 +29,15 @@ _ORDER = {
     "location": """(feature->'properties'->>'location') COLLATE "C" NULLS LAST, event_date DESC, id""",
 }
 ADMIN1 = "(feature->'properties'->>'admin1')"
-#: The box GiST index (migration 003) finds the candidates from the index alone; the exact
-#: bbox columns, included in it, then decide as SQLite does, edges included.
-_BBOX = ("box(point(minlon, minlat), point(maxlon, maxlat)) && box(point(%s, %s), point(%s, %s)) "
-         "AND minlon <= %s AND maxlon >= %s AND minlat <= %s AND maxlat >= %s")
-#: Sorts on columns of the box index, which can choose a page without the table.
+#: A bbox is a list of grid cells (migration 007: a B-tree that finds and counts them from
+#: the index alone), or past MAX_CELLS a box (the GiST of migration 003); the exact bbox
+#: columns, included in both indexes, then decide as SQLite does, edges included.
+_CELL = "geomap_cell(minlon, minlat, maxlon, maxlat)"
+_BOX = "box(point(minlon, minlat), point(maxlon, maxlat)) && box(point(%s, %s), point(%s, %s))"
+_EXACT = "minlon <= %s AND maxlon >= %s AND minlat <= %s AND maxlat >= %s"
+#: About a 4 by 4 degree bbox; one B-tree descent per cell.
+MAX_CELLS = 4000
+#: Sorts on columns of the bbox indexes, which can choose a page without the table.
 _INDEXED_SORTS = frozenset(("event_date", "event_date_asc", "id"))
 _TOKEN = re.compile(r"[^\W_]+")
 MAX_POSITION = 16383
@@ -185,8 +190,7 @@ def _clauses(q: IncidentQuery) -> Iterator[tuple[str, list]]:
     if q.text:
         yield _text_clause(q.text)
     if q.bbox:
-        minlon, minlat, maxlon, maxlat = q.bbox
-        yield _BBOX, [minlon, minlat, maxlon, maxlat, maxlon, minlon, maxlat, minlat]
+        yield _bbox_clause(q.bbox, grid=q.layer is not None)
     for condition in q.where:
         yield condition_sql(condition)
 
@@ -212,6 +216,28 @@ def condition_sql(condition: Condition) -> tuple[str, list]:
     if op == "like":
         return f"{column}::text ILIKE %s", [value]
     return f"{column} {op} %s", [value]
+
+
+def _bbox_clause(bbox: tuple[float, float, float, float], *, grid: bool) -> tuple[str, list]:
+    """The cells of the grid index (migration 007) when they are few, else the box index."""
+    minlon, minlat, maxlon, maxlat = bbox
+    exact = [maxlon, minlon, maxlat, minlat]
+    cells = grid_cells(bbox) if grid else None
+    if cells is None:
+        return f"{_BOX} AND {_EXACT}", [minlon, minlat, maxlon, maxlat, *exact]
+    return f"{_CELL} = ANY(%s) AND {_EXACT}", [cells, *exact]
+
+
+def grid_cells(bbox: tuple[float, float, float, float]) -> list[int] | None:
+    """Every grid cell that may hold an incident meeting ``bbox``, or None past MAX_CELLS.
+
+    >>> len(grid_cells((44.0, 33.0, 45.0, 34.0))), grid_cells((-180, -90, 180, 90))
+    (195, None)
+    """
+    ranges = cell_ranges(bbox)
+    if sum(last - first + 1 for first, last in ranges) > MAX_CELLS:
+        return None
+    return [cell for first, last in ranges for cell in range(first, last + 1)]
 
 
 def _text_clause(text: str) -> tuple[str, list]:
