@@ -157,30 +157,13 @@ class PostGISStore(PostGISAccounts, IncidentStore):
         result.refused.sort(key=lambda refusal: refusal[0])
         return result
 
-    def update(self, incident_id: str, patch: Mapping, *, author: str | None = None,
-               action: str = "update", reason: str | None = None) -> dict:
-        """Merge a patch (Feature-shaped or bare properties) and keep the old version."""
-        with self._writing() as conn:
-            return _replace(conn, incident_id, patch, author, action, reason)
+    def _replace_in(self, conn, incident_id: str, patch: Mapping, author: str | None,
+                    action: str, reason: str | None) -> dict:
+        return _replace(conn, incident_id, patch, author, action, reason)
 
-    def delete(self, incident_id: str, *, author: str | None = None, action: str = "delete",
-               reason: str | None = None) -> None:
-        """Remove a feature, keeping its last version in the history (action delete or reject)."""
-        with self._writing() as conn:
-            _remove(conn, incident_id, author, action, reason)
-
-    def merge(self, survivor_id: str, patch: Mapping, merged_ids: Iterable[str], *,
-              author: str | None = None) -> dict:
-        """In one transaction: patch the survivor, remove the others, redirect their ids to it."""
-        merged_ids = [i for i in dict.fromkeys(merged_ids) if i != survivor_id]
-        with self._writing() as conn:
-            survivor = _replace(conn, survivor_id, patch, author, "merge", None)
-            for incident_id in merged_ids:
-                _remove(conn, incident_id, author, "merged", f"merged into {survivor_id}")
-                conn.execute("INSERT INTO incident_redirects (id, survivor) VALUES (%s, %s) "
-                             "ON CONFLICT (id) DO UPDATE SET survivor = excluded.survivor",
-                             (incident_id, survivor_id))
-        return survivor
+    def _remove_in(self, conn, incident_id: str, author: str | None, action: str,
+                   reason: str | None) -> None:
+        _remove(conn, incident_id, author, action, reason)
 
     # --- learned places -----------------------------------------------------------------
 

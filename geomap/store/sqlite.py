@@ -62,8 +62,6 @@ _LAYERS = ("SELECT layer, count, minlon, minlat, maxlon, maxlat, first_date, las
 
 #: History actions that take an incident off the store.
 REMOVALS = ("delete", "reject", "merged")
-#: How many merges a redirect may chain through before the store stops following it.
-MAX_REDIRECTS = 20
 
 
 class SQLiteStore(SQLiteAccounts, IncidentStore):
@@ -177,40 +175,13 @@ class SQLiteStore(SQLiteAccounts, IncidentStore):
                         _mark_created(conn, [item[0]["id"] for item in fresh], "create", author)
                 result.added += len(fresh)
 
-    def update(self, incident_id: str, patch: Mapping, *, author: str | None = None,
-               action: str = "update", reason: str | None = None) -> dict:
-        """Merge a patch (Feature-shaped or bare properties) and keep the old version."""
-        with self._writing() as conn:
-            return _replace(conn, incident_id, patch, author, action, reason)
+    def _replace_in(self, conn, incident_id: str, patch: Mapping, author: str | None,
+                    action: str, reason: str | None) -> dict:
+        return _replace(conn, incident_id, patch, author, action, reason)
 
-    def delete(self, incident_id: str, *, author: str | None = None, action: str = "delete",
-               reason: str | None = None) -> None:
-        """Remove a feature, keeping its last version in the history (action delete or reject)."""
-        with self._writing() as conn:
-            _remove(conn, incident_id, author, action, reason)
-
-    def merge(self, survivor_id: str, patch: Mapping, merged_ids: Iterable[str], *,
-              author: str | None = None) -> dict:
-        """In one transaction: patch the survivor, remove the others, redirect their ids to it."""
-        merged_ids = [i for i in dict.fromkeys(merged_ids) if i != survivor_id]
-        with self._writing() as conn:
-            survivor = _replace(conn, survivor_id, patch, author, "merge", None)
-            for incident_id in merged_ids:
-                _remove(conn, incident_id, author, "merged", f"merged into {survivor_id}")
-                conn.execute("INSERT OR REPLACE INTO incident_redirects (id, survivor) "
-                             "VALUES (?, ?)", (incident_id, survivor_id))
-        return survivor
-
-    def find_redirect(self, incident_id: str) -> str | None:
-        """The id an incident was merged into (followed to the end), or None."""
-        conn, target = self._conn(), None
-        for _ in range(MAX_REDIRECTS):
-            row = conn.execute("SELECT survivor FROM incident_redirects WHERE id = ?",
-                               (target or incident_id,)).fetchone()
-            if row is None:
-                break
-            target = row[0]
-        return target
+    def _remove_in(self, conn, incident_id: str, author: str | None, action: str,
+                   reason: str | None) -> None:
+        _remove(conn, incident_id, author, action, reason)
 
     # --- learned places -----------------------------------------------------------------
 

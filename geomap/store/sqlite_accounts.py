@@ -1,14 +1,14 @@
-"""The SQLite store's accounts (migration 005): the shared SQL of ``geomap.store.accounts``
+"""The SQLite store's accounts (migration 005): the shared SQL of ``geomap.store.sql``
 with SQLite's parameter marker, its duplicate-key error and its reads."""
 
 from __future__ import annotations
 
 import sqlite3
 
-from geomap.store.accounts import SQLAccounts
+from geomap.store.sql import SQLBackend
 
 
-class SQLiteAccounts(SQLAccounts):
+class SQLiteAccounts(SQLBackend):
     """Mixed into SQLiteStore, which provides ``_conn()`` and ``_writing()``."""
 
     MARK = "?"

@@ -1,10 +1,11 @@
-"""Accounts in SQL, once for both backends: users, API token digests, failed logins, shared
-secrets, and the records a migration copies (``geomap.store.records``).
+"""What the SQLite and PostGIS stores share, written once: edits (update, delete, merge)
+and redirects around each backend's own row writes; users, API token digests, failed
+logins, shared secrets, and the records a migration copies (``geomap.store.records``).
 
-SQLite (migrations 005-006) and PostGIS (004-005) keep the same tables, so the SQL is
-written here with ``?`` markers; a backend says how it marks a parameter, which error is
-its unique violation, and how it reads (pygeoapi's pattern: the subclass overrides small
-methods only).
+Both keep these tables alike (SQLite's migrations 005-006, PostGIS's 004-005), so the SQL
+is written here with ``?`` markers; a backend says how it marks a parameter, which error
+is its unique violation, how it reads, and how it replaces and removes one incident inside
+a transaction (pygeoapi's pattern: the subclass overrides small methods only).
 """
 
 from __future__ import annotations
@@ -12,17 +13,23 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import closing
+from typing import Any
 
 from geomap.errors import ConflictError, NotFoundError
 from geomap.incident import format_timestamp
 from geomap.store.records import get_record_table
 
 _USER = "SELECT name, role, password_hash, session_epoch, created_at FROM users"
+_REDIRECT = ("INSERT INTO incident_redirects (id, survivor) VALUES (?, ?) "
+             "ON CONFLICT (id) DO UPDATE SET survivor = excluded.survivor")
+#: How many merges a redirect may chain through before the store stops following it.
+MAX_REDIRECTS = 20
 
 
-class SQLAccounts:
-    """Mixed into a store, which gives ``_account_rows``, MARK, DUPLICATE and ``_writing()``
-    (a transaction yielding a connection whose ``execute`` returns a cursor)."""
+class SQLBackend:
+    """Mixed into a store, which gives ``_account_rows``, MARK, DUPLICATE, ``_writing()`` (a
+    transaction yielding a connection whose ``execute`` returns a cursor), and
+    ``_replace_in`` and ``_remove_in`` (one incident, inside that transaction)."""
 
     #: How the backend's driver marks a parameter.
     MARK = "?"
@@ -32,6 +39,54 @@ class SQLAccounts:
     def _account_rows(self, sql: str, params: tuple) -> list[tuple]:
         """Every row of a read of the account tables."""
         raise NotImplementedError
+
+    def _replace_in(self, conn: Any, incident_id: str, patch: Mapping, author: str | None,
+                    action: str, reason: str | None) -> dict:
+        """Patch one stored feature, archiving the old version; the new feature."""
+        raise NotImplementedError
+
+    def _remove_in(self, conn: Any, incident_id: str, author: str | None, action: str,
+                   reason: str | None) -> None:
+        """Remove one stored feature, archiving its last version."""
+        raise NotImplementedError
+
+    # --- edits ----------------------------------------------------------------------------
+
+    def update(self, incident_id: str, patch: Mapping, *, author: str | None = None,
+               action: str = "update", reason: str | None = None) -> dict:
+        """Merge a patch (Feature-shaped or bare properties) and keep the old version."""
+        with self._writing() as conn:
+            return self._replace_in(conn, incident_id, patch, author, action, reason)
+
+    def delete(self, incident_id: str, *, author: str | None = None, action: str = "delete",
+               reason: str | None = None) -> None:
+        """Remove a feature, keeping its last version in the history (action delete or reject)."""
+        with self._writing() as conn:
+            self._remove_in(conn, incident_id, author, action, reason)
+
+    def merge(self, survivor_id: str, patch: Mapping, merged_ids: Iterable[str], *,
+              author: str | None = None) -> dict:
+        """In one transaction: patch the survivor, remove the others, redirect their ids to it."""
+        merged_ids = [i for i in dict.fromkeys(merged_ids) if i != survivor_id]
+        with self._writing() as conn:
+            survivor = self._replace_in(conn, survivor_id, patch, author, "merge", None)
+            for incident_id in merged_ids:
+                self._remove_in(conn, incident_id, author, "merged", f"merged into {survivor_id}")
+                conn.execute(self._sql(_REDIRECT), (incident_id, survivor_id))
+        return survivor
+
+    def find_redirect(self, incident_id: str) -> str | None:
+        """The id an incident was merged into (followed to the end), or None."""
+        target = None
+        for _ in range(MAX_REDIRECTS):
+            row = self._one("SELECT survivor FROM incident_redirects WHERE id = ?",
+                            (target or incident_id,))
+            if row is None:
+                break
+            target = row[0]
+        return target
+
+    # --- accounts -------------------------------------------------------------------------
 
     def _sql(self, sql: str) -> str:
         return sql if self.MARK == "?" else sql.replace("?", self.MARK)
