@@ -271,6 +271,24 @@ def assert_summaries_agree(store) -> None:
         assert layer["time_extent"] == [dates[0], dates[-1]]
 
 
+def test_the_servers_grid_cell_is_pythons_for_points_lines_and_areas(schemas):
+    """geomap_cell() (migration 007) and sqlite_grid.cell_of agree, or a bbox misses rows."""
+    from geomap.store.sqlite_grid import cell_of
+
+    rng = random.Random(11)
+    boxes = [(-180.0, -90.0, -180.0, -90.0), (180.0, 90.0, 180.0, 90.0), (44.125, 33.5, 44.125, 33.5),
+             (40.0, 35.0, 40.0625, 35.0), (40.0, 35.0, 40.5, 35.25), (-10.0, -5.0, -6.0, -4.0),
+             (-179.0, -80.0, 170.0, 80.0)]
+    for _ in range(300):
+        lon, lat = rng.uniform(-180, 179), rng.uniform(-90, 89)
+        extent = rng.choice([0.0, 0.01, 0.0625, 0.3, 0.5, 2.0, 4.0, 9.0])
+        boxes.append((lon, lat, min(lon + extent, 180.0), min(lat + extent * rng.random(), 90.0)))
+    with open_store(schemas("cells")), psycopg.connect(schemas("cells")) as conn:
+        found = [conn.execute("SELECT geomap_cell(%s, %s, %s, %s)", bbox).fetchone()[0]
+                 for bbox in boxes]
+    assert found == [cell_of(*bbox) for bbox in boxes]
+
+
 # --- migrate-store ----------------------------------------------------------------------
 
 def test_migrate_store_moves_every_incident_and_version(schemas, tmp_path):
