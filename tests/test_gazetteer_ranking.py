@@ -102,3 +102,15 @@ def test_a_bare_name_of_a_province_and_its_town_means_the_town(gazetteer, query,
     assert match["feature"] in ("town", "city"), match
     assert "names the province" in match["why"]
     assert gazetteer.resolve(f"{query} province", country=country)["match"]["feature"] == "division"
+
+
+def test_the_border_rule_skips_the_outline_only_where_its_answer_is_plain():
+    # A place far outside a country's box is answered without measuring the outline; the
+    # "just across the border" decision is the same for every point either way.
+    from geomap.gazetteer import borders
+
+    points = [(lat / 2, lon / 2) for lat in range(20, 90, 3) for lon in range(50, 120, 3)]
+    for country in ("IQ", "SY", "JO", "LB", "YE"):
+        for lat, lon in points:
+            exact = borders.km_outside(country, lat, lon)
+            assert (exact <= 15) == (borders.km_outside(country, lat, lon, within=15) <= 15)

@@ -367,7 +367,7 @@ class DocumentPlaces:
         return None
 
     def _near_the_countries(self, place: dict) -> bool:
-        outside = [borders.km_outside(code, place["lat"], place["lon"]) for code in self.countries]
+        outside = [borders.km_outside(code, place["lat"], place["lon"], NEIGHBOUR_KM) for code in self.countries]
         return not outside or any(km is not None and km <= NEIGHBOUR_KM for km in outside)
 
     def _country_hint(self, mention: Mention, mentions: list[Mention], sentence: str) -> str | None:

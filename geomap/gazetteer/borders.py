@@ -36,15 +36,36 @@ def _outlines() -> dict:
     return outlines
 
 
-def km_outside(country: str, lat: float, lon: float) -> float | None:
-    """About how many km (lat, lon) lies outside ``country`` (0 inside); None if unknown."""
+@functools.cache
+def _bounds() -> dict:
+    """Each country's bounding box (minlon, minlat, maxlon, maxlat)."""
+    return {code: outline.bounds for code, outline in _outlines().items()}
+
+
+def km_outside(country: str, lat: float, lon: float, within: float | None = None) -> float | None:
+    """About how many km (lat, lon) lies outside ``country`` (0 inside); None if unknown.
+
+    With ``within``, a place clearly farther than that from the country's bounding box is
+    answered with the box's distance (a lower bound) without measuring the outline.
+    """
     from shapely.geometry import Point
 
     outline = _outlines().get(country)
     if outline is None:
         return None
+    if within is not None:
+        box_km = _km_outside_box(_bounds()[country], lat, lon)
+        if box_km > within:
+            return box_km
     point = Point(lon, lat)
     if outline.contains(point):
         return 0.0
     degrees = outline.distance(point)
+    return degrees * KM_PER_DEGREE * max(math.cos(math.radians(lat)), 0.5)
+
+
+def _km_outside_box(box: tuple[float, float, float, float], lat: float, lon: float) -> float:
+    """km_outside's measure to the box, at most km_outside's measure to the outline."""
+    minlon, minlat, maxlon, maxlat = box
+    degrees = max(minlat - lat, lat - maxlat, minlon - lon, lon - maxlon, 0.0)
     return degrees * KM_PER_DEGREE * max(math.cos(math.radians(lat)), 0.5)

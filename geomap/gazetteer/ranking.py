@@ -162,7 +162,7 @@ def score_candidate(place: tuple, row: tuple, form, similarity: float, country, 
         factor *= SHORT_VILLAGE
         reasons.append("a village's short name, spelt otherwise")
     if country and place[5] != country:
-        across = similarity >= ACROSS_MIN and borders.km_outside(country, place[3], place[4])
+        across = similarity >= ACROSS_MIN and borders.km_outside(country, place[3], place[4], ACROSS_KM)
         if across is not False and across is not None and across <= ACROSS_KM:
             factor *= ACROSS_BORDER
             reasons.append(lambda: f"in {place[5]}, {across:.0f} km from {country}")

@@ -10,6 +10,7 @@ name similarity, then weighed by the kind of place the query implies ("air base"
 from __future__ import annotations
 
 import functools
+import heapq
 import re
 import sqlite3
 import threading
@@ -21,7 +22,10 @@ from rapidfuzz import fuzz, process
 from geomap.gazetteer import normalize
 from geomap.gazetteer.learned import LearnedPlaces, merge_learned
 from geomap.gazetteer.ranking import (
+    ACROSS_BORDER,
+    ACROSS_MIN,
     IMPORTANCE_WEIGHT,
+    OTHER_COUNTRY,
     POPULATED,
     Scored,
     name_similarity,
@@ -38,6 +42,7 @@ _NAME_COLUMNS = "place, rank, name, norm, kind, key, loose, vowels"
 ROWS_CACHE_SIZE = 20_000   # names rows per skeleton key, kept between queries
 PLACES_CACHE_SIZE = 200_000
 SHORTLIST = 25
+FULLY_SCORED = 8  # at least the answer, its rivals (ranking.MAX_RIVALS) and the candidates shown
 STRONG = 0.7  # a name this similar ends the search: no look-up of similar keys
 PART_OF_PLACE = 0.9  # "Aden-Sira" answered with Aden: right place, less exact
 # "Aden-Sira", "Beirut - Ras Beirut": a head of 3+ letters (not an article: "Ar-Raqqa").
@@ -123,8 +128,7 @@ class Resolver:
         shortlist = sorted(closest.values(), key=lambda c: c[0] - IMPORTANCE_WEIGHT * c[2][1],
                            reverse=True)[:SHORTLIST]
         places = self._places([row[0] for _, _, row in shortlist])
-        scored = [score_candidate(places[row[0]], row, form, similarity, country, near)
-                  for similarity, form, row in shortlist]
+        scored = _score_the_best(places, shortlist, country, near)
         scored = merge_learned(scored, self.learned.scored(forms, country, near))
         ranked = sorted(scored, key=lambda s: (-s.rank, s.place[1]))
         return settle(ranked, next((form.kind for form in forms if form.kind), None))
@@ -193,6 +197,34 @@ class Resolver:
         choices = joined.split(" ") if joined else []
         found = process.extract(key, choices, scorer=fuzz.ratio, limit=8, score_cutoff=FUZZY_CUTOFF)
         return [k for k, _, _ in found if k != key]
+
+
+def _score_the_best(places: dict[int, tuple], shortlist: list[tuple], country, near) -> list[Scored]:
+    """The shortlist's candidates scored in full, best first by what they could score at most,
+    until FULLY_SCORED are known to rank above every one left."""
+    bounded = sorted(((similarity * _most_for_country(similarity, places[row[0]][5], country)
+                       + IMPORTANCE_WEIGHT * places[row[0]][9], similarity, form, row)
+                      for similarity, form, row in shortlist if row[0] in places),
+                     key=lambda b: b[0], reverse=True)
+    scored: list[Scored] = []
+    ranks: list[float] = []  # the FULLY_SCORED best ranks so far, least first
+    for bound, similarity, form, row in bounded:
+        if len(ranks) == FULLY_SCORED and bound < ranks[0]:
+            break
+        candidate = score_candidate(places[row[0]], row, form, similarity, country, near)
+        scored.append(candidate)
+        if len(ranks) < FULLY_SCORED:
+            heapq.heappush(ranks, candidate.rank)
+        else:
+            heapq.heappushpop(ranks, candidate.rank)
+    return scored
+
+
+def _most_for_country(similarity: float, place_country: str | None, country: str | None) -> float:
+    """The most a country hint leaves of a score (ranking.score_candidate)."""
+    if not country or place_country == country:
+        return 1.0
+    return ACROSS_BORDER if similarity >= ACROSS_MIN else OTHER_COUNTRY
 
 
 @dataclass(frozen=True)
