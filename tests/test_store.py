@@ -324,7 +324,7 @@ def test_migration_002_converts_a_store_of_migration_001(tmp_path, monkeypatch):
     SQLiteStore(path).close()
     with contextlib.closing(sqlite3.connect(path)) as conn, conn:
         for seq, raw in enumerate(samples().values(), 1):  # as the store of 001 wrote them
-            feature, row, text = prepare(parse_feature(raw))
+            row, text, _ = prepare(parse_feature(raw))
             conn.execute(f"INSERT INTO incidents VALUES ({', '.join('?' * 19)})", (seq, *row))
             conn.execute("INSERT INTO incidents_rtree VALUES (?, ?, ?, ?, ?)",
                          (seq, row[13], row[15], row[14], row[16]))

@@ -74,19 +74,27 @@ def source_of(props: Mapping, corrected: bool) -> str:
 
 def learned_from(features: Iterable[Mapping]) -> dict[tuple, LearnedPlace]:
     """The places a batch teaches, each once with its count, by key."""
-    found: dict[tuple, LearnedPlace] = {}
-    for feature in features:
-        place = learned_place_of(feature)
-        if place is None:
-            continue
-        seen = found.get(place.key)
-        found[place.key] = place if seen is None else _counted(seen, seen.count + 1)
-    return found
+    return counted_places(place_row(learned_place_of(feature)) for feature in features)
 
 
-def _counted(place: LearnedPlace, count: int) -> LearnedPlace:
-    return LearnedPlace(place.name, place.country, place.lat, place.lon, place.admin1,
-                        place.source, count, place.first_seen, place.last_seen)
+def place_row(place: LearnedPlace | None) -> tuple | None:
+    """(name, country, lat, lon, admin1, source) of a place taught once, or None."""
+    return None if place is None else (place.name, place.country, place.lat, place.lon,
+                                       place.admin1, place.source)
+
+
+def counted_places(rows: Iterable[tuple | None]) -> dict[tuple, LearnedPlace]:
+    """The places of ``place_row`` rows (None skipped), each once with its count, by key;
+    the first row of a key gives its admin1 and source."""
+    counts: dict[tuple, list] = {}
+    for row in rows:
+        if row is not None:
+            seen = counts.get(row[:4])
+            if seen is None:
+                counts[row[:4]] = [row, 1]
+            else:
+                seen[1] += 1
+    return {key: LearnedPlace(*row, count=count) for key, (row, count) in counts.items()}
 
 
 def corrects_place(before: Mapping, after: Mapping) -> bool:

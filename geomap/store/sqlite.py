@@ -34,7 +34,14 @@ from geomap.store.base import (
 )
 from geomap.store.learned import LearnedPlace, corrects_place, learned_place_of
 from geomap.store.sqlite_accounts import SQLiteAccounts
-from geomap.store.sqlite_learned import add_learned, iter_learned, learn, remove_learned, unlearn
+from geomap.store.sqlite_learned import (
+    add_learned,
+    iter_learned,
+    learn,
+    learn_places,
+    remove_learned,
+    unlearn,
+)
 from geomap.store.sqlite_query import count_sql, select_sql, use_grid
 from geomap.store.sqlite_schema import connect, migrate
 from geomap.store.sqlite_write import (
@@ -170,9 +177,9 @@ class SQLiteStore(SQLiteAccounts, IncidentStore):
                 with nullcontext() if bulk else self._writing():
                     fresh = _select_fresh(conn, prepared, result, skip_deleted)
                     write_rows(conn, fresh, summarize=not bulk)
-                    learn(conn, (item[0] for item in fresh))
+                    learn_places(conn, (place for _, _, place in fresh))
                     if author is not None:
-                        _mark_created(conn, [item[0]["id"] for item in fresh], "create", author)
+                        _mark_created(conn, [row[0] for row, _, _ in fresh], "create", author)
                 result.added += len(fresh)
 
     def _replace_in(self, conn, incident_id: str, patch: Mapping, author: str | None,
@@ -347,25 +354,31 @@ class SQLiteStore(SQLiteAccounts, IncidentStore):
 def _select_fresh(conn: sqlite3.Connection, prepared: list, result: AddResult,
                   skip_deleted: bool = False) -> list:
     """The prepared features not stored yet; count the known ones, refuse the changed ones."""
-    ids = [item[1]["id"] for item in prepared]
+    ids = [item[1][0] for item in prepared]
     known = existing(conn, ids)
     if skip_deleted:
         prepared = _without_deleted(conn, prepared, set(ids) - set(known), result)
-        ids = [item[1]["id"] for item in prepared]
+        ids = [item[1][0] for item in prepared]
     if not known and len(set(ids)) == len(ids):  # the common case in an import
         return [item[1:] for item in prepared]
-    fresh = []
+    fresh, first = [], {}
     for item in prepared:
-        position, feature = item[0], item[1]
-        stored = known.setdefault(feature["id"], (None, feature))[1]
-        if stored is feature:
+        position, incident_id = item[0], item[1][0]
+        if incident_id not in known and first.setdefault(incident_id, item) is item:
             fresh.append(item[1:])
-        elif same_content(stored, feature):
+        elif same_content(_stored(known, first, incident_id), orjson.loads(item[1][-1])):
             result.skipped += 1
         else:
-            result.refused.append((position, "id", f"{feature['id']!r} is stored with "
+            result.refused.append((position, "id", f"{incident_id!r} is stored with "
                                    "different content; update it instead"))
     return fresh
+
+
+def _stored(known: dict, first: dict, incident_id: str) -> dict:
+    """The feature stored under an id, or the first one of this batch that has it."""
+    if incident_id in known:
+        return known[incident_id][1]
+    return orjson.loads(first[incident_id][1][-1])
 
 
 def _without_deleted(conn: sqlite3.Connection, prepared: list, absent: set[str],
@@ -377,8 +390,8 @@ def _without_deleted(conn: sqlite3.Connection, prepared: list, absent: set[str],
     deleted = {incident_id for (incident_id,) in conn.execute(
         f"SELECT DISTINCT id FROM incident_history WHERE action IN {REMOVALS} AND id IN ({marks})",
         list(absent))}
-    result.skipped += sum(item[1]["id"] in deleted for item in prepared)
-    return [item for item in prepared if item[1]["id"] not in deleted]
+    result.skipped += sum(item[1][0] in deleted for item in prepared)
+    return [item for item in prepared if item[1][0] not in deleted]
 
 
 def _next_seq(conn: sqlite3.Connection) -> int:

@@ -7,7 +7,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
 
 from geomap.incident import format_timestamp
-from geomap.store.learned import LearnedPlace, learned_from, learned_place_of
+from geomap.store.learned import LearnedPlace, counted_places, learned_from, learned_place_of
 
 _UPSERT = ("INSERT INTO learned_places (name, country, lat, lon, admin1, source, count, "
            "first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
@@ -21,6 +21,11 @@ _SELECT = ("SELECT name, country, lat, lon, admin1, source, count, first_seen, l
 def learn(conn: sqlite3.Connection, features: Iterable[Mapping]) -> None:
     """Count what stored features teach into the learned places."""
     add_learned(conn, learned_from(features).values())
+
+
+def learn_places(conn: sqlite3.Connection, rows: Iterable[tuple | None]) -> None:
+    """Count the ``place_row`` rows of stored features (None: taught nothing) in."""
+    add_learned(conn, counted_places(rows).values())
 
 
 def add_learned(conn: sqlite3.Connection, places: Iterable[LearnedPlace]) -> None:

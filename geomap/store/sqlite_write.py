@@ -20,6 +20,7 @@ import orjson
 
 from geomap.errors import ValidationError
 from geomap.incident import geometry_bbox, parse_feature
+from geomap.store.learned import learned_place_of, place_row
 from geomap.store.sqlite_query import search_text
 from geomap.store.sqlite_schema import CACHE_KIB, MMAP_BYTES
 
@@ -92,15 +93,17 @@ _REFRESH = {  # the summary of one cell, or of one layer, counted again
 }
 
 
-def prepare(feature: dict) -> tuple[dict, tuple, str]:
-    """The feature, its row without seq, and its search text."""
+def prepare(feature: dict) -> tuple[tuple, str, tuple | None]:
+    """The feature's row without seq (its id first, its JSON last), its search text, and
+    the place it teaches as ``place_row`` gives it, or None: plain values, cheap to send
+    from a worker process."""
     p, geometry = feature["properties"], feature["geometry"]
     minlon, minlat, maxlon, maxlat = geometry_bbox(geometry)
     row = (p["id"], p["layer"], p["event_date"], p["event_type"], p["sub_event_type"],
            p["country"], p["fatalities"], p["geo_precision"], p["status"], p["actor1"],
            p["actor2"], (minlon + maxlon) / 2, (minlat + maxlat) / 2, minlon, minlat, maxlon,
            maxlat, orjson.dumps(feature).decode())
-    return feature, row, search_text(p)
+    return row, search_text(p), place_row(learned_place_of(feature))
 
 
 def prepare_batch(items: Iterator[tuple[int, Mapping]], size: int, *,
@@ -125,15 +128,15 @@ def existing(conn: sqlite3.Connection, ids: list[str]) -> dict[str, tuple[int, d
 
 def write_rows(conn: sqlite3.Connection, prepared: list[tuple], first: int | None = None, *,
                summarize: bool = True) -> range:
-    """Insert (feature, row, text) items numbered from ``first`` (default: after the last)
+    """Insert (row, text, place) items numbered from ``first`` (default: after the last)
     into the table and the text index, and into the summaries unless the caller does that
     later for many batches at once (``summarize``); the seqs they were given."""
     if first is None:
         first = conn.execute("SELECT coalesce(max(seq), 0) + 1 FROM incidents").fetchone()[0]
     seqs = range(first, first + len(prepared))
     if seqs:
-        conn.executemany(_ROW, [(seq, *row) for seq, (_, row, _) in enumerate(prepared, first)])
-        conn.executemany(_TEXT, [(seq, text) for seq, (_, _, text) in enumerate(prepared, first)])
+        conn.executemany(_ROW, [(seq, *row) for seq, (row, _, _) in enumerate(prepared, first)])
+        conn.executemany(_TEXT, [(seq, text) for seq, (_, text, _) in enumerate(prepared, first)])
         if summarize:
             add_to_summaries(conn, seqs[0], seqs[-1])
     return seqs
