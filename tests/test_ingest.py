@@ -20,6 +20,7 @@ from geomap.datafiles import data_folder
 from geomap.incident import incident_id, parse_feature
 from geomap.query import IncidentQuery
 from geomap.services import ingest as ingest_module
+from geomap.services import ingest_worker
 from geomap.services.columns import read_country, read_date
 from geomap.services.ingest import ingest_paths
 from geomap.store import SQLiteStore
@@ -36,6 +37,14 @@ EVERYTHING = IncidentQuery(layer=None, limit=None)
 def store(tmp_path):
     with SQLiteStore(tmp_path / "geomap.sqlite") as store:
         yield store
+
+
+@pytest.fixture(params=["here", "worker"])
+def reading(request, monkeypatch):
+    """Each file read in this process, or (however small) by a worker process."""
+    if request.param == "worker":
+        monkeypatch.setattr(ingest_worker, "WORKER_MIN_BYTES", 0)
+    return request.param
 
 
 def no_gazetteer():
@@ -115,7 +124,7 @@ def test_report_that_is_not_utf8_is_reported_by_name(store, tmp_path, gazetteer)
 
 # --- GeoJSON ------------------------------------------------------------------------------
 
-def test_geojson_collection_is_stored_and_a_second_ingest_adds_nothing(store, tmp_path):
+def test_geojson_collection_is_stored_and_a_second_ingest_adds_nothing(store, tmp_path, reading):
     path = write_collection(tmp_path / "incidents.geojson", list(samples().values()))
     first = ingest(store, path)
     assert (first.added, first.skipped, first.refused, first.failed) == (6, 0, [], [])
@@ -136,7 +145,7 @@ def test_features_without_id_get_a_stable_one_from_incident_id(store, tmp_path):
     assert ingest(store, path).skipped == 1
 
 
-def test_a_refused_feature_is_named_and_leaves_nothing_half_written(store, tmp_path):
+def test_a_refused_feature_is_named_and_leaves_nothing_half_written(store, tmp_path, reading):
     bad = sample("idlib_airstrike")
     bad["geometry"]["coordinates"] = [35.93, 36.63 + 90]  # latitude out of range
     wrong_type = sample("baghdad_protest")
@@ -152,7 +161,7 @@ def test_a_refused_feature_is_named_and_leaves_nothing_half_written(store, tmp_p
     assert "features[2]: geometry.coordinates: latitude" in "\n".join(summary.lines())
 
 
-def test_a_changed_feature_under_a_stored_id_is_refused_not_overwritten(store, tmp_path):
+def test_a_changed_feature_under_a_stored_id_is_refused_not_overwritten(store, tmp_path, reading):
     first = dict(sample("erbil_missiles"), id="erbil-2022-03-13")
     ingest(store, write_collection(tmp_path / "a.geojson", [first]))
     changed = dict(sample("erbil_missiles"), id="erbil-2022-03-13")
@@ -163,7 +172,7 @@ def test_a_changed_feature_under_a_stored_id_is_refused_not_overwritten(store, t
     assert store.get("erbil-2022-03-13")["properties"]["fatalities"] == 0
 
 
-def test_one_feature_file_and_a_bare_list_are_read(store, tmp_path):
+def test_one_feature_file_and_a_bare_list_are_read(store, tmp_path, reading):
     one = tmp_path / "one.geojson"
     one.write_bytes(orjson.dumps(sample("green_village")))
     bare = tmp_path / "list.json"
@@ -172,7 +181,7 @@ def test_one_feature_file_and_a_bare_list_are_read(store, tmp_path):
     assert summary.added == 3 and not summary.failed
 
 
-def test_truncated_geojson_keeps_what_came_before_and_names_the_problem(store, tmp_path):
+def test_truncated_geojson_keeps_what_came_before_and_names_the_problem(store, tmp_path, reading):
     path = write_collection(tmp_path / "cut.geojson", list(samples().values()))
     data = path.read_bytes()
     path.write_bytes(data[: data.index(b'"Feature"', len(data) // 2)])
@@ -182,7 +191,7 @@ def test_truncated_geojson_keeps_what_came_before_and_names_the_problem(store, t
     assert f"{path}: cannot be read: not valid JSON" in "\n".join(summary.lines())
 
 
-def test_geojson_text_sequence_refuses_bad_lines_by_number(store, tmp_path):
+def test_geojson_text_sequence_refuses_bad_lines_by_number(store, tmp_path, reading):
     lines = [orjson.dumps(sample("green_village")), b"", b"\x1e" + orjson.dumps(sample("mosul_ied")),
              b'{"type": "Feature", "geometry": ', orjson.dumps({"type": "Feature"})]
     path = tmp_path / "incidents.geojsonl"
@@ -245,7 +254,7 @@ def test_turkey_by_name_falls_back_to_acled_iso_column(store, tmp_path):
     assert next(iter(stored(store).values()))["properties"]["country"] == "TR"
 
 
-def test_csv_rows_refused_with_their_column(store, tmp_path):
+def test_csv_rows_refused_with_their_column(store, tmp_path, reading):
     path = tmp_path / "rows.csv"
     path.write_text("Latitude,Longitude,Event Date,Event Type,Sub Event Type,Fatalities\n"
                     "35.33,40.14,2022-04-01,Battles,Armed clash,2\n"
@@ -264,7 +273,7 @@ def test_csv_rows_refused_with_their_column(store, tmp_path):
 
 # --- unreadable files ---------------------------------------------------------------------
 
-def test_unreadable_files_are_named_with_the_reason_and_the_others_proceed(store, tmp_path):
+def test_unreadable_files_are_named_with_the_reason_and_the_others_proceed(store, tmp_path, reading):
     (tmp_path / "broken.geojson").write_text('{"type": "FeatureCollection", "features": [{,]}')
     (tmp_path / "nocoords.csv").write_text("event_date,event_type,place\n2022-04-01,Battles,x\n")
     (tmp_path / "latin1.csv").write_bytes("latitude,longitude,location\n35.3,40.1,Caf\xe9\n"
@@ -308,7 +317,7 @@ def test_folders_are_walked_for_supported_files(store, tmp_path, gazetteer):
 
 # --- GeoPackage ---------------------------------------------------------------------------
 
-def test_geopackage_in_another_crs_with_other_column_names(store, tmp_path):
+def test_geopackage_in_another_crs_with_other_column_names(store, tmp_path, reading):
     import geopandas
     import pandas
     import shapely
@@ -347,7 +356,7 @@ class Bar:
         self.closed = True
 
 
-def test_progress_counts_the_bytes_of_the_file(store, tmp_path, monkeypatch):
+def test_progress_counts_the_bytes_of_the_file(store, tmp_path, monkeypatch, reading):
     monkeypatch.setattr(ingest_module, "CHUNK", 4)  # several add_many calls per file
     features = [dict(sample("green_village"), id=f"gv-{n}") for n in range(10)]
     for feature in features:
@@ -360,6 +369,65 @@ def test_progress_counts_the_bytes_of_the_file(store, tmp_path, monkeypatch):
     [bar] = bars
     assert (bar.label, bar.total, bar.done, bar.closed) == ("ten.geojson", path.stat().st_size,
                                                             path.stat().st_size, True)
+
+
+def mixed_sequence(path: Path) -> Path:
+    """30 lines of incidents: bad JSON on line 8, an impossible date on line 13, line 21
+    changes line 4's incident under its id, and a blank line before line 26."""
+    names = ("green_village", "mosul_ied", "idlib_airstrike")
+    features = []
+    for n in range(30):
+        feature = sample(names[n % 3])
+        feature["properties"] = dict(feature["properties"], id=f"seq-{n}")
+        features.append(feature)
+    features[12]["properties"]["event_date"] = "2022-02-30"
+    features[20]["properties"] = dict(features[3]["properties"], fatalities=9)
+    lines = [orjson.dumps(feature) for feature in features]
+    lines[7] = b'{"type": "Feature", "geometry": '
+    lines.insert(25, b"")
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    return path
+
+
+def test_a_worker_reads_a_file_as_this_process_does(tmp_path, monkeypatch):
+    monkeypatch.setattr(ingest_module, "CHUNK", 7)  # several add_many calls, batches of 3
+    path = mixed_sequence(tmp_path / "mixed.geojsonl")
+    summaries, features = {}, {}
+    for where, least in (("here", 10**12), ("worker", 0)):
+        monkeypatch.setattr(ingest_worker, "WORKER_MIN_BYTES", least)
+        with SQLiteStore(tmp_path / f"{where}.sqlite", batch_size=3) as store:
+            summaries[where] = ingest(store, path, drafts_only=True).to_dict()
+            features[where] = [without_times(f) for f in store.iter_features(EVERYTHING)]
+    assert summaries["worker"] == summaries["here"]
+    refused = [(r["where"], r["field"]) for r in summaries["here"]["files"][0]["refused"]]
+    assert refused == [("line 8", "line"), ("line 13", "properties.event_date"),
+                       ("line 21", "id")]
+    assert summaries["here"]["added"] == 27 and len(features["here"]) == 27
+    assert features["worker"] == features["here"]
+    assert {f["properties"]["status"] for f in features["worker"]} == {"draft"}
+
+
+class IteratingStore(SQLiteStore):
+    """A store that reads every input itself, as a backend without prepared batches does."""
+
+    def add_many(self, features, **options):
+        return super().add_many((feature for feature in features), **options)
+
+
+def test_a_store_that_iterates_reads_a_large_file_here(tmp_path, monkeypatch):
+    monkeypatch.setattr(ingest_module, "CHUNK", 7)
+    monkeypatch.setattr(ingest_worker, "WORKER_MIN_BYTES", 0)
+    path = mixed_sequence(tmp_path / "mixed.geojsonl")
+    with IteratingStore(tmp_path / "iterating.sqlite", batch_size=3) as store:
+        summary = ingest(store, path)
+        assert summary.added == stored_count(store) == 27
+    assert [r.where for r in summary.refused] == ["line 8", "line 13", "line 21"]
+
+
+def without_times(feature: dict) -> dict:
+    properties = {k: v for k, v in feature["properties"].items()
+                  if k not in ("created_at", "updated_at")}
+    return {**feature, "properties": properties}
 
 
 CRASH_FEATURES = 60_000
@@ -389,17 +457,31 @@ def wait_for_rows(db: Path, process, timeout=300) -> int:
     raise AssertionError("the ingest stored nothing before it ended")
 
 
+def assert_group_ends(group: int, timeout: float = 60) -> None:
+    """Every process of the group has ended (a worker left behind would read on)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+    os.killpg(group, signal.SIGKILL)
+    raise AssertionError("a process of the killed ingest was still running")
+
+
 def test_killed_ingest_leaves_whole_batches_and_a_rerun_completes(tmp_path, big_geojson):
     db = tmp_path / "crash.sqlite"
     gazetteer_db = tmp_path / "untouched-gazetteer.sqlite"
     env = {**os.environ, "GEOMAP_GAZETTEER_DB": str(gazetteer_db)}
     command = [sys.executable, "-m", "geomap", "--db", str(db), "ingest", str(big_geojson)]
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+                               stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         wait_for_rows(db, process)
         process.send_signal(signal.SIGKILL)
         assert process.wait(timeout=30) == -signal.SIGKILL
+        assert_group_ends(process.pid)  # its reading worker ends with it
     finally:
         if process.poll() is None:
             process.kill()

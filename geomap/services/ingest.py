@@ -4,7 +4,8 @@ Reports (``.txt``, ``.md``) go through the extractor, which needs the gazetteer;
 opened only when the first report comes. Files of incidents (GeoJSON, GeoJSONSeq, CSV,
 GeoPackage) are streamed into ``store.add_many`` in batches, each batch one transaction,
 so that memory stays flat and an interrupted ingest leaves whole batches that a second
-run completes. Ids are stable, so ingesting a file again adds nothing.
+run completes; a large file is read in a worker process while the store writes
+(ingest_worker.py). Ids are stable, so ingesting a file again adds nothing.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import gc
-import itertools
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -20,6 +20,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from geomap.errors import SourceError, StorageFullError, ValidationError
+from geomap.services import ingest_worker
+from geomap.services.ingest_worker import FileChunk, FileFeatures
 from geomap.services.readers import READERS, Item
 from geomap.store import AddResult, IncidentStore
 
@@ -158,13 +160,13 @@ def ingest_file(store: IncidentStore, path: Path, *, gazetteer: Callable[[], obj
                 author: str | None = None, drafts_only: bool = False) -> FileResult:
     """Ingest one file; a file that cannot be read is reported in the result, not raised."""
     result = FileResult(str(path))
-    adding = functools.partial(_add_chunk, store, author, drafts_only)
+    adding = functools.partial(_add_chunk, store, author)
     try:
         suffix = _check_file(path)
         if suffix in REPORT_SUFFIXES:
             _ingest_report(adding, path, gazetteer, "draft" if drafts_only else status, result)
         else:
-            _ingest_features(adding, path, READERS[suffix], progress, result)
+            _ingest_features(adding, path, suffix, progress, result, drafts_only)
     except SourceError as exc:
         result.error = str(exc)
     except StorageFullError as exc:
@@ -203,11 +205,18 @@ def _ingest_report(add: Callable, path: Path, gazetteer, status: str,
     _store_items(add, ((f"incident {n}", f) for n, f in enumerate(features, 1)), result)
 
 
-def _ingest_features(add: Callable, path: Path, read, progress: ProgressFactory | None,
-                     result: FileResult) -> None:
+def _ingest_features(add: Callable, path: Path, suffix: str, progress: ProgressFactory | None,
+                     result: FileResult, drafts_only: bool) -> None:
+    """``add`` (add_many) the file CHUNK features at a time, mapping refusals back to where
+    they were read; a large file is read in a worker process if the store can take that."""
     bar = progress(path.name, path.stat().st_size) if progress else None
+    worker = path.stat().st_size >= ingest_worker.WORKER_MIN_BYTES
     try:
-        _store_items(add, read(path, _ticker(bar)), result)
+        with FileFeatures(path, suffix, drafts_only=drafts_only, result=result,
+                          tick=_ticker(bar), chunk=CHUNK, worker=worker) as source, \
+                _rare_collections():
+            for chunk in source.chunks():
+                _count(result, add(chunk), chunk.wheres)
     finally:
         if bar is not None:
             bar.close()
@@ -225,30 +234,15 @@ def _ticker(bar) -> Callable[[int], None]:
     return tick
 
 
-def _add_chunk(store: IncidentStore, author: str | None, drafts_only: bool,
-               features: Iterator[dict]) -> AddResult:
-    """One add_many call of the ingest; an analyst's features become drafts first."""
-    if drafts_only:
-        features = (_as_draft(feature) for feature in features)
+def _add_chunk(store: IncidentStore, author: str | None, features: Iterable[dict]) -> AddResult:
+    """One add_many call of the ingest."""
     return store.add_many(features, skip_deleted=True, author=author)
 
 
-def _as_draft(feature: dict) -> dict:
-    properties = feature.get("properties") if isinstance(feature, dict) else None
-    if isinstance(properties, dict):
-        return {**feature, "properties": {**properties, "status": "draft"}}
-    return feature
-
-
-def _store_items(add: Callable, items: Iterator[Item], result: FileResult) -> None:
-    """``add`` (add_many) CHUNK features at a time, mapping each refusal back to where it was read."""
-    items = _guarded(items, result)
-    with _rare_collections():
-        while (first := next(items, None)) is not None:
-            wheres: list[str] = []
-            chunk = itertools.chain([first], itertools.islice(items, CHUNK - 1))
-            added = add(_valid(chunk, wheres, result))
-            _count(result, added, wheres)
+def _store_items(add: Callable, items: Iterable[Item], result: FileResult) -> None:
+    """``add`` a report's few features in one call, mapping refusals back to each one."""
+    chunk = FileChunk(iter(items), False, result)
+    _count(result, add(chunk), chunk.wheres)
 
 
 @contextlib.contextmanager
@@ -264,23 +258,6 @@ def _rare_collections() -> Iterator[None]:
         yield
     finally:
         gc.set_threshold(*thresholds)
-
-
-def _guarded(items: Iterator[Item], result: FileResult) -> Iterator[Item]:
-    """The items until the file turns unreadable; the error ends the stream, not the batch."""
-    try:
-        yield from items
-    except SourceError as exc:
-        result.error = str(exc)
-
-
-def _valid(chunk: Iterable[Item], wheres: list[str], result: FileResult) -> Iterator[dict]:
-    for where, item in chunk:
-        if isinstance(item, ValidationError):
-            result.refuse(where, item)
-        else:
-            wheres.append(where)
-            yield item
 
 
 def _count(result: FileResult, added: AddResult, wheres: list[str]) -> None:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
 
 import orjson
 
@@ -51,6 +52,22 @@ class AddResult:
     refused: list[tuple[int, str, str]] = field(default_factory=list)
 
 
+@runtime_checkable
+class PreparableFeatures(Protocol):
+    """Features for ``add_many`` that can also be read and prepared somewhere else.
+
+    A store may, instead of iterating them, call ``prepared(prepare, size)``: it yields,
+    batch after batch, what ``prepare(items, size)`` returns for the next ``size`` items
+    ``(position, feature)``, as ``(prepared, refused, more)`` with ``more`` False at the
+    last batch; ``prepare`` is the store's picklable function (a worker process may run
+    it). Positions count from 0 either way. A store that does not know this iterates.
+    """
+
+    def __iter__(self) -> Iterator[Mapping]: ...
+
+    def prepared(self, prepare: Callable, size: int) -> Iterator[tuple[list, list, bool]]: ...
+
+
 class IncidentStore(ABC):
     """Incidents kept as GeoJSON Features; every read goes through an IncidentQuery."""
 
@@ -80,7 +97,8 @@ class IncidentStore(ABC):
         ``skip_deleted`` also skips features whose id was deleted, rejected or merged away
         (a re-ingest must not bring back what an analyst removed). With an ``author`` the
         history records who created each new feature. How big a batch is, and any faster
-        path for a large load, is the backend's own tuning, set when it is opened.
+        path for a large load, is the backend's own tuning, set when it is opened;
+        ``features`` that are PreparableFeatures may be prepared where they are read.
         """
 
     @abstractmethod

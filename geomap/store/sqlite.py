@@ -28,6 +28,7 @@ from geomap.store import sqlite_summaries
 from geomap.store.base import (
     AddResult,
     IncidentStore,
+    PreparableFeatures,
     counted_on_full,
     merge_patch,
     same_content,
@@ -163,24 +164,23 @@ class SQLiteStore(SQLiteAccounts, IncidentStore):
                        skip_deleted: bool = False, author: str | None = None) -> None:
         """Write batch after batch, each in its own transaction unless ``bulk``.
 
-        A worker thread reads and parses the next batch while this thread writes this one
-        (SQLite lets go of the GIL while it steps each row).
+        The next batch is prepared while this one is written: where ``features`` are read
+        (a worker process) when they are PreparableFeatures, else in a thread here (SQLite
+        lets go of the GIL while it steps each row).
         """
-        items, more = enumerate(features), True
-        with ThreadPoolExecutor(1, thread_name_prefix="geomap-parse") as worker:
-            parsing: Future = worker.submit(prepare_batch, items, batch_size)
-            while more:
-                prepared, refused, more = parsing.result()
-                result.refused.extend(refused)
-                if more:
-                    parsing = worker.submit(prepare_batch, items, batch_size)
-                with nullcontext() if bulk else self._writing():
-                    fresh = _select_fresh(conn, prepared, result, skip_deleted)
-                    write_rows(conn, fresh, summarize=not bulk)
-                    learn_places(conn, (place for _, _, place in fresh))
-                    if author is not None:
-                        _mark_created(conn, [row[0] for row, _, _ in fresh], "create", author)
-                result.added += len(fresh)
+        if isinstance(features, PreparableFeatures):
+            batches = features.prepared(prepare_batch, batch_size)
+        else:
+            batches = _prepared_here(features, batch_size)
+        for prepared, refused, _ in batches:
+            result.refused.extend(refused)
+            with nullcontext() if bulk else self._writing():
+                fresh = _select_fresh(conn, prepared, result, skip_deleted)
+                write_rows(conn, fresh, summarize=not bulk)
+                learn_places(conn, (place for _, _, place in fresh))
+                if author is not None:
+                    _mark_created(conn, [row[0] for row, _, _ in fresh], "create", author)
+            result.added += len(fresh)
 
     def _replace_in(self, conn, incident_id: str, patch: Mapping, author: str | None,
                     action: str, reason: str | None) -> dict:
@@ -349,6 +349,19 @@ class SQLiteStore(SQLiteAccounts, IncidentStore):
                 raise
             raise StorageFullError(f"the disk of {self.path} is full; that write was rolled "
                                    "back") from exc
+
+
+def _prepared_here(features: Iterable[Mapping], batch_size: int) -> Iterator[tuple]:
+    """prepare_batch's batches of ``features``, each one prepared by a worker thread while
+    the caller writes the one before."""
+    items, more = enumerate(features), True
+    with ThreadPoolExecutor(1, thread_name_prefix="geomap-parse") as worker:
+        parsing: Future = worker.submit(prepare_batch, items, batch_size)
+        while more:
+            prepared, refused, more = parsing.result()
+            if more:
+                parsing = worker.submit(prepare_batch, items, batch_size)
+            yield prepared, refused, more
 
 
 def _select_fresh(conn: sqlite3.Connection, prepared: list, result: AddResult,
