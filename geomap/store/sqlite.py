@@ -57,8 +57,12 @@ from geomap.store.sqlite_write import (
     write_rows,
 )
 
-#: Features per add_many transaction, unless the store or the call says otherwise.
-BATCH_SIZE = 5000
+#: Features per add_many transaction, unless the store or the call says otherwise. Each
+#: commit writes every index page the transaction touched, which for random keys is most
+#: of each index: fewer, larger transactions write far less (bench_ingest_vs_gdal.py).
+BATCH_SIZE = 20_000
+#: Features prepared (and held in memory) at a time; a transaction is made of whole pieces.
+PIECE_SIZE = 5000
 #: A sized input longer than this is loaded in one transaction (see ``add_many``).
 BULK_MIN = 50_000
 #: SQLite's page cache while add_many runs, in KiB (bench_import.py changes it).
@@ -162,25 +166,24 @@ class SQLiteStore(SQLiteAccounts, IncidentStore):
     def _write_batches(self, conn: sqlite3.Connection, features: Iterable[Mapping],
                        batch_size: int, result: AddResult, *, bulk: bool,
                        skip_deleted: bool = False, author: str | None = None) -> None:
-        """Write batch after batch, each in its own transaction unless ``bulk``.
+        """Write ``batch_size`` features a transaction (all in one if ``bulk``), in pieces.
 
-        The next batch is prepared while this one is written: where ``features`` are read
+        The next piece is prepared while this one is written: where ``features`` are read
         (a worker process) when they are PreparableFeatures, else in a thread here (SQLite
-        lets go of the GIL while it steps each row).
+        lets go of the GIL while it steps each row). Memory holds a piece or two; the
+        transaction only grows SQLite's page cache.
         """
+        size = min(batch_size, PIECE_SIZE)
         if isinstance(features, PreparableFeatures):
-            batches = features.prepared(prepare_batch, batch_size)
+            pieces = features.prepared(prepare_batch, size)
         else:
-            batches = _prepared_here(features, batch_size)
-        for prepared, refused, _ in batches:
-            result.refused.extend(refused)
+            pieces = _prepared_here(features, size)
+        more = True
+        while more:
             with nullcontext() if bulk else self._writing():
-                fresh = _select_fresh(conn, prepared, result, skip_deleted)
-                write_rows(conn, fresh, summarize=not bulk)
-                learn_places(conn, (place for _, _, place in fresh))
-                if author is not None:
-                    _mark_created(conn, [row[0] for row, _, _ in fresh], "create", author)
-            result.added += len(fresh)
+                more, added = _write_transaction(conn, pieces, batch_size, result, bulk=bulk,
+                                                 skip_deleted=skip_deleted, author=author)
+            result.added += added
 
     def _replace_in(self, conn, incident_id: str, patch: Mapping, author: str | None,
                     action: str, reason: str | None) -> dict:
@@ -349,6 +352,28 @@ class SQLiteStore(SQLiteAccounts, IncidentStore):
                 raise
             raise StorageFullError(f"the disk of {self.path} is full; that write was rolled "
                                    "back") from exc
+
+
+def _write_transaction(conn: sqlite3.Connection, pieces: Iterator[tuple], batch_size: int,
+                       result: AddResult, *, bulk: bool, skip_deleted: bool,
+                       author: str | None) -> tuple[bool, int]:
+    """Write prepared pieces until ``batch_size`` features are read, inside the caller's
+    transaction, then their summaries and places; (whether more may follow, how many added)."""
+    first, read, added, places, more = _next_seq(conn), 0, 0, [], True
+    while more and read < batch_size:
+        prepared, refused, more = next(pieces)
+        read += len(prepared) + len(refused)
+        result.refused.extend(refused)
+        fresh = _select_fresh(conn, prepared, result, skip_deleted)
+        write_rows(conn, fresh, summarize=False)
+        places.extend(place for _, _, place in fresh)
+        if author is not None:
+            _mark_created(conn, [row[0] for row, _, _ in fresh], "create", author)
+        added += len(fresh)
+    if added and not bulk:  # a bulk load sums up everything at its end
+        add_to_summaries(conn, first, first + added - 1)
+    learn_places(conn, places)
+    return more, added
 
 
 def _prepared_here(features: Iterable[Mapping], batch_size: int) -> Iterator[tuple]:
