@@ -20,6 +20,7 @@ import orjson
 
 from geomap.errors import SourceError, ValidationError
 from geomap.services.columns import normalize_column, row_to_feature
+from geomap.services.geojson_lines import LineReading, iter_line_features
 from geomap.services.json_bounds import MAX_FEATURE_BYTES, BoundedJSONFile
 
 Item = tuple[str, "dict | ValidationError"]
@@ -41,14 +42,30 @@ def _no_tick(position: int) -> None:
 # --- GeoJSON ------------------------------------------------------------------------------
 
 def iter_geojson(path: Path, tick: Tick = _no_tick) -> Iterator[Item]:
-    """A FeatureCollection (or a list of Features, or one Feature), streamed with ijson."""
+    """A FeatureCollection (or a list of Features, or one Feature): a line at a time while
+    it holds one Feature a line (geojson_lines.py), else streamed with ijson."""
+    reading = LineReading()
+    with _open(path, "rb") as f:
+        if _skip_bom(f) == b"{":
+            start = f.tell()
+            yield from iter_line_features(f, reading, tick)
+            f.seek(start)
+    if not reading.done:
+        yield from iter_geojson_streamed(path, tick, skip=reading.count)
+    elif reading.count == 0:
+        yield from _lone_feature(path)
+
+
+def iter_geojson_streamed(path: Path, tick: Tick = _no_tick, *, skip: int = 0) -> Iterator[Item]:
+    """iter_geojson with ijson only, leaving out the first ``skip`` features."""
     with _open(path, "rb") as raw:
         prefix = "item" if _skip_bom(raw) == b"[" else "features.item"
         f = BoundedJSONFile(raw, prefix.count(".") + 1, "features[{}]".format)
         count = 0
         try:
             for count, obj in enumerate(ijson.items(f, prefix, use_float=True), 1):
-                yield f"features[{count - 1}]", obj
+                if count > skip:
+                    yield f"features[{count - 1}]", obj
                 if count % TICK_EVERY == 0:
                     tick(f.tell())
         except ijson.JSONError as exc:
