@@ -26,9 +26,20 @@ def casualties(sentence):
     ("The clashes resulted in 5 fatalities.", (5, None)),
     ("No injuries or damages were reported.", (0, 0)),
     ("Gunmen shot dead a man outside his home.", (1, None)),
+    # One person though no number is written; a date's day is no toll; "a number" states none.
+    ("On 3 May 2024, gunmen shot dead a shopkeeper's son in the market.", (1, None)),
+    ("On 8 May 2024, unknown men assassinated a member of the council.", (1, None)),
+    ("The bodies of 2 shepherds were found near the road.", (2, None)),
+    ("Militants attacked a checkpoint, killing a number of soldiers.", (None, None)),
 ])
 def test_casualty_forms(sentence, expected):
     assert casualties(sentence) == expected
+
+
+def test_acled_coded_toll_is_the_toll():
+    found = extract("On 6 May 2024, tribal fighters attacked an army post in Sinjar, killing a number "
+                    "of soldiers. Unknown fatalities coded as 10.")
+    assert [f["properties"]["fatalities"] for f in found] == [10]
 
 
 def test_fatalities_split_between_events():

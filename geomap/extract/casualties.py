@@ -20,7 +20,10 @@ from geomap.extract import rules
 NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
                 "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
                 "fifteen": 15, "twenty": 20, "thirty": 30, "dozen": 12, "dozens": 24, "several": 3}
-FATAL = frozenset("kill die dead fatality death slay behead execute".split())
+FATAL = frozenset("kill die dead fatality death slay behead execute assassinate".split())
+# Nouns that count people without being a number ("a number of fighters", "a group of men").
+QUANTITIES = frozenset("number group lot dozen hundred score handful few couple".split())
+_CODED = re.compile(r"\bfatalit\w*\s+(?:were\s+|are\s+)?coded\s+as\s+(\d+)", re.I)
 HURT = frozenset("wound injure injury hurt wounded injured".split())
 PEOPLE_CAP = 10_000
 _NO_CASUALTIES = re.compile(r"\bno (?:reported )?(?:injuries|casualties|fatalities|deaths)\b|\bno one was "
@@ -52,11 +55,16 @@ def _group_size(noun) -> int | None:
     own = number_of(noun) if noun.pos_ == "NUM" else None
     if own is not None:
         return own
+    if noun.lemma_.lower() in QUANTITIES and not any(c.dep_ == "nummod" for c in noun.children):
+        return None  # "a number of fighters" states no number
     for child in noun.children:
         if child.dep_ in ("nummod", "quantmod") or (child.dep_ == "det" and child.lower_ in ("a", "an")):
             value = number_of(child)
             if value is not None:
                 return value
+    # "killed a regime's fighter", "his wife": one person, though no number is written.
+    if noun.tag_ == "NN" and noun.pos_ == "NOUN":
+        return 1
     return None
 
 
@@ -71,6 +79,11 @@ def _victims(token):
     lemma = token.lemma_.lower()
     if token.pos_ == "NOUN" and lemma in ("fatality", "injury", "death", "casualty"):
         return token
+    if lemma == "body":
+        # "the bodies of 2 civilians were found", "a man's body was found"
+        counted = [g for c in token.children if c.dep_ == "prep" and c.lower_ == "of"
+                   for g in c.children if g.dep_ == "pobj"]
+        return counted[0] if counted else token
     deps = ("nsubjpass", "nsubj") if lemma in ("die", "dead") or token.tag_ == "VBN" else ("dobj",)
     for child in token.children:
         if child.dep_ in deps or (child.dep_ == "dobj" and lemma not in ("die", "dead")):
@@ -88,7 +101,7 @@ def count_casualties(span) -> tuple[int | None, int | None]:
     either = _EITHER.search(text)
     fatalities = injuries = None
     for token in span:
-        lemma = token.lemma_.lower()
+        lemma = _casualty_lemma(token)
         if lemma not in FATAL and lemma not in HURT and token.lower_ not in HURT:
             continue
         victims = _victims(token)
@@ -102,6 +115,22 @@ def count_casualties(span) -> tuple[int | None, int | None]:
     if either and injuries is None:
         injuries = _word_number(either.group(1))
     return fatalities, injuries
+
+
+def _casualty_lemma(token) -> str:
+    """The token's lemma, with "shot dead" read as a killing and a body found as a death."""
+    lemma = token.lemma_.lower()
+    if lemma == "shoot" and any(c.lower_ == "dead" for c in token.children):
+        return "kill"
+    if lemma == "body" and token.head.lemma_ in ("find", "discover", "recover"):
+        return "death"
+    return lemma
+
+
+def find_coded_toll(text: str) -> int | None:
+    """ACLED's toll as coded when the report gives none: "Unknown fatalities coded as 10"."""
+    match = _CODED.search(text)
+    return int(match.group(1)) if match else None
 
 
 def _word_number(text: str) -> int | None:

@@ -17,7 +17,7 @@ import pycountry
 from geopy.distance import geodesic
 
 from geomap.extract import actors, dates, rules
-from geomap.extract.casualties import find_casualties, find_split
+from geomap.extract.casualties import find_casualties, find_coded_toll, find_split
 from geomap.extract.factuality import attribution, why_not_fact
 from geomap.extract.nlp import iter_chunks, parse_chunks
 from geomap.extract.places import DocumentPlaces, Mention
@@ -173,6 +173,9 @@ def split_events(drafts: list[Draft], text: str) -> list[Draft]:
     and the N fatalities are shared between them (the remainder to the first)."""
     split = find_split(text)
     if split is None:
+        coded = find_coded_toll(text)
+        if coded is not None and len(drafts) == 1:
+            drafts[0].fatalities = coded
         return drafts
     fatalities, events = split
     if len(drafts) == 1 and events > 1 and len(drafts[0].places) >= 2:

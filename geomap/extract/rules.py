@@ -41,6 +41,10 @@ _PERSON_TITLE = re.compile(
     r"president|secretary|specialist|brigadier)\s+((?:[A-Z][\w'’-]+|al-[\w'’-]+)"
     r"(?:\s+(?:[A-Z][\w'’-]+|al-[\w'’-]+)){1,4})")
 
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+_DATE_NUMBERS = re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}(?:\s*,?\s*\d{{4}})?\b"
+                           rf"|\b{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:\s*,?\s*\d{{4}})?\b|\b(?:19|20)\d\d\b", re.I)
+
 NEAR = re.compile(r"\b(?:near|nearby|outside|outskirts of|around|vicinity of|close to|approaching|countryside of|border areas? of|"
                   r"(?:north|south|east|west|northeast|northwest|southeast|southwest) of|heading (?:for|towards)|(?:\d+|several) ?(?:km|kilometres"
                   r"|kilometers|miles) (?:from|of|north|south|east|west))\s+(?:the\s+)?(?:so-called\s+)?$", re.I)
@@ -50,6 +54,7 @@ def casualties(text: str) -> tuple[int | None, int | None]:
     """(fatalities, injuries) as stated; None when the text does not say."""
     if _NO_CASUALTIES.search(text):
         return 0, 0
+    text = _DATE_NUMBERS.sub("a date", text)  # "On 3 May 2020, fighters shot dead ..." states no 3
     fatalities = _first_number(FATALITY_PATTERNS, text)
     if fatalities is None:
         named = named_victims(text)
