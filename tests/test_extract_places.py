@@ -75,3 +75,16 @@ def test_a_town_named_only_to_locate_another_is_not_the_event_place(extract):
     found = extract("On 4 June 2024, tribesmen clashed with soldiers near Harib, south of the city of Marib, "
                     "killing three fighters.")
     assert [(p["location_mention"], p["country"]) for p in found] == [("Harib", "YE")]
+
+
+def test_a_region_named_after_a_town_is_placed_at_the_town(extract):
+    found = extract("On 5 June 2024, Turkish warplanes struck suspected PKK positions in the Choman region "
+                    "of Erbil, northern Iraq.")
+    assert [(p["location"], p["country"], p["location_mention"]) for p in found] == [
+        ("Choman", "IQ", "Choman region")]
+    assert "review" not in found[0]
+
+
+def test_a_persian_name_joined_by_ezafe_is_one_name(extract):
+    found = extract("On 5 June 2024, farmers protested over water shortages in Qasr e Shirin.")
+    assert [(p["country"], p["location_mention"]) for p in found] == [("IR", "Qasr e Shirin")]

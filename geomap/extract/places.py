@@ -33,7 +33,7 @@ KIND_WORDS = (r"(?:international airport|air base|airbase|airport|airfield|air f
               r"district|city|town|village|military base|base|garrison|oil field|gas field|border crossing|crossing|"
               r"camp|dam|region)")
 _WORD = r"(?:[A-Z][\w'’-]*|(?:al|el|ad|ar|as|az|an|at|ash)-[\w'’-]+)"
-_MENTION = re.compile(rf"(?<![\w-]){_WORD}(?:\s+(?:(?:al|el|ad|ar|as|az|an|ash|bin|ibn|de|of)\s+)?{_WORD})*"
+_MENTION = re.compile(rf"(?<![\w-]){_WORD}(?:\s+(?:(?:al|el|ad|ar|as|az|an|ash|bin|ibn|de|of|e)\s+)?{_WORD})*"
                       rf"(?:\s+{KIND_WORDS}\b)?")
 _POSSESSIVE = re.compile(r"['’]s$")
 _STOP = frozenset("""us u.s. un uk eu isis isil nato the a an in on at of and but for with from by as it its this that
@@ -158,6 +158,8 @@ def _is_candidate(text: str, before: str) -> bool:
 INSIDE_KM = 200
 # "the town of X" may lie across a border of the report's countries, this far at most.
 NEIGHBOUR_KM = 300
+# "the Haftanin region": a stretch of land named after a town (lower case: "Kurdistan Region" is a name).
+_STRETCH = re.compile(r"\s+(?:region|area|front|frontline|countryside|valley|plain|hills?|mountains?)$")
 _INTRODUCED = re.compile(r"\b(?:town|village|city|hamlet)\s+of\s+(?:the\s+)?$", re.I)
 INSIDE_COUNTRY_KM = 2_000
 
@@ -356,6 +358,11 @@ class DocumentPlaces:
             mention.place = self._choose(mention.text, self._lookup(mention.text))
         if mention.place is None and _INTRODUCED.search(sentence[:mention.start]):
             mention.place = self._introduced(mention.text)
+        stretch = _STRETCH.search(mention.text)
+        if mention.place is None and stretch and stretch.start() > 0:
+            name = mention.text[:stretch.start()]
+            town = self._choose(name, self._lookup(name, hint))
+            mention.place = town if town and town["feature"] in SPECIFIC else None
         return mention.place
 
     def _introduced(self, text: str) -> dict | None:
