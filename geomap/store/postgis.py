@@ -35,6 +35,7 @@ from geomap.store.base import (
     merge_patch,
     same_content,
 )
+from geomap.store.batches import paused_gc
 from geomap.store.learned import LearnedPlace, corrects_place, learned_place_of
 from geomap.store.postgis_accounts import PostGISAccounts, mark_created
 from geomap.store.postgis_aggregate import buckets_sql, cells_sql, divisions_sql
@@ -52,7 +53,6 @@ from geomap.store.postgis_write import (
     replace_row,
 )
 from geomap.store.sqlite_query import like_pattern
-from geomap.store.sqlite_write import paused_gc
 
 #: Features per transaction in add_many: large enough that COPY runs at full speed.
 BATCH_SIZE = 5000

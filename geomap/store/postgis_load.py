@@ -16,10 +16,10 @@ from typing import TypeVar
 import psycopg
 
 from geomap.store.base import AddResult, same_content
+from geomap.store.batches import validated_batch
 from geomap.store.postgis_accounts import mark_created
 from geomap.store.postgis_learned import learn
 from geomap.store.postgis_write import copy_rows, deleted_ids, existing
-from geomap.store.sqlite_write import prepare_batch
 
 T = TypeVar("T")
 _POLL = 0.1
@@ -27,10 +27,10 @@ _POLL = 0.1
 
 def iter_batches(features: Iterable[Mapping], size: int,
                  prepare: Callable[[dict], tuple]) -> Iterator[tuple[list, list]]:
-    """(prepared, refused) of each ``size`` features in turn (see prepare_batch)."""
+    """(prepared, refused) of each ``size`` features in turn (see validated_batch)."""
     items = enumerate(features)
     while True:
-        prepared, refused, more = prepare_batch(items, size, prepare=prepare)
+        prepared, refused, more = validated_batch(items, size, prepare)
         yield prepared, refused
         if not more:
             return

@@ -33,6 +33,7 @@ from geomap.store.base import (
     merge_patch,
     same_content,
 )
+from geomap.store.batches import paused_gc
 from geomap.store.learned import LearnedPlace, corrects_place, learned_place_of
 from geomap.store.sqlite_accounts import SQLiteAccounts
 from geomap.store.sqlite_learned import (
@@ -50,7 +51,6 @@ from geomap.store.sqlite_write import (
     bulk_settings,
     existing,
     forget,
-    paused_gc,
     prepare,
     prepare_batch,
     rebuilt_indexes,

@@ -9,17 +9,14 @@ first and copying them across cost a third more: benchmarks/bench_ingest_vs_gdal
 
 from __future__ import annotations
 
-import gc
-import itertools
 import sqlite3
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from datetime import UTC, datetime
 
 import orjson
 
-from geomap.errors import ValidationError
-from geomap.incident import geometry_bbox, parse_feature
+from geomap.incident import geometry_bbox
+from geomap.store.batches import validated_batch
 from geomap.store.learned import learned_place_of, place_row
 from geomap.store.sqlite_query import search_text
 from geomap.store.sqlite_schema import CACHE_KIB, MMAP_BYTES
@@ -106,18 +103,9 @@ def prepare(feature: dict) -> tuple[tuple, str, tuple | None]:
     return row, search_text(p), place_row(learned_place_of(feature))
 
 
-def prepare_batch(items: Iterator[tuple[int, Mapping]], size: int, *,
-                  prepare: Callable[[dict], tuple] = prepare) -> tuple[list, list, bool]:
-    """The next ``size`` items: (position, *prepare(feature)) of each valid one, the
-    refusals as (position, field, message), and whether more items may follow."""
-    now, prepared, refused, count = datetime.now(UTC), [], [], 0
-    for position, obj in itertools.islice(items, size):
-        count += 1
-        try:
-            prepared.append((position, *prepare(parse_feature(obj, now=now))))
-        except ValidationError as error:
-            refused.append((position, error.field, error.message))
-    return prepared, refused, count == size
+def prepare_batch(items: Iterator[tuple[int, Mapping]], size: int) -> tuple[list, list, bool]:
+    """validated_batch with SQLite's rows (module level, so a worker process can run it)."""
+    return validated_batch(items, size, prepare)
 
 
 def existing(conn: sqlite3.Connection, ids: list[str]) -> dict[str, tuple[int, dict]]:
@@ -229,19 +217,3 @@ def bulk_settings(conn: sqlite3.Connection, cache_kib: int) -> Iterator[None]:
     finally:
         conn.execute(f"PRAGMA cache_size = -{CACHE_KIB:d}")
         conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES:d}")
-
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """No cyclic garbage collection while batches of fresh dicts come and go.
-
-    Parsed features hold no reference cycles; without this, collections that walk every
-    live batch take over a third of the parsing time (benchmarks/bench_store.py).
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
