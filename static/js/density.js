@@ -2,6 +2,7 @@
 
 import { fetchDensity } from './api.js';
 import { viewBbox } from './map.js';
+import { toggleRow } from './layers.js';
 
 const L = window.L;
 const number = new Intl.NumberFormat('en');
@@ -55,16 +56,7 @@ export function createDensity(map, list) {
   if (!map.getPane(PANE)) map.createPane(PANE).style.zIndex = '410'; // over the offline outlines (400), under labels and markers
   const group = L.layerGroup();
   const legend = legendControl();
-  const row = document.createElement('li');
-  const label = document.createElement('label');
-  const box = document.createElement('input');
-  box.type = 'checkbox';
-  box.value = 'density';
-  const symbol = document.createElement('span');
-  symbol.className = 'sym sym-density';
-  symbol.setAttribute('aria-hidden', 'true');
-  label.append(box, symbol, document.createTextNode(' Density (H3 hexagons)'));
-  row.append(label);
+  const { row, box } = toggleRow('density', 'sym-density', 'Density (H3 hexagons)');
   let last = null;
   let controller = null;
 

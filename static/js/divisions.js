@@ -2,6 +2,7 @@
 
 import { fetchDivisionCounts } from './api.js';
 import { cellLabel, typeSlices } from './aggregates.js';
+import { toggleRow } from './layers.js';
 
 const L = window.L;
 const number = new Intl.NumberFormat('en');
@@ -57,16 +58,7 @@ export function createDivisions(map, onPick) {
   if (!map.getPane(PANE)) map.createPane(PANE).style.zIndex = '620'; // over the markers
   const group = L.layerGroup();
   const legend = legendControl();
-  const row = document.createElement('li');
-  const label = document.createElement('label');
-  const box = document.createElement('input');
-  box.type = 'checkbox';
-  box.value = 'divisions';
-  const symbol = document.createElement('span');
-  symbol.className = 'sym sym-layer';
-  symbol.setAttribute('aria-hidden', 'true');
-  label.append(box, symbol, document.createTextNode(' Counts per division (admin1)'));
-  row.append(label);
+  const { row, box } = toggleRow('divisions', 'sym-layer', 'Counts per division (admin1)');
   let last = null;
   let controller = null;
 

@@ -97,23 +97,31 @@ export function createDataLayer(map, info, visible, onToggle) {
   return entry;
 }
 
-function layerRow(info, visible, onChange) {
-  const item = document.createElement('li');
+/** A layer list row: a labelled checkbox with the layer's symbol; the page adds to it. */
+export function toggleRow(value, symbolClass, title) {
+  const row = document.createElement('li');
   const label = document.createElement('label');
   const box = document.createElement('input');
   box.type = 'checkbox';
-  box.checked = visible;
-  box.value = info.id;
-  box.addEventListener('change', () => onChange(box.checked));
+  box.value = value;
   const symbol = document.createElement('span');
-  symbol.className = `sym ${isReference(info) ? 'sym-site' : 'sym-layer'}`;
+  symbol.className = `sym ${symbolClass}`;
   symbol.setAttribute('aria-hidden', 'true');
-  label.append(box, symbol, document.createTextNode(` ${info.title || info.id}`));
+  label.append(box, symbol, document.createTextNode(` ${title}`));
+  row.append(label);
+  return { row, box };
+}
+
+function layerRow(info, visible, onChange) {
+  const { row, box } = toggleRow(info.id, isReference(info) ? 'sym-site' : 'sym-layer',
+    info.title || info.id);
+  box.checked = visible;
+  box.addEventListener('change', () => onChange(box.checked));
   const count = document.createElement('span');
   count.className = 'count';
   count.setAttribute('aria-live', 'polite');
-  item.append(label, count);
-  return item;
+  row.append(count);
+  return row;
 }
 
 /** Whether a refresh must (re)load the layer: reference layers ignore the filters. */
