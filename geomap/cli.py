@@ -160,7 +160,7 @@ def describe_answer(answer: dict) -> str:
 def extract(ctx: click.Context, published: str | None, as_json: bool, as_jsonl: bool,
             files: tuple[Path, ...]) -> None:
     """Print the incidents reports tell of as GeoJSON; nothing is stored."""
-    from geomap.extract import extract_file
+    from geomap.extract import iter_extract_files
     from geomap.extract.report import parse_published
 
     if as_json == as_jsonl:
@@ -170,21 +170,20 @@ def extract(ctx: click.Context, published: str | None, as_json: bool, as_jsonl: 
     day = parse_published(published) if published else None
     settings, gazetteer = _settings(ctx), _gazetteer(ctx)
     failed = 0
-    for file in files:
-        try:
-            features, warnings = extract_file(file, gazetteer, published=day, settings=settings)
-        except GeomapError as exc:
+    extracted = iter_extract_files(files, gazetteer, published=day, settings=settings)
+    for file, result in zip(files, extracted, strict=True):
+        if result.error is not None:
             if as_json:
-                raise
+                raise result.error
             # One line per file whatever happens, so a batch's lines still pair with its files.
-            click.echo(f"geomap: {file.name}: {exc}", err=True)
+            click.echo(f"geomap: {file.name}: {result.error}", err=True)
             failed += 1
-            error = {"file": file.name, "message": str(exc)}
+            error = {"file": file.name, "message": str(result.error)}
             click.echo(orjson.dumps({"type": "FeatureCollection", "features": [], "error": error}).decode())
             continue
-        for warning in warnings:
+        for warning in result.warnings:
             click.echo(f"geomap: {file.name}: {warning}", err=True)
-        collection = {"type": "FeatureCollection", "features": features}
+        collection = {"type": "FeatureCollection", "features": result.features}
         click.echo(orjson.dumps(collection, option=orjson.OPT_INDENT_2 if as_json else 0).decode())
     if failed:
         ctx.exit(1)

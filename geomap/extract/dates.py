@@ -112,10 +112,58 @@ def _shifted(match: re.Match, base: dt.date, previous: dt.date | None):
 
 def parse_explicit(text: str, base: dt.date) -> dt.date | None:
     """An explicit date; a missing year is the latest that is not after ``base``."""
+    plain = _read_plainly(text.replace(",", " ").strip(), base + dt.timedelta(days=1))
+    if plain is not None:
+        return plain
     settings = {"RELATIVE_BASE": dt.datetime.combine(base + dt.timedelta(days=1), dt.time()),
                 "PREFER_DATES_FROM": "past", "PREFER_DAY_OF_MONTH": "first"}
     parsed = dateparser.parse(text.replace(",", " "), languages=["en"], settings=settings)
     return parsed.date() if parsed else None
+
+
+_MONTHS = {name: number for number, name in enumerate(
+    "jan feb mar apr may jun jul aug sep oct nov dec".split(), start=1)}
+_ORDINAL = r"(\d{1,2})(?:st|nd|rd|th)?"
+_PLAIN_YEAR = r"((?:19|20)\d\d)"
+_PLAIN_FORMS = (
+    ("iso", re.compile(rf"{_PLAIN_YEAR}-(\d{2})-(\d{2})")),
+    ("day_month", re.compile(rf"{_ORDINAL}\s+({MONTH})(?:\s+{_PLAIN_YEAR})?", re.I)),
+    ("month_day", re.compile(rf"({MONTH})\s+{_ORDINAL}(?:\s+{_PLAIN_YEAR})?", re.I)),
+    ("month_year", re.compile(rf"({MONTH})\s+{_PLAIN_YEAR}", re.I)),
+)
+
+
+def _read_plainly(text: str, limit: dt.date) -> dt.date | None:
+    """The common forms read as dateparser reads them, without its cost; None when unsure
+    (a day that does not exist, 29 February without a year, any other form): then it decides.
+
+    A missing year is the latest whose date is not after ``limit``; "May 2020" is its first day.
+    """
+    for name, pattern in _PLAIN_FORMS:
+        match = pattern.fullmatch(text)
+        if match is not None:
+            return _plain_date(name, match.groups(), limit)
+    return None
+
+
+def _plain_date(name: str, groups: tuple, limit: dt.date) -> dt.date | None:
+    if name == "iso":
+        year, month, day = (int(g) for g in groups)
+    else:
+        if name == "month_year":
+            groups = (1, groups[0], groups[1])
+        elif name == "month_day":
+            groups = (groups[1], groups[0], groups[2])
+        day, month, year = int(groups[0]), _MONTHS.get(groups[1][:3].lower()), groups[2] and int(groups[2])
+        if month is None or (year is None and (month, day) == (2, 29)):
+            return None
+    try:
+        if year:
+            return dt.date(year, month, day)
+        found = dt.date(limit.year, month, day)
+        return found if found <= limit else dt.date(limit.year - 1, month, day)
+    except ValueError:
+        return None
 
 
 def last_weekday(base: dt.date, weekday: int) -> dt.date:

@@ -19,7 +19,7 @@ from geopy.distance import geodesic
 from geomap.extract import actors, dates, rules
 from geomap.extract.casualties import find_casualties, find_coded_toll, find_split
 from geomap.extract.factuality import attribution, why_not_fact
-from geomap.extract.nlp import iter_chunks, parse_chunks
+from geomap.extract.nlp import choose_chunks, iter_chunks
 from geomap.extract.places import DocumentPlaces, Mention
 from geomap.extract.report import Report
 from geomap.extract.triggers import TRIGGER_WORDS, Trigger, find_triggers, outermost_first
@@ -77,19 +77,27 @@ class Draft:
 
 
 class ReportReader:
-    """Reads one report into incident drafts."""
+    """Reads one report into incident drafts: dated and cut into chunks, then (once its
+    chunks ``to_parse`` are parsed, alone or in a batch with other reports') read."""
 
-    def __init__(self, report: Report, gazetteer, nlp):
-        self.report = report
+    def __init__(self, report: Report, gazetteer):
+        self.report, self.gazetteer = report, gazetteer
         self.warnings: list[str] = []
         self.base, self.vague = dates.publication_date(report, self.warnings)
         # Captions are left out before numbering, so a casualty line after a photo still follows its event.
         texts = [p.text for p in report.paragraphs if not p.caption]
-        chunks = [c for index, text in enumerate(texts) for c in iter_chunks(index, text)]
-        self.warnings += parse_chunks(chunks, nlp, worth_parsing)
-        self.sentences = [(c.paragraph, s) for c in chunks for s in c.sentences]
-        context = [report.title or "", report.dateline or ""] + [c.text for c in chunks]
-        self.places = DocumentPlaces(gazetteer, context)
+        self.chunks = [c for index, text in enumerate(texts) for c in iter_chunks(index, text)]
+        self.to_parse, warnings = choose_chunks(self.chunks, worth_parsing)
+        self.warnings += warnings
+        self.sentences: list = []
+        self.places: DocumentPlaces | None = None
+
+    def parsed(self) -> ReportReader:
+        """The reader once its chunks are parsed: their sentences and the report's geography."""
+        self.sentences = [(c.paragraph, s) for c in self.chunks for s in c.sentences]
+        context = [self.report.title or "", self.report.dateline or ""] + [c.text for c in self.chunks]
+        self.places = DocumentPlaces(self.gazetteer, context)
+        return self
 
     def drafts(self) -> list[Draft]:
         """Incident drafts in report order, with duplicates merged."""

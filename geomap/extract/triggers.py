@@ -100,22 +100,28 @@ TRIGGERS = _rows(
 BY_NAME = {row.name: row for row in TRIGGERS}
 
 
-def matches(row: Trigger, token, context: dict) -> bool:
-    """True when ``token`` triggers ``row`` in this sentence's context."""
-    lemma = token.lemma_.lower()
-    if lemma not in row.lemmas and token.lower_ not in row.lemmas:
-        return False
-    return row.condition is None or CONDITIONS[row.condition](token, context)
-
-
 def find_triggers(sentence, context: dict, keep=lambda token: True) -> list[tuple[Trigger, object]]:
     """(row, token) for each row with a trigger in the sentence that ``keep`` accepts, in table order."""
     found = []
-    for row in TRIGGERS:
-        token = next((t for t in sentence if matches(row, t, context) and keep(t)), None)
+    for index, tokens in sorted(_listed_words(sentence).items()):
+        row = TRIGGERS[index]
+        token = next((t for t in tokens if (row.condition is None or CONDITIONS[row.condition](t, context))
+                      and keep(t)), None)
         if token is not None:
             found.append((row, token))
     return found
+
+
+def _listed_words(sentence) -> dict[int, list]:
+    """For each row (by index), the sentence's tokens whose lemma or form it lists, in order.
+
+    Only these can trigger it; the conditions, read on the parse, are asked of them alone.
+    """
+    listed: dict[int, list] = {}
+    for token in sentence:
+        for index in _ROWS_OF_WORD.get(token.lemma_.lower(), set()) | _ROWS_OF_WORD.get(token.lower_, set()):
+            listed.setdefault(index, []).append(token)
+    return listed
 
 
 def outermost_first(found: list[tuple[Trigger, object]]) -> list[tuple[Trigger, object]]:
@@ -142,3 +148,4 @@ def _modifies_another(token, others: set[int]) -> bool:
 
 
 TRIGGER_WORDS = frozenset(lemma for row in TRIGGERS for lemma in row.lemmas)
+_ROWS_OF_WORD = {word: {i for i, row in enumerate(TRIGGERS) if word in row.lemmas} for word in TRIGGER_WORDS}
