@@ -23,6 +23,7 @@ from geomap.store.sqlite_grid import cell_of
 from geomap.store.sqlite_query import estimate_hits, source_and_where
 from geomap.store.sqlite_write import prepare
 from tests.incident_samples import sample, samples
+from tests.test_store_contract import dense_town, meets
 
 ID = {name: parse_feature(raw)["id"] for name, raw in samples().items()}
 NEWEST_FIRST = sorted(ID, key=lambda name: (samples()[name]["properties"]["event_date"],
@@ -75,6 +76,13 @@ def assert_summaries_agree(store):
     kept = ("SELECT layer, cell, event_type, status, count, fatalities, round(sumlon, 6), "
             "round(sumlat, 6) FROM incident_cell_types")
     assert sorted(inspected(store, typed)) == sorted(inspected(store, kept))
+    point_subcells = ("SELECT layer, cell, (CAST((minlat + 90) * 64.0 AS INTEGER) % 8) * 8 + "
+                      "CAST((minlon + 180) * 64.0 AS INTEGER) % 8, event_type, status, count(*), "
+                      "round(sum(lon), 6), round(sum(lat), 6) FROM incidents "
+                      "WHERE minlon = maxlon AND minlat = maxlat GROUP BY 1, 2, 3, 4, 5")
+    kept = ("SELECT layer, cell, sub, event_type, status, count, round(sumlon, 6), "
+            "round(sumlat, 6) FROM incident_subcells")
+    assert sorted(inspected(store, point_subcells)) == sorted(inspected(store, kept))
     days = ("SELECT layer, event_date, event_type, status, count(*), coalesce(sum(fatalities), 0) "
             "FROM incidents GROUP BY 1, 2, 3, 4")
     assert sorted(inspected(store, days)) == sorted(inspected(store, "SELECT * FROM incident_days"))
@@ -146,10 +154,10 @@ def test_migration_5_keeps_the_history_of_a_version_4_store(tmp_path, monkeypatc
     path = tmp_path / "geomap.sqlite"
     shipped = sqlite_schema.migrations()
     monkeypatch.setattr(sqlite_schema, "migrations", lambda: shipped[:4])
-    # A version-4 store kept no actor or division summary (migrations 7 and 8): this write
-    # leaves them out.
-    monkeypatch.setattr("geomap.store.sqlite_write._ADD_ACTORS", "SELECT ?1, ?2 WHERE 0")
-    monkeypatch.setattr("geomap.store.sqlite_write._ADD_ADMIN1", "SELECT ?, ? WHERE 0")
+    # A version-4 store kept no actor, division or sub-cell summary (migrations 7, 8 and
+    # 10): this write leaves them out.
+    for name in ("_ADD_ACTORS", "_ADD_ADMIN1", "_ADD_SUBCELLS"):
+        monkeypatch.setattr(f"geomap.store.sqlite_write.{name}", "SELECT ?1, ?2 WHERE 0")
     with SQLiteStore(path) as store:
         store.add_many([samples()["green_village"]])
         [feature] = store.query(IncidentQuery())
@@ -313,10 +321,6 @@ def test_the_grid_finds_every_feature_that_meets_a_bbox(store, seed):
             assert estimate_hits(conn, None, bbox) >= len(expected)
 
 
-def meets(box, bbox):
-    return box[0] <= bbox[2] and box[2] >= bbox[0] and box[1] <= bbox[3] and box[3] >= bbox[1]
-
-
 def test_migration_002_converts_a_store_of_migration_001(tmp_path, monkeypatch):
     path = tmp_path / "old.sqlite"
     shipped = sqlite_schema.migrations()
@@ -384,6 +388,7 @@ def test_migration_8_counts_the_divisions_of_a_version_7_store(tmp_path, monkeyp
     shipped = sqlite_schema.migrations()
     monkeypatch.setattr(sqlite_schema, "migrations", lambda: shipped[:7])
     monkeypatch.setattr("geomap.store.sqlite_write._ADD_ADMIN1", "SELECT ?, ? WHERE 0")
+    monkeypatch.setattr("geomap.store.sqlite_write._ADD_SUBCELLS", "SELECT ?, ? WHERE 0")
     with SQLiteStore(path) as store:
         assert store.add_many(samples().values()).added == 6
     monkeypatch.undo()
@@ -392,6 +397,23 @@ def test_migration_8_counts_the_divisions_of_a_version_7_store(tmp_path, monkeyp
         query = IncidentQuery(countries=("IQ",))
         assert store.admin1_counts(query) == IncidentStore.admin1_counts(store, query)
         assert store.count(query) == 3
+
+
+def test_migration_10_counts_the_sub_cells_of_a_version_9_store(tmp_path, monkeypatch):
+    path = tmp_path / "geomap.sqlite"
+    shipped = sqlite_schema.migrations()
+    monkeypatch.setattr(sqlite_schema, "migrations", lambda: shipped[:9])
+    monkeypatch.setattr("geomap.store.sqlite_write._ADD_SUBCELLS", "SELECT ?, ? WHERE 0")
+    town = [parse_feature(raw) for raw in dense_town(300, 5)]
+    with SQLiteStore(path) as store:
+        assert store.add_many(town).added == 300
+    monkeypatch.undo()
+    with SQLiteStore(path) as store:
+        assert store.schema_version == shipped[-1][0]
+        assert_summaries_agree(store)
+        bbox = (44.33, 33.29, 44.41, 33.35)
+        expected = sum(meets(geometry_bbox(f["geometry"]), bbox) for f in town)
+        assert store.count(IncidentQuery(bbox=bbox)) == expected > 100
 
 
 def test_bbox_counts_read_the_grid_index_alone(tmp_path):

@@ -353,6 +353,54 @@ def test_bbox_finds_exactly_the_features_whose_box_meets_it(empty_store, seed):
             assert ids(empty_store.query(page)) == expected[:5]
 
 
+def dense_town(count: int, seed: int):
+    """A town's incidents as reports give them: most within a few km of its centre, some
+    on the exact lines of the stores' grids (1/8 and 1/64 degree), a few roads and areas."""
+    rng = random.Random(seed)
+    kinds = [CLASH, ("Protests", "Peaceful protest"), ("Riots", "Mob violence")]
+    for number in range(count):
+        lon, lat = rng.gauss(44.37, 0.04), rng.gauss(33.31, 0.03)
+        if number % 7 == 0:  # on a sub-cell's corner
+            lon, lat = round(lon * 64) / 64, round(lat * 64) / 64
+        geometry = {"type": "Point", "coordinates": [lon, lat]}
+        if number % 50 == 3:
+            geometry = {"type": "LineString", "coordinates": [[lon, lat], [lon + 0.03, lat + 0.01]]}
+        yield incident(f"town-{number:04d}", f"2021-0{1 + number % 9}-1{number % 10}", geometry,
+                       *rng.choice(kinds), status=rng.choice(("draft", "published")))
+
+
+def test_counts_in_a_dense_town_are_exact_wherever_a_bbox_cuts_it(empty_store):
+    features = [parse_feature(raw) for raw in dense_town(900, 3)]
+    empty_store.add_many(features)
+    rng = random.Random(3)
+    boxes = [(44.25, 33.2, 44.5, 33.4), (44.34375, 33.296875, 44.40625, 33.328125),  # on lines
+             (44.3, 33.25, 44.3, 33.4)]  # a line of no width
+    for _ in range(24):
+        lon, lat = rng.gauss(44.37, 0.05), rng.gauss(33.31, 0.04)
+        boxes.append((lon, lat, lon + rng.uniform(0, 0.2), lat + rng.uniform(0, 0.15)))
+    assert_counts_exact(empty_store, features, boxes)
+    for feature in features[::5]:  # a fifth deleted, a fifth moved across the town
+        empty_store.delete(feature["id"])
+    for feature in features[1::5]:
+        feature["geometry"] = {"type": "Point", "coordinates": [44.4021, 33.2817]}
+        empty_store.update(feature["id"], {"geometry": feature["geometry"]})
+    assert_counts_exact(empty_store, [f for n, f in enumerate(features) if n % 5], boxes)
+
+
+def assert_counts_exact(store, features: list[dict], boxes: list[tuple]) -> None:
+    """count and the aggregate's numberMatched are what counting the features says."""
+    filters = [{}, {"statuses": ("published",)}, {"event_types": ("Battles", "Riots")}]
+    names = {"statuses": "status", "event_types": "event_type"}
+    for bbox in boxes:
+        for given in filters:
+            expected = sum(meets(geometry_bbox(f["geometry"]), bbox) and all(
+                f["properties"][names[name]] in values for name, values in given.items())
+                for f in features)
+            query = IncidentQuery(bbox=bbox, limit=None, **given)
+            assert store.count(query) == expected, (bbox, given)
+            assert store.aggregate(query, 9)["numberMatched"] == expected, (bbox, given)
+
+
 # --- aggregates and histograms ----------------------------------------------------------------
 
 AGGREGATED = [{}, {"bbox": (39.0, 34.0, 45.0, 37.5)}, {"event_types": ("Battles",)},

@@ -26,8 +26,17 @@ CELL_SQL = """(CASE
     WHEN max(i.maxlon - i.minlon, i.maxlat - i.minlat) <= 4.0 THEN 50331648
         + CAST((i.minlat + 90) * 0.125 AS INTEGER) * 4096 + CAST((i.minlon + 180) * 0.125 AS INTEGER)
     ELSE 67108864 END)"""
+#: A point cell's sub-cell, 0..63: eight by eight sub-cells of 1/64 degree, row by row,
+#: so that a count reads the sub-cells of an edge cell wholly inside a bbox from
+#: ``incident_subcells`` and scans only those on the bbox's edge (migration 010 indexes
+#: it after the cell). Lines and polygons are all in sub-cell 0.
+SUB_SQL = """(CASE WHEN max({t}maxlon - {t}minlon, {t}maxlat - {t}minlat) <= 0.0 THEN
+    (CAST(({t}minlat + 90) * 64.0 AS INTEGER) % 8) * 8 + CAST(({t}minlon + 180) * 64.0 AS INTEGER) % 8
+    ELSE 0 END)"""
 LEVEL = 1 << 24
 ROW = 1 << 12
+#: Sub-cells along each side of a point cell.
+SUBDIVISION = 8
 #: (largest bbox extent in degrees, cells per degree) of each level; level 0 holds points.
 LEVELS = ((0.0, 8.0), (0.0625, 8.0), (0.5, 1.0), (4.0, 0.125))
 #: Above this many rows of cells, a level is read as one range and filtered on the bbox.
@@ -48,6 +57,17 @@ def cell_of(minlon: float, minlat: float, maxlon: float, maxlat: float) -> int:
             return (level * LEVEL + int((minlat + 90) * per_degree) * ROW
                     + int((minlon + 180) * per_degree))
     return len(LEVELS) * LEVEL
+
+
+def sub_of(lon: float, lat: float) -> int:
+    """The sub-cell of a point within its cell, as SUB_SQL computes it.
+
+    >>> sub_of(44.0 + 3 / 64 + 0.001, 33.0 + 5 / 64 + 0.001)
+    43
+    """
+    per_degree = LEVELS[0][1] * SUBDIVISION
+    return (int((lat + 90) * per_degree) % SUBDIVISION) * SUBDIVISION + int(
+        (lon + 180) * per_degree) % SUBDIVISION
 
 
 def cell_ranges(bbox: tuple[float, float, float, float]) -> list[tuple[int, int]]:
@@ -76,3 +96,49 @@ def cell_ranges(bbox: tuple[float, float, float, float]) -> list[tuple[int, int]
     everything = len(LEVELS) * LEVEL
     ranges.append((everything, everything))
     return ranges
+
+
+def sub_runs(cell: int, columns: tuple[int, int], rows: tuple[int, int],
+             summed: list, scanned: list) -> None:
+    """Split the point ``cell`` into runs of its sub-cells (cell, first sub, last sub):
+    those wholly inside a bbox go to ``summed``, those on its edge to ``scanned``.
+
+    ``columns`` and ``rows`` are the first and last sub-cell (1/64 degree, counted from
+    -180 and -90) that meet the bbox along each axis; the sub-cells strictly between them
+    lie wholly inside. Adjacent runs of one kind are joined.
+
+    >>> summed, scanned = [], []
+    >>> cell = ROW + 1  # the bbox's south-west corner lies in its sub-cell 2 (2, 0)
+    >>> sub_runs(cell, (8 + 2, 99), (8 + 0, 99), summed, scanned)
+    >>> [(first, last) for _, first, last in scanned]
+    [(2, 7), (10, 10), (18, 18), (26, 26), (34, 34), (42, 42), (50, 50), (58, 58)]
+    >>> [(first, last) for _, first, last in summed]
+    [(11, 15), (19, 23), (27, 31), (35, 39), (43, 47), (51, 55), (59, 63)]
+    >>> summed, scanned = [], []
+    >>> sub_runs(cell, (0, 99), (8 + 5, 99), summed, scanned)  # south of the bbox's edge
+    >>> summed, scanned
+    ([(4097, 48, 63)], [(4097, 40, 47)])
+    """
+    column, row = cell % ROW * SUBDIVISION, cell // ROW * SUBDIVISION
+    first, last = max(columns[0], column), min(columns[1], column + SUBDIVISION - 1)
+    for sub_row in range(max(rows[0], row), min(rows[1], row + SUBDIVISION - 1) + 1):
+        base = (sub_row - row) * SUBDIVISION - column
+        if sub_row in rows:
+            _add_run(scanned, cell, base + first, base + last)
+            continue
+        low, high = first, last
+        if low == columns[0]:
+            _add_run(scanned, cell, base + low, base + low)
+            low += 1
+        if high == columns[1] and high >= low:
+            _add_run(scanned, cell, base + high, base + high)
+            high -= 1
+        if low <= high:
+            _add_run(summed, cell, base + low, base + high)
+
+
+def _add_run(runs: list, cell: int, first: int, last: int) -> None:
+    if runs and runs[-1][0] == cell and runs[-1][2] + 1 == first:
+        runs[-1] = (cell, runs[-1][1], last)
+    else:
+        runs.append((cell, first, last))

@@ -8,7 +8,7 @@ from datetime import date
 
 from geomap.incident import SUB_EVENT_TYPES
 from geomap.query import Condition, IncidentQuery
-from geomap.store.sqlite_grid import CELL_SQL, cell_ranges
+from geomap.store.sqlite_grid import CELL_SQL, SUB_SQL, cell_ranges
 
 #: A bbox query starts from the grid when its hits H (read from incident_cells) cost less
 #: there than the walk down the (layer, event_date) index costs until the page is full:
@@ -34,6 +34,7 @@ _ORDER = {
 }
 #: An incident's first-level division, read from its JSON (not a column of its own).
 ADMIN1 = "json_extract(i.feature, '$.properties.admin1')"
+_SUB = SUB_SQL.format(t="i.")
 _BBOX = "i.minlon <= ? AND i.maxlon >= ? AND i.minlat <= ? AND i.maxlat >= ?"
 _FEATURE = "CAST({t}.feature AS BLOB)"  # bytes as stored: no UTF-8 decoding in Python
 _CELL_BBOX = "c.minlon <= ? AND c.maxlon >= ? AND c.minlat <= ? AND c.maxlat >= ?"
@@ -151,13 +152,10 @@ def source_and_where(query: IncidentQuery, grid: bool,
                      ranges: list[tuple[int, int]] | None = None) -> tuple[str, str, list]:
     """(FROM, WHERE, parameters) of the query's matches, aliased ``i``; from the grid, the
     cell ranges read are ``ranges`` (by default those of the query's bbox)."""
-    clauses, params = ["1"], []
-    for clause, values in _clauses(query):
-        clauses.append(clause)
-        params.extend(values)
+    where, params = _where(query)
     if not grid:
-        return "incidents AS i", " AND ".join(clauses), params
-    values, ranges = _ranges(query.bbox) if ranges is None else _values(ranges)
+        return "incidents AS i", where, params
+    values, ranges = _ranges(query.bbox) if ranges is None else values_table(ranges)
     if query.layer is None:  # the index starts with the layer: visit each one
         source = (f"incident_layers AS l CROSS JOIN {values} AS r CROSS JOIN incidents AS i "
                   "INDEXED BY incidents_layer_cell ON i.layer = l.layer")
@@ -165,18 +163,46 @@ def source_and_where(query: IncidentQuery, grid: bool,
         source = (f"{values} AS r CROSS JOIN incidents AS i INDEXED BY incidents_layer_cell "
                   "ON i.layer = ?")
         ranges = [*ranges, query.layer]
-    return (f"{source} AND {CELL_SQL} BETWEEN r.column1 AND r.column2", " AND ".join(clauses),
-            [*ranges, *params])
+    return f"{source} AND {CELL_SQL} BETWEEN r.column1 AND r.column2", where, [*ranges, *params]
+
+
+def sub_source_and_where(query: IncidentQuery,
+                         runs: list[tuple[int, int, int]]) -> tuple[str, str, list]:
+    """(FROM, WHERE, parameters) of the query's matches (it names its layer) in ``runs`` of
+    point sub-cells, (cell, first sub, last sub) each, aliased ``i``."""
+    where, params = _where(query)
+    values, numbers = values_table(runs)
+    source = (f"{values} AS r CROSS JOIN incidents AS i INDEXED BY incidents_layer_cell ON "
+              f"i.layer = ? AND {CELL_SQL} = r.column1 AND {_SUB} BETWEEN r.column2 AND r.column3")
+    return source, where, [*numbers, query.layer, *params]
+
+
+def _where(query: IncidentQuery) -> tuple[str, list]:
+    clauses, params = ["1"], []
+    for clause, values in _clauses(query):
+        clauses.append(clause)
+        params.extend(values)
+    return " AND ".join(clauses), params
 
 
 def _ranges(bbox: tuple[float, float, float, float]) -> tuple[str, list[int]]:
-    return _values(cell_ranges(bbox))
+    return values_table(cell_ranges(bbox))
 
 
-def _values(ranges: list[tuple[int, int]]) -> tuple[str, list[int]]:
-    """A VALUES table of (first, last) cells (column1, column2), and its parameters."""
-    values = "(VALUES {})".format(", ".join(["(?, ?)"] * len(ranges)))
-    return values, [number for pair in ranges for number in pair]
+def values_table(rows: list[tuple[int, ...]]) -> tuple[str, list[int]]:
+    """A VALUES table of integer rows (column1, column2, ...) and its parameters, padded to
+    a power of two rows with rows that match nothing (-1, ..., -1, -2: no cell is -1, and a
+    range from -1 to -2 is empty), so that statements of like size share their text and
+    so SQLite's compiled program (compiling one with the grid's expressions costs more
+    than running it).
+
+    >>> values_table([(3, 4, 5)] * 3)
+    ('(VALUES (?, ?, ?), (?, ?, ?), (?, ?, ?), (?, ?, ?))', [3, 4, 5, 3, 4, 5, 3, 4, 5, -1, -1, -2])
+    """
+    width, size = len(rows[0]), 1 << (len(rows) - 1).bit_length()
+    row = "({})".format(", ".join("?" * width))
+    padded = [*rows, *[(*[-1] * (width - 1), -2)] * (size - len(rows))]
+    return f"(VALUES {', '.join([row] * size)})", [n for values in padded for n in values]
 
 
 def _clauses(q: IncidentQuery) -> Iterator[tuple[str, list]]:

@@ -14,6 +14,9 @@ CACHE_KIB = 64 * 1024  # page cache per connection; reads mostly go through mmap
 MMAP_BYTES = 16 * 2**30
 #: Pages of a new file: a bulk load writes a quarter as many WAL frames as with 4 KiB.
 PAGE_SIZE = 16384
+#: Compiled statements kept per connection: a grid query's text depends on how many cell
+#: ranges it reads (rounded up to a power of two), so a map's views need a few dozen.
+STATEMENTS = 512
 _PRAGMAS = (
     "PRAGMA foreign_keys = ON",
     "PRAGMA synchronous = NORMAL",  # safe with WAL: a crash loses no committed transaction
@@ -24,7 +27,8 @@ _PRAGMAS = (
 
 def connect(path: Path) -> sqlite3.Connection:
     """A connection in autocommit mode; the store opens its transactions itself."""
-    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30,
+                           cached_statements=STATEMENTS)
     for pragma in _PRAGMAS:
         conn.execute(pragma)
     return conn

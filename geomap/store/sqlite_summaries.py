@@ -17,8 +17,15 @@ from dataclasses import fields, replace
 
 from geomap.aggregate import WORLD
 from geomap.query import IncidentQuery
-from geomap.store.sqlite_grid import LEVEL, LEVELS, ROW, cell_ranges
-from geomap.store.sqlite_query import ADMIN1, like_pattern, source_and_where, use_grid
+from geomap.store.sqlite_grid import LEVEL, LEVELS, ROW, SUBDIVISION, cell_ranges, sub_runs
+from geomap.store.sqlite_query import (
+    ADMIN1,
+    like_pattern,
+    source_and_where,
+    sub_source_and_where,
+    use_grid,
+    values_table,
+)
 
 #: Query fields that never change what matches.
 _PAGING = frozenset(("limit", "offset", "sort"))
@@ -27,6 +34,12 @@ CELL_FILTERS = frozenset(("layer", "bbox", "event_types", "statuses"))
 DAY_FILTERS = frozenset(("layer", "start", "end", "event_types", "statuses"))
 ADMIN1_FILTERS = frozenset(("layer", "countries", "admin1", "event_types", "statuses"))
 _PER_DEGREE = LEVELS[0][1]  # point cells per degree
+#: An edge cell holding more incidents than this is split into sub-cells (see
+#: sqlite_grid.sub_runs); a sparser one costs less scanned whole than sought run by run.
+SPLIT_ABOVE = 48
+#: At most this many runs of sub-cells in one count (three parameters each; SQLite takes
+#: 32,766): a bbox with more edge cells is counted scanning them whole.
+MAX_RUNS = 4000
 _COLUMNS = int(360 * _PER_DEGREE)
 _ROWS = int(180 * _PER_DEGREE)
 _CENTRE = "((i.minlon + i.maxlon) / 2)", "((i.minlat + i.maxlat) / 2)"
@@ -58,13 +71,58 @@ def count(conn: sqlite3.Connection, query: IncidentQuery) -> int | None:
     if split is None:
         return 0
     inner, edges, bbox = split
-    total = 0
+    query = replace(query, bbox=bbox)
+    points = [pair for pair in edges if pair[0] < LEVEL]
+    runs = _edge_runs(conn, query, points)
+    shapes = [pair for pair in edges if pair[0] >= LEVEL] if runs else edges
+    # one statement a part: each is compiled once for its size (see values_table)
+    return sum(conn.execute(sql, params).fetchone()[0] for sql, params in
+               _count_parts(query, inner, *(runs or ([], [])), shapes))
+
+
+def _count_parts(query: IncidentQuery, inner: list, summed: list, scanned: list,
+                 shapes: list) -> Iterable[tuple[str, list]]:
+    """The statements (and parameters) whose counts add up to the query's: inner cells and
+    sub-cells from the summaries, the sub-cells on the bbox's edge and the shapes scanned."""
     if inner:
         values, where, params = _inner_sql(query, inner)
-        sql = f"SELECT coalesce(sum(t.count), 0) FROM {values} WHERE {where}"
-        total = conn.execute(sql, params).fetchone()[0]
-    source, where, params = source_and_where(replace(query, bbox=bbox), True, edges)
-    return total + conn.execute(f"SELECT count(*) FROM {source} WHERE {where}", params).fetchone()[0]
+        yield f"SELECT coalesce(sum(t.count), 0) FROM {values} WHERE {where}", params
+    if summed:
+        values, where, params = _subcells_sql(query, summed)
+        yield f"SELECT coalesce(sum(t.count), 0) FROM {values} WHERE {where}", params
+    if scanned:
+        source, where, params = sub_source_and_where(query, scanned)
+        yield f"SELECT count(*) FROM {source} WHERE {where}", params
+    if shapes:
+        source, where, params = source_and_where(query, True, shapes)
+        yield f"SELECT count(*) FROM {source} WHERE {where}", params
+
+
+def _edge_runs(conn: sqlite3.Connection, query: IncidentQuery,
+               edges: list[tuple[int, int]]) -> tuple[list, list] | None:
+    """(summed, scanned) runs of sub-cells (cell, first, last) of the incidents in the point
+    cell ranges ``edges`` on the bbox's edge: a cell with more than SPLIT_ABOVE is split
+    (sqlite_grid.sub_runs), a sparser one scanned whole, an empty one skipped; None when
+    there would be more than MAX_RUNS (the caller then scans the ranges as they are)."""
+    summed, scanned = [], []
+    if not edges or len(edges) > MAX_RUNS:
+        return None
+    minlon, minlat, maxlon, maxlat = query.bbox
+    per_degree = _PER_DEGREE * SUBDIVISION
+    columns = _cells(minlon, maxlon, 180, _COLUMNS * SUBDIVISION, per_degree)
+    rows = _cells(minlat, maxlat, 90, _ROWS * SUBDIVISION, per_degree)
+    values, numbers = values_table(edges)
+    cells = conn.execute(
+        f"SELECT c.cell, c.count FROM {values} AS r CROSS JOIN incident_cells AS c ON "
+        "c.layer = ? AND c.cell BETWEEN r.column1 AND r.column2", [*numbers, query.layer])
+    for cell, count in cells:
+        if count > SPLIT_ABOVE:
+            sub_runs(cell, columns, rows, summed, scanned)
+        else:
+            scanned.append((cell, 0, SUBDIVISION * SUBDIVISION - 1))
+        if len(summed) + len(scanned) > MAX_RUNS:
+            return None
+    return summed, scanned
 
 
 def cell_rows(conn: sqlite3.Connection, query: IncidentQuery, size: float) -> Iterable[tuple]:
@@ -159,14 +217,16 @@ def _split(conn: sqlite3.Connection, query: IncidentQuery):
     return inner, edges, bbox
 
 
-def _cells(low: float, high: float, offset: int, count: int) -> tuple[int, int]:
-    """The first and last point cell along one axis that meet [low, high].
+def _cells(low: float, high: float, offset: int, count: int,
+           per_degree: float = _PER_DEGREE) -> tuple[int, int]:
+    """The first and last point cell (or sub-cell) along one axis that meet [low, high].
 
     A cell strictly between them lies wholly inside: floating-point rounding is monotonic,
-    so a point filed there is strictly within (low, high) too.
+    and scaling by a power of two exact, so a point filed there is strictly within (low,
+    high) too.
     """
-    first = math.floor((low + offset) * _PER_DEGREE)
-    last = math.floor((high + offset) * _PER_DEGREE)
+    first = math.floor((low + offset) * per_degree)
+    last = math.floor((high + offset) * per_degree)
     return max(first, 0), min(last, count - 1)
 
 
@@ -182,11 +242,20 @@ def _clip(bbox: tuple, extent: tuple | None) -> tuple[float, float, float, float
 
 def _inner_sql(query: IncidentQuery, inner: list[tuple[int, int]]) -> tuple[str, str, list]:
     """(FROM, WHERE, parameters) of the summary rows of the inner cells, aliased ``t``."""
-    values = "(VALUES {}) AS r".format(", ".join(["(?, ?)"] * len(inner)))
+    values, numbers = values_table(inner)
     where, params = _summary_where(query, "t", dates=False)
-    source = (f"{values} CROSS JOIN incident_cell_types AS t "
+    source = (f"{values} AS r CROSS JOIN incident_cell_types AS t "
               "ON t.cell BETWEEN r.column1 AND r.column2")
-    return source, where, [*(n for pair in inner for n in pair), *params]
+    return source, where, [*numbers, *params]
+
+
+def _subcells_sql(query: IncidentQuery, runs: list[tuple[int, int, int]]) -> tuple[str, str, list]:
+    """(FROM, WHERE, parameters) of the sub-cell summary rows in ``runs``, aliased ``t``."""
+    values, numbers = values_table(runs)
+    where, params = _summary_where(query, "t", dates=False)
+    source = (f"{values} AS r CROSS JOIN incident_subcells AS t ON t.cell = r.column1 "
+              "AND t.sub BETWEEN r.column2 AND r.column3")
+    return source, where, [*numbers, *params]
 
 
 def _summary_where(query: IncidentQuery, alias: str, *, dates: bool,

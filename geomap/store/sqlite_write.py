@@ -18,6 +18,7 @@ import orjson
 from geomap.incident import geometry_bbox
 from geomap.store.batches import validated_batch
 from geomap.store.learned import learned_place_of, place_row
+from geomap.store.sqlite_grid import LEVEL, SUB_SQL
 from geomap.store.sqlite_query import search_text
 from geomap.store.sqlite_schema import CACHE_KIB, MMAP_BYTES
 
@@ -48,6 +49,12 @@ _ADD_TYPES = ("INSERT INTO incident_cell_types SELECT layer, cell, event_type, s
               "ON CONFLICT DO UPDATE SET count = count + excluded.count, "
               "fatalities = fatalities + excluded.fatalities, sumlon = sumlon + excluded.sumlon, "
               "sumlat = sumlat + excluded.sumlat")
+_SUB = SUB_SQL.format(t="")
+_ADD_SUBCELLS = (f"INSERT INTO incident_subcells SELECT layer, cell, {_SUB}, event_type, status, "
+                 "count(*), sum(lon), sum(lat) FROM incidents WHERE seq BETWEEN ? AND ? "
+                 f"AND cell < {LEVEL} GROUP BY 1, 2, 3, 4, 5 ON CONFLICT DO UPDATE SET "
+                 "count = count + excluded.count, sumlon = sumlon + excluded.sumlon, "
+                 "sumlat = sumlat + excluded.sumlat")
 _ADD_DAYS = ("INSERT INTO incident_days SELECT layer, event_date, event_type, status, count(*), "
              "coalesce(sum(fatalities), 0) FROM incidents WHERE seq BETWEEN ? AND ? "
              "GROUP BY layer, event_date, event_type, status ON CONFLICT DO UPDATE SET "
@@ -70,9 +77,12 @@ _TAKE_ACTOR = ("UPDATE incident_actors SET count = count - 1 WHERE layer = ? AND
 _TAKE_TYPE = ("UPDATE incident_cell_types SET count = count - 1, fatalities = fatalities - ?, "
               "sumlon = sumlon - ?, sumlat = sumlat - ? WHERE layer = ? AND cell = ? "
               "AND event_type = ? AND status = ? RETURNING count")
+_SUBCELL_KEY = "layer = ? AND cell = ? AND sub = ? AND event_type = ? AND status = ?"
+_TAKE_SUBCELL = ("UPDATE incident_subcells SET count = count - 1, sumlon = sumlon - ?, "
+                 f"sumlat = sumlat - ? WHERE {_SUBCELL_KEY} RETURNING count")
 _TAKE_DAY = ("UPDATE incident_days SET count = count - 1, fatalities = fatalities - ? "
              "WHERE layer = ? AND event_date = ? AND event_type = ? AND status = ? RETURNING count")
-_FORGET_ROW = ("SELECT layer, cell, minlon, minlat, maxlon, maxlat, event_date, event_type, "
+_FORGET_ROW = (f"SELECT layer, cell, {_SUB} AS sub, minlon, minlat, maxlon, maxlat, event_date, event_type, "
                "status, coalesce(fatalities, 0) AS fatalities, lon, lat, actor1, actor2, "
                "coalesce(country, '') AS country, "
                "coalesce(json_extract(feature, '$.properties.admin1'), '') AS admin1 "
@@ -132,7 +142,8 @@ def write_rows(conn: sqlite3.Connection, prepared: list[tuple], first: int | Non
 
 def add_to_summaries(conn: sqlite3.Connection, first: int, last: int) -> None:
     """Count the incidents numbered ``first`` to ``last`` into the cell and layer summaries."""
-    for sql in (_ADD_CELLS, _ADD_LAYERS, _ADD_TYPES, _ADD_DAYS, _ADD_ACTORS, _ADD_ADMIN1):
+    for sql in (_ADD_CELLS, _ADD_LAYERS, _ADD_TYPES, _ADD_SUBCELLS, _ADD_DAYS, _ADD_ACTORS,
+                _ADD_ADMIN1):
         conn.execute(sql, (first, last))
 
 
@@ -150,7 +161,8 @@ def forget(conn: sqlite3.Connection, seq: int, stored: dict) -> None:
 
 
 def _subtract_typed(conn: sqlite3.Connection, row: dict) -> None:
-    """One incident fewer in the per-type cell, the day, the division and the actor summaries."""
+    """One incident fewer in the per-type cell and sub-cell, the day, the division and the
+    actor summaries."""
     kind = (row["event_type"], row["status"])
     cell = (row["layer"], row["cell"], *kind)
     (left,) = conn.execute(_TAKE_TYPE, (row["fatalities"], row["lon"], row["lat"],
@@ -158,6 +170,11 @@ def _subtract_typed(conn: sqlite3.Connection, row: dict) -> None:
     if not left:
         conn.execute("DELETE FROM incident_cell_types WHERE layer = ? AND cell = ? AND "
                      "event_type = ? AND status = ?", cell)
+    if row["cell"] < LEVEL:  # a point
+        sub = (row["layer"], row["cell"], row["sub"], *kind)
+        (left,) = conn.execute(_TAKE_SUBCELL, (row["lon"], row["lat"], *sub)).fetchone()
+        if not left:
+            conn.execute(f"DELETE FROM incident_subcells WHERE {_SUBCELL_KEY}", sub)
     day = (row["layer"], row["event_date"], *kind)
     (left,) = conn.execute(_TAKE_DAY, (row["fatalities"], *day)).fetchone()
     if not left:
