@@ -135,13 +135,16 @@ def parse_batch_line(raw: bytes, default_country: str | None) -> tuple[str, str 
 
 def describe_answer(answer: dict) -> str:
     """A human-readable answer: the match, why, and the other candidates."""
+    from geomap.gazetteer.resolver import CONFIDENT
+
     match = answer["match"]
     if match is None:
         lines = [f"{answer['query']}: no place found"]
     else:
         lines = [f"{answer['query']} → {match['name']} ({match['feature']}, {match['admin1'] or '-'}, "
                  f"{match['country']})  {match['lat']:.5f}, {match['lon']:.5f}  {match['gazetteer_id']}"
-                 f"  score {match['score']:.2f}", f"  why: {match['why']}"]
+                 f"  score {match['score']:.2f}{'' if match['score'] >= CONFIDENT else ' (tentative)'}",
+                 f"  why: {match['why']}"]
     for candidate in answer["candidates"][1 if match else 0:]:
         lines.append(f"  or {candidate['name']} ({candidate['feature']}, {candidate['country']})"
                      f" {candidate['lat']:.4f}, {candidate['lon']:.4f}  score {candidate['score']:.2f}")

@@ -86,3 +86,13 @@ def test_gazetteer_info_reports_sources(gazetteer_path):
 def test_python_dash_m_geomap_works(env):
     done = subprocess.run([sys.executable, "-m", "geomap", "--help"], capture_output=True, env=env)
     assert done.returncode == 0 and b"geocode" in done.stdout
+
+
+def test_geocode_marks_a_tentative_answer_and_says_why(env):
+    # A village of about 1,000 people by its name: the answer, but not a confident one.
+    done = run_geocode(["--country", "SY", "Lislamin"], env)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout.decode()
+    assert "Lislāmīn" in out and "(tentative)" in out and "1,022 people" in out
+    done = run_geocode(["--json", "--country", "SY", "Lislamin"], env)
+    assert json.loads(done.stdout)["match"]["score"] < 0.5

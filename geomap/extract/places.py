@@ -251,7 +251,9 @@ class DocumentPlaces:
         """The gazetteer's answer, asked once per name, country and context point in a report."""
         key = (text, country, near)
         if key not in self._answers:
-            self._answers[key] = self.gazetteer.resolve(text, country=country, near=near)
+            # The name's evidence: the report's own geography decides what is tentative.
+            self._answers[key] = self.gazetteer.resolve(text, country=country, near=near,
+                                                        calibrated=False)
         return self._answers[key]
 
     def _plain(self, text: str) -> dict | None:

@@ -53,9 +53,10 @@ class Gazetteer:
         self._resolver = Resolver(self.path, self.learned)
         return counts
 
-    def resolve(self, query: str, country: str | None = None, near=None) -> dict:
-        """The gazetteer answer (DESIGN.md) for one place name."""
-        answer = self._resolver.resolve(query, country=country, near=near)
+    def resolve(self, query: str, country: str | None = None, near=None, *,
+                calibrated: bool = True) -> dict:
+        """The gazetteer answer (DESIGN.md) for one place name (``calibrated``: Resolver.resolve)."""
+        answer = self._resolver.resolve(query, country=country, near=near, calibrated=calibrated)
         if answer["match"] is None and self.fallback is not None and query.strip():
             online = self.fallback.lookup(query, country)
             if online is not None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 
 from geomap.gazetteer import borders
+from geomap.gazetteer.evidence import TENTATIVE, Reading, weigh_doubts
 
 # Kinds a query implies ("air base", "province") and the features that satisfy them.
 KIND_FEATURES = {
@@ -49,13 +50,13 @@ NEAR_KM, FAR_KM, FAR_FACTOR = 75.0, 400.0, 0.55
 # Two readings this close in score, of like importance (population within a factor of
 # about 5) and this far apart: ambiguous.
 AMBIGUOUS_MARGIN, AMBIGUOUS_IMPORTANCE, AMBIGUOUS_KM, AMBIGUOUS = 0.025, 0.1, 40.0, 0.55
-# A village's short name with a vowel or letter otherwise is weak evidence: many unlisted
-# villages share it.
-SHORT_NAME, SHORT_VILLAGE = 5, 0.6
 # A town named as its province, read this much less closely, is still the bare name's meaning.
 TOWN_MARGIN = 0.06
 TOWN_KM = 50.0  # ... and lies in it: its admin1, or this near the province's point
 MAX_RIVALS = 6
+# Three or more places of the name in the country: the largest is only a tentative answer
+# unless it is about 12 times as large as the next of like name.
+MANY_NAMESAKES, MANY_IMPORTANCE = 2, 0.15
 
 
 @dataclass
@@ -66,6 +67,12 @@ class Scored:
     score: float
     rank: float
     reasons: list  # strings, or functions giving one: most candidates are never shown
+    tentative: float = 1.0  # the reported score's share of ``score`` (evidence.TENTATIVE doubts)
+
+    @property
+    def confidence(self) -> float:
+        """The reported score: the chance that this is the place meant."""
+        return self.score * self.tentative
 
     @property
     def why(self) -> str:
@@ -91,15 +98,21 @@ class Scored:
         """0..1: population or kind."""
         return self.place[9]
 
-    def as_dict(self) -> dict:
-        """The candidate in the gazetteer answer's shape (DESIGN.md)."""
+    def as_dict(self, calibrated: bool = True) -> dict:
+        """The candidate in the gazetteer answer's shape (DESIGN.md); the score is the
+        confidence, or with ``calibrated`` False the name's evidence alone."""
         (_, gid, name, lat, lon, country, admin1, feature, population, _, source, _) = self.place
         return {
             "name": name, "lat": round(lat, 5), "lon": round(lon, 5), "country": country,
             "admin1": admin1, "feature": feature, "gazetteer_id": gid,
-            "score": round(self.score, 3), "why": self.why,
+            "score": round(self.confidence if calibrated else self.score, 3), "why": self.why,
             "population": population or None, "source": source,
         }
+
+    def doubt(self, factor: float, reason: str) -> None:
+        """Lower the reported score (not the rank) to ``factor`` of it at most, saying why."""
+        self.tentative = min(self.tentative, factor)
+        self.reasons.append(reason)
 
     def weigh(self, factor: float, reason: str) -> None:
         """Scale the score (and rank with it) by ``factor``, saying why."""
@@ -157,10 +170,11 @@ def score_candidate(place: tuple, row: tuple, form, similarity: float, country, 
     if kind_reason:
         factor *= kind_factor
         reasons.append(kind_reason)
-    if (similarity < LOOSE_SAME - LOOSE_SPREAD and place[7] == "village"
-            and len(form.loose) <= SHORT_NAME):
-        factor *= SHORT_VILLAGE
-        reasons.append("a village's short name, spelt otherwise")
+    reading = Reading(place, row, similarity, row[6] != form.loose, len(form.loose))
+    near_km = None if near is None else km_between(near, (place[3], place[4]))
+    doubt, tentative, doubts = weigh_doubts(reading, near_km is not None and near_km <= NEAR_KM)
+    factor *= doubt
+    reasons += doubts
     if country and place[5] != country:
         across = similarity >= ACROSS_MIN and borders.km_outside(country, place[3], place[4], ACROSS_KM)
         if across is not False and across is not None and across <= ACROSS_KM:
@@ -169,12 +183,11 @@ def score_candidate(place: tuple, row: tuple, form, similarity: float, country, 
         else:
             factor *= OTHER_COUNTRY
             reasons.append(lambda: f"in {place[5]}, not {country}")
-    if near is not None:
-        km = km_between(near, (place[3], place[4]))
-        factor *= context_factor(km)
-        reasons.append(lambda: f"{km:.0f} km from the context")
+    if near_km is not None:
+        factor *= context_factor(near_km)
+        reasons.append(lambda: f"{near_km:.0f} km from the context")
     score = similarity * factor
-    return Scored(place, score, score + IMPORTANCE_WEIGHT * place[9], reasons)
+    return Scored(place, score, score + IMPORTANCE_WEIGHT * place[9], reasons, tentative)
 
 
 def _kind_factor(kind: str | None, feature: str, stripped: str | None) -> tuple[float, object]:
@@ -222,20 +235,27 @@ def _town_before_its_province(ranked: list[Scored]) -> list[Scored]:
 
 
 def _mark_ambiguous(ranked: list[Scored]) -> None:
-    """Lower every reading when a place like the top one, in its country but far, is as likely.
+    """Lower every reading when a place like the top one, in its country but far, is as likely;
+    make the top tentative when it is the largest of many namesakes but not by far.
 
     Namesakes in other countries are left to the country hint and importance.
     """
     top = ranked[0]
     if top.feature in ("division", "country"):
         return
-    rivals = [other for other in ranked[1:MAX_RIVALS]
-              if other.score >= top.score - AMBIGUOUS_MARGIN
-              and other.importance >= top.importance - AMBIGUOUS_IMPORTANCE
-              and other.feature not in ("division", "country")
-              and other.place[5] == top.place[5]
-              and km_between(top.point, other.point) > AMBIGUOUS_KM]
+    namesakes = [other for other in ranked[1:MAX_RIVALS]
+                 if other.score >= top.score - AMBIGUOUS_MARGIN
+                 and other.feature not in ("division", "country")
+                 and other.place[5] == top.place[5]
+                 and km_between(top.point, other.point) > AMBIGUOUS_KM]
+    rivals = [other for other in namesakes if other.importance >= top.importance - AMBIGUOUS_IMPORTANCE]
     if not rivals:
+        if (len(namesakes) >= MANY_NAMESAKES
+                and any(other.importance >= top.importance - MANY_IMPORTANCE for other in namesakes)):
+            reason = (f"tentative: one of {len(namesakes) + 1} places of this name in"
+                      f" {top.place[5]}; the largest, not by far")
+            for scored in (top, *namesakes):
+                scored.doubt(TENTATIVE, reason)
         return
     far = max(km_between(top.point, other.point) for other in rivals)
     reason = (f"ambiguous: {len(rivals) + 1} places of this name as likely, up to {far:.0f} km"

@@ -34,6 +34,7 @@ from geomap.gazetteer.ranking import (
 )
 
 MATCH_THRESHOLD = 0.6
+CONFIDENT = 0.5  # a match scoring under this is tentative: the best the index holds, in doubt
 MAX_CANDIDATES = 5
 MAX_QUERY_LENGTH = 300
 FUZZY_CUTOFF = 72
@@ -69,17 +70,23 @@ class Resolver:
             self._local.conn = conn
         return conn
 
-    def resolve(self, query: str, country: str | None = None, near=None) -> dict:
-        """The gazetteer answer for one name: best match (or None) and up to 5 candidates."""
+    def resolve(self, query: str, country: str | None = None, near=None, *,
+                calibrated: bool = True) -> dict:
+        """The gazetteer answer for one name: best match (or None) and up to 5 candidates.
+
+        ``calibrated``: scores are chances that the place is the one meant, tentative
+        readings lowered (evidence.py); False gives the name's evidence alone, for a caller
+        that weighs a report's own geography.
+        """
         country = country.upper() if country else None
         generation = self.learned.refresh()
         self._check_index()
         if near is not None:
-            return answer_of(query, self._rank(query, country, tuple(near)))
-        top = self._cached_top(query, country, generation)
+            return answer_of(query, self._rank(query, country, tuple(near)), calibrated)
+        top, matched = self._cached_top(query, country, generation, calibrated)
         candidates = [dict(candidate) for candidate in top]  # the caller's own copies
-        match = candidates[0] if candidates and candidates[0]["score"] >= MATCH_THRESHOLD else None
-        return {"query": query, "match": match, "candidates": candidates}
+        return {"query": query, "match": candidates[0] if matched else None,
+                "candidates": candidates}
 
     def _check_index(self) -> None:
         """Forget what was read from the index when another connection changed it (an import)."""
@@ -98,11 +105,13 @@ class Resolver:
                           None if near is None else tuple(near))
 
     @functools.lru_cache(maxsize=CACHE_SIZE)  # noqa: B019 (one resolver lives as long as its index)
-    def _cached_top(self, query: str, country: str | None, generation: int) -> tuple[dict, ...]:
+    def _cached_top(self, query: str, country: str | None, generation: int,
+                    calibrated: bool) -> tuple[tuple[dict, ...], bool]:
         # Plain dicts, not Scored objects, are kept: a cache of thousands of objects that the
         # garbage collector has to walk made every query slower. ``generation`` is in the
         # key: answers change when the learned places do.
-        return tuple(answer_of(query, self._rank(query, country, None))["candidates"])
+        answer = answer_of(query, self._rank(query, country, None), calibrated)
+        return tuple(answer["candidates"]), answer["match"] is not None
 
     def _rank(self, query: str, country: str | None, near) -> list[Scored]:
         ranked = self._rank_name(query, country, near)
@@ -243,10 +252,11 @@ class QueryForm:
         object.__setattr__(self, "vowels", normalize.vowel_pattern(self.norm))
 
 
-def answer_of(query: str, ranked: list[Scored]) -> dict:
+def answer_of(query: str, ranked: list[Scored], calibrated: bool = True) -> dict:
     """The gazetteer answer (DESIGN.md) from ranked candidates."""
-    top = [c.as_dict() for c in ranked[:MAX_CANDIDATES]]
-    match = top[0] if top and top[0]["score"] >= MATCH_THRESHOLD else None
+    top = [c.as_dict(calibrated) for c in ranked[:MAX_CANDIDATES]]
+    # The match is decided on the name's evidence; a tentative one reports a lower score.
+    match = top[0] if top and ranked[0].score >= MATCH_THRESHOLD else None
     return {"query": query, "match": match, "candidates": top}
 
 
