@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from rapidfuzz import fuzz
 
@@ -40,9 +41,9 @@ SPELT_OTHERWISE = 0.86  # ranking.LOOSE_SAME - LOOSE_SPREAD: under it, not one n
 TENTATIVE = 0.49       # the most a tentative reading reports: under the confident 0.5
 
 
-@dataclass(frozen=True)
-class Reading:
-    """One stored name of a place read as the query: what the doubts look at."""
+class Reading(NamedTuple):
+    """One stored name of a place read as the query: what the doubts look at (a named tuple:
+    one is made for every candidate scored)."""
 
     place: tuple          # the index's places row
     row: tuple            # the index's names row that matched
@@ -81,7 +82,7 @@ def own_skeleton(name: str) -> str:
 def is_another_name(reading: Reading) -> bool:
     """The matched name is listed for the place but unlike its own name ("Berea" for Aleppo)."""
     key = reading.row[5]
-    if key.startswith(("u:", "code:")):
+    if reading.row[2] == reading.place[2] or key.startswith(("u:", "code:")):
         return False
     own = own_skeleton(reading.place[2])
     return key != own and fuzz.ratio(key, own) < OWN_NAME_RATIO
@@ -105,7 +106,8 @@ DOUBTS = (
           lambda r: "tentative: a small village's name spelt otherwise; an unlisted namesake"
                     " may be meant", tentative=True),
     Doubt("small village by another name", TENTATIVE,
-          lambda r: r.similarity == 1.0 and r.small_village and r.row[5] != own_skeleton(r.place[2]),
+          lambda r: r.similarity == 1.0 and r.small_village and r.row[2] != r.place[2]
+          and r.row[5] != own_skeleton(r.place[2]),
           lambda r: f"tentative: '{r.row[2]}' is another name of a small village", tentative=True),
     Doubt("village of few people", TENTATIVE,
           lambda r: r.embedded_village and 0 < r.place[8] < FEW_PEOPLE,
@@ -114,16 +116,26 @@ DOUBTS = (
 )
 
 
-def weigh_doubts(reading: Reading, confirmed: bool = False) -> tuple[float, float, list]:
-    """(factor of the score, factor of the reported score only, reasons) of the doubts that
-    apply; ``confirmed`` (the report's other places lie near) sets tentative doubts aside."""
-    factor, tentative, reasons = 1.0, 1.0, []
-    for doubt in DOUBTS:
-        if (doubt.tentative and confirmed) or not doubt.applies(reading):
-            continue
-        if doubt.tentative:
-            tentative = min(tentative, doubt.factor)
-        else:
-            factor *= doubt.factor
-        reasons.append(functools.partial(doubt.reason, reading))
-    return factor, tentative, reasons
+def weigh_evidence(reading: Reading) -> tuple[float, list]:
+    """The product of the factors of the evidence doubts that apply, and their reasons."""
+    return _weigh(reading, EVIDENCE_DOUBTS, 1.0)
+
+
+def weigh_tentative(reading: Reading) -> tuple[float, list]:
+    """The lowest factor of the tentative doubts that apply (1 when none), and their reasons.
+
+    Weighed only for the candidates an answer shows: they never change the ranking."""
+    return _weigh(reading, TENTATIVE_DOUBTS, None)
+
+
+def _weigh(reading: Reading, doubts: tuple[Doubt, ...], product: float | None) -> tuple[float, list]:
+    factor, reasons = 1.0, []
+    for doubt in doubts:
+        if doubt.applies(reading):
+            factor = factor * doubt.factor if product else min(factor, doubt.factor)
+            reasons.append(functools.partial(doubt.reason, reading))
+    return factor, reasons
+
+
+EVIDENCE_DOUBTS = tuple(doubt for doubt in DOUBTS if not doubt.tentative)
+TENTATIVE_DOUBTS = tuple(doubt for doubt in DOUBTS if doubt.tentative)

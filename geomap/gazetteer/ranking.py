@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 
 from geomap.gazetteer import borders
-from geomap.gazetteer.evidence import TENTATIVE, Reading, weigh_doubts
+from geomap.gazetteer.evidence import TENTATIVE, Reading, weigh_evidence, weigh_tentative
 
 # Kinds a query implies ("air base", "province") and the features that satisfy them.
 KIND_FEATURES = {
@@ -68,10 +68,17 @@ class Scored:
     rank: float
     reasons: list  # strings, or functions giving one: most candidates are never shown
     tentative: float = 1.0  # the reported score's share of ``score`` (evidence.TENTATIVE doubts)
+    unweighed: Reading | None = None  # a reading whose tentative doubts are still to weigh
 
     @property
     def confidence(self) -> float:
         """The reported score: the chance that this is the place meant."""
+        if self.unweighed is not None:
+            factor, reasons = weigh_tentative(self.unweighed)
+            self.unweighed = None
+            if reasons:
+                self.doubt(factor, reasons[0])
+                self.reasons += reasons[1:]
         return self.score * self.tentative
 
     @property
@@ -171,10 +178,11 @@ def score_candidate(place: tuple, row: tuple, form, similarity: float, country, 
         factor *= kind_factor
         reasons.append(kind_reason)
     reading = Reading(place, row, similarity, row[6] != form.loose, len(form.loose))
+    if similarity < 1.0:  # the name itself leaves no evidence doubt
+        doubt, doubts = weigh_evidence(reading)
+        factor *= doubt
+        reasons += doubts
     near_km = None if near is None else km_between(near, (place[3], place[4]))
-    doubt, tentative, doubts = weigh_doubts(reading, near_km is not None and near_km <= NEAR_KM)
-    factor *= doubt
-    reasons += doubts
     if country and place[5] != country:
         across = similarity >= ACROSS_MIN and borders.km_outside(country, place[3], place[4], ACROSS_KM)
         if across is not False and across is not None and across <= ACROSS_KM:
@@ -187,7 +195,10 @@ def score_candidate(place: tuple, row: tuple, form, similarity: float, country, 
         factor *= context_factor(near_km)
         reasons.append(lambda: f"{near_km:.0f} km from the context")
     score = similarity * factor
-    return Scored(place, score, score + IMPORTANCE_WEIGHT * place[9], reasons, tentative)
+    # The report's other places close by confirm it: no tentative doubts to weigh.
+    confirmed = near_km is not None and near_km <= NEAR_KM
+    return Scored(place, score, score + IMPORTANCE_WEIGHT * place[9], reasons,
+                  unweighed=None if confirmed else reading)
 
 
 def _kind_factor(kind: str | None, feature: str, stripped: str | None) -> tuple[float, object]:
