@@ -250,6 +250,12 @@ def _check_words(value, name: str) -> str | None:
     return value or None
 
 
+def parse_admin1(value: str, name: str = "admin1") -> str:
+    """One division name or code as the admin1 filter takes it (stripped), or
+    ValidationError naming ``name``."""
+    return _check_admin1(value, name)
+
+
 def _check_admin1(value, name: str) -> str:
     if not isinstance(value, str) or not value.strip() or len(value) > MAX_ADMIN1_LENGTH:
         raise ValidationError(name, f"takes division names of 1 to {MAX_ADMIN1_LENGTH} characters")

@@ -392,6 +392,26 @@ def test_a_division_typed_by_name_filters_the_map_the_table_the_chart_and_downlo
     assert page.locator(".aggregate, .marker.layer-incidents, .cluster.layer-incidents").count() == 0
 
 
+def test_a_division_spelt_otherwise_resolves_without_a_country_and_no_world_list(page, big_server):
+    asked = []
+    page.on("request", lambda r: asked.append(r.url) if "/gazetteer/divisions" in r.url else None)
+    open_page(page, big_server, VIEW)
+    page.locator("#more-filters summary").click()
+    page.click("#f-admin1")
+    page.fill("#f-admin1", "Deir Ezzor")  # neither the gazetteer's spelling nor the stored one
+    page.press("#f-admin1", "Tab")
+    page.wait_for_function("() => document.getElementById('f-admin1').value === 'SY-DY'")
+    assert page.locator("#f-admin1-names").inner_text() == "Deir ez-Zor (SY-DY)"
+    page.wait_for_function("() => new URL(location.href).searchParams.get('admin1') === 'SY-DY'")
+    page.wait_for_selector("#geomap[data-state=ready]")
+    whole = matched(big_server, admin1="SY-DY")
+    stored = matched(big_server, admin1="Deir ez-Zor")  # the generator's spelling
+    assert whole == matched(big_server, admin1="Deir Ezzor") == stored > 1000
+    page.wait_for_function(f"() => document.getElementById('trends').dataset.total === '{whole}'")
+    assert asked and all("q=" in url for url in asked), asked  # never the 3,319 of the world
+    assert page.locator("#admin1-list option").count() <= 20
+
+
 def test_the_permalink_page_lays_out_arabic_right_to_left(page, big_server, arabic_feature):
     page.goto(f"{big_server}/incidents/{arabic_feature['id']}")
     quote = page.locator(".ws-quote")
@@ -412,7 +432,7 @@ def boxes_overlap(a: dict, b: dict) -> bool:
             and a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"])
 
 
-def test_offline_labels_on_a_phone_do_not_overlap_nor_the_notice_the_scale(browser, big_server):
+def test_offline_labels_on_a_phone_do_not_overlap_and_the_notice_is_off_the_map(browser, big_server):
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
     phone = context.new_page()
     phone.route("**/*.png", lambda route: route.abort())
@@ -428,13 +448,15 @@ def test_offline_labels_on_a_phone_do_not_overlap_nor_the_notice_the_scale(brows
     for i, one in enumerate(boxes):
         for other in boxes[i + 1:]:
             assert not boxes_overlap(one, other), (names, one, other)
+    # The notice sits in the panel, beside the total, so that it hides no marker nor label
+    # and takes none of the map's height; dismissed, it is gone and the map stays as it is.
     notice = phone.locator(".map-notice").bounding_box()
-    scale = phone.locator(".leaflet-control-scale").bounding_box()
-    layers = phone.locator(".leaflet-control-layers").bounding_box()
     map_box = phone.locator("#map").bounding_box()
-    assert not boxes_overlap(notice, scale) and not boxes_overlap(notice, layers)
-    assert map_box["x"] <= notice["x"] and notice["x"] + notice["width"] <= map_box["x"] + map_box["width"]
-    assert map_box["y"] <= notice["y"] <= map_box["y"] + map_box["height"]
+    assert not boxes_overlap(notice, map_box) and notice["x"] + notice["width"] <= 390
+    assert phone.locator(".panel-head .map-notice").is_visible()
+    phone.get_by_role("button", name="Dismiss the notice about tiles").click()
+    assert phone.locator(".map-notice").count() == 0
+    assert phone.locator("#map").bounding_box() == map_box
     context.close()
 
 

@@ -103,6 +103,34 @@ def test_the_admin1_filter_takes_a_code_or_any_name_of_the_division(client, spel
     assert body["numberMatched"] == count
 
 
+@pytest.mark.parametrize(("query", "count"), [
+    ("admin1=Ninewa&country=IQ", 9),  # ACLED's spelling of Ninawa, in the country given
+    ("admin1=Deir Ezzor", 6), ("admin1=Dayr az-Zawr", 6),  # spellings of one division anywhere
+    ("admin1=Deir Ezzor&country=IQ", 0),  # not a division of Iraq, and as written none
+])
+def test_a_spelling_of_a_division_filters_as_its_code_does(client, spelt, query, count):
+    assert matched(client, query) == count
+    assert client.get(f"/api/layers/incidents/admin1?{query}").get_json()["numberMatched"] == count
+
+
+def test_the_picker_suggests_what_a_typed_text_names_or_starts(client):
+    def suggested(query):
+        return client.get(f"/api/gazetteer/divisions?{query}").get_json()
+
+    answer = suggested("q=Deir Ezzor")
+    assert answer["named"] == ["SY-DY"] and answer["divisions"][0]["name"] == "Deir ez-Zor"
+    answer = suggested("country=IQ&q=Ninewa")
+    assert answer["named"] == ["IQ-NI"] and answer["divisions"][0]["code"] == "IQ-NI"
+    answer = suggested("country=IQ&q=al a")
+    assert answer["named"] == [] and "IQ-AN" in [d["code"] for d in answer["divisions"]]
+    assert {d["country"] for d in answer["divisions"]} == {"IQ"}
+    answer = suggested("q=a")  # without a country: a few, not every division of the world
+    assert len(answer["divisions"]) == 20 and answer["named"] == []
+    assert suggested("q=Atlantis Deep")["divisions"] == []
+    assert_error(client.get(f"/api/gazetteer/divisions?q={'x' * 201}"), 400, "q")
+    assert_error(client.get("/api/gazetteer/divisions?q=%00"), 400, "q")
+
+
 def test_a_download_is_filtered_by_division_as_the_map_is(client, spelt):
     response = client.get("/api/layers/incidents/features?download=1&format=csv&admin1=SY-DY")
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))

@@ -28,6 +28,11 @@ def spelling_key(name: str) -> str:
     return normalize.skeleton_of_normal(normalize.split_kind(normalize.normal_form(name))[0])
 
 
+#: The shortest skeleton that names a division when no country is given ("nv", Ninewa's,
+#: is several divisions' around the world; "drzr", Deir ez-Zor's, one's).
+MIN_WORLD_KEY = 4
+
+
 @dataclass
 class DivisionIndex:
     """The gazetteer's first-level divisions, found by code, by name or by a spelling."""
@@ -36,6 +41,8 @@ class DivisionIndex:
     by_code: dict[str, dict] = field(default_factory=dict)
     by_name: dict[tuple[str, str], dict] = field(default_factory=dict)
     by_key: dict[tuple[str, str], dict | None] = field(default_factory=dict)
+    #: spelling key → the divisions of any country that have a name of it.
+    by_any_key: dict[str, list[dict]] = field(default_factory=dict)
     #: layer → (when read, its stored (country, admin1) pairs), kept STORED_SECONDS.
     stored: dict[str | None, tuple[float, list]] = field(default_factory=dict)
 
@@ -49,6 +56,9 @@ class DivisionIndex:
                     self.by_key[key] = None  # two divisions share it: it tells neither
                 else:
                     self.by_key.setdefault(key, division)
+                spelt = self.by_any_key.setdefault(key[1], [])
+                if key[1] and division not in spelt:
+                    spelt.append(division)
 
     def find(self, country: str | None, admin1: str | None) -> dict | None:
         """The division a stored (country, admin1) names, or None."""
@@ -58,13 +68,37 @@ class DivisionIndex:
         return found or self.by_key.get((country, spelling_key(admin1)))
 
     def find_given(self, text: str, countries: tuple[str, ...] = ()) -> list[dict]:
-        """The divisions a filter value means: an ISO code, or a name in one of ``countries``
-        (in any country when none is given)."""
+        """The divisions a filter value means: an ISO code, a name in one of ``countries``
+        (in any country when none is given), else another spelling of a name, read as
+        ``find`` reads a stored one: the division of ``countries`` spelt so, or without
+        countries the only one anywhere."""
         if text.upper() in self.by_code:
             return [self.by_code[text.upper()]]
         wanted = text.casefold()
-        return [d for d in self.divisions if (not countries or d["country"] in countries)
-                and any(name.casefold() == wanted for name in d["names"])]
+        named = [d for d in self.divisions if (not countries or d["country"] in countries)
+                 and any(name.casefold() == wanted for name in d["names"])]
+        return named or self._spelt(spelling_key(text), countries)
+
+    def _spelt(self, key: str, countries: tuple[str, ...]) -> list[dict]:
+        if not key:
+            return []
+        if countries:
+            return [found for country in countries if (found := self.by_key.get((country, key)))]
+        spelt = self.by_any_key.get(key, [])  # worldwide, a short skeleton tells too little
+        return spelt if len(spelt) == 1 and len(key) >= MIN_WORLD_KEY else []
+
+    def suggest(self, text: str, countries: tuple[str, ...] = (), limit: int = 20) -> list[dict]:
+        """The divisions ``text`` names (``find_given``), then those with a name or code that
+        starts with it, in ``countries`` (any when none), at most ``limit``."""
+        wanted = text.strip().casefold()
+        found = self.find_given(text.strip(), countries) if wanted else []
+        for division in self.divisions:
+            if len(found) >= limit:
+                break
+            if (not countries or division["country"] in countries) and division not in found and any(
+                    name.casefold().startswith(wanted) for name in (division["code"], *division["names"])):
+                found.append(division)
+        return found[:limit]
 
 
 #: How long the spellings a layer's incidents use are kept before they are read again (on
@@ -83,10 +117,16 @@ def stored_spellings(store: IncidentStore, index: DivisionIndex, layer: str | No
     return found[1]
 
 
-def list_divisions(index: DivisionIndex, countries: tuple[str, ...] = ()) -> list[dict]:
-    """The picker's list: code, name, country, lon, lat and the other names of each."""
-    return [division for division in index.divisions
-            if not countries or division["country"] in countries]
+def list_divisions(index: DivisionIndex, countries: tuple[str, ...] = (),
+                   text: str | None = None) -> dict:
+    """The picker's list: code, name, country, lon, lat and the other names of each, of
+    ``countries`` (every country when none); with ``text``, only what it names or starts
+    (``suggest``) and, as ``named``, the codes of the divisions it names."""
+    if text is None:
+        return {"divisions": [division for division in index.divisions
+                              if not countries or division["country"] in countries]}
+    return {"divisions": index.suggest(text, countries),
+            "named": [division["code"] for division in index.find_given(text.strip(), countries)]}
 
 
 def with_division_spellings(store: IncidentStore, index: DivisionIndex,

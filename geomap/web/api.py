@@ -18,7 +18,7 @@ from werkzeug.datastructures import MultiDict
 from geomap.aggregate import parse_interval, parse_zoom
 from geomap.errors import NotFoundError, ValidationError
 from geomap.incident import parse_country, parse_feature
-from geomap.query import IncidentQuery, parse_query
+from geomap.query import IncidentQuery, parse_admin1, parse_query
 from geomap.services import basemap, density, divisions, history, incidents, review
 from geomap.services.accounts import may_see, visible_query
 from geomap.services.duplicates import find_duplicates
@@ -162,10 +162,12 @@ def gazetteer_search():
 
 @bp.get("/gazetteer/divisions")
 def gazetteer_divisions():
-    """First-level divisions (ISO 3166-2) of ``country`` (codes, any number), for a picker."""
+    """First-level divisions (ISO 3166-2) of ``country`` (codes, any number), for a picker;
+    with ``q``, those the text names or starts (at most 20) and the codes it names."""
     countries = parse_query({"country": request.args.getlist("country")}).countries
-    found = divisions.list_divisions(app_state().divisions(), countries)
-    return _cached(jsonify({"divisions": found}), GAZETTEER_MAX_AGE)
+    text = parse_division_text(request.args)
+    found = divisions.list_divisions(app_state().divisions(), countries, text)
+    return _cached(jsonify(found), GAZETTEER_MAX_AGE)
 
 
 @bp.get("/gazetteer/labels")
@@ -271,6 +273,12 @@ def _spelled(query: IncidentQuery) -> IncidentQuery:
         return query
     state = app_state()
     return divisions.with_division_spellings(state.store, state.divisions(), query)
+
+
+def parse_division_text(args: MultiDict) -> str | None:
+    """The division picker's typed text (``q``), checked as an admin1 value, or None."""
+    text = _single(args.getlist("q"), "q")
+    return None if text is None else parse_admin1(text, "q")
 
 
 def parse_search(args: MultiDict) -> tuple[str, str | None]:

@@ -5,13 +5,15 @@ export function createAnalysis(section, onResize) {
   const tabs = [...section.querySelectorAll('[role=tab]')];
   const body = section.querySelector('.analysis-body');
   const toggle = section.querySelector('#analysis-toggle');
+  // A panel in sight says so (`tab` event, detail its id): the table loads only then.
+  const shown = (tab) => section.dispatchEvent(new CustomEvent('tab', { detail: tab.getAttribute('aria-controls') }));
   const select = (tab) => {
     for (const other of tabs) {
       const on = other === tab;
       other.setAttribute('aria-selected', String(on));
       document.getElementById(other.getAttribute('aria-controls')).hidden = !on;
     }
-    section.dispatchEvent(new CustomEvent('tab', { detail: tab.getAttribute('aria-controls') }));
+    shown(tab);
   };
   for (const tab of tabs) tab.addEventListener('click', () => select(tab));
   toggle.addEventListener('click', () => {
@@ -19,5 +21,6 @@ export function createAnalysis(section, onResize) {
     toggle.setAttribute('aria-expanded', String(!body.hidden));
     toggle.textContent = body.hidden ? 'Show' : 'Hide';
     onResize();
+    if (!body.hidden) shown(tabs.find((tab) => tab.getAttribute('aria-selected') === 'true'));
   });
 }

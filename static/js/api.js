@@ -73,9 +73,13 @@ export function fetchLabels(params, signal) {
   return getJson(`${root}/gazetteer/labels?${params}`, signal);
 }
 
-/** First-level divisions of some countries (codes, comma-separated; all when empty): {divisions}. */
-export function fetchDivisions(countries, signal) {
+/**
+ * First-level divisions of some countries (codes, comma-separated; all when empty): {divisions};
+ * with a typed `text`, at most 20, those it names or starts: {divisions, named}.
+ */
+export function fetchDivisions(countries, text, signal) {
   const params = new URLSearchParams(countries ? { country: countries } : {});
+  if (text) params.set('q', text);
   return getJson(`${root}/gazetteer/divisions?${params}`, signal);
 }
 

@@ -28,12 +28,13 @@ let apply = () => {};
 
 setApiRoot(config.apiRoot);
 setEventTypes(JSON.parse(config.eventTypes));
-const map = createMap(document.getElementById('map'), config);
+const map = createMap(document.getElementById('map'), config, document.querySelector('.panel-head'));
 const downloads = createDownloads(document.querySelector('[aria-labelledby=download-heading]'), () => viewBbox(map));
 createCountryPicker(form, document.getElementById('f-country'), document.getElementById('country-list'),
   document.getElementById('f-country-names'), (input, message) => showFieldError(input, message, 'picker'));
 createDivisionPicker(form, document.getElementById('f-admin1'), document.getElementById('f-country'),
-  document.getElementById('admin1-list'), document.getElementById('f-admin1-names'), (countries) => fetchDivisions(countries),
+  document.getElementById('admin1-list'), document.getElementById('f-admin1-names'),
+  (countries, text) => fetchDivisions(countries, text),
   (input, message) => showFieldError(input, message, 'picker'));
 createActorSuggestions(document.getElementById('f-actor'), (text, signal) => {
   const first = entries.find((e) => !isReference(e.info) && isVisible(e));

@@ -5,7 +5,7 @@ import { createLabels } from './basemap.js';
 const L = window.L;
 const FAILED_TILES_BEFORE_FALLBACK = 3;
 const WORLD = [[-60, -170], [75, 175]];
-/** A map narrower than this is a phone's: controls fold up and notices move out of the way. */
+/** A map narrower than this is a phone's: controls fold up and notices are shorter. */
 const SMALL_MAP_WIDTH = 600;
 
 function outlinesLayer(url) {
@@ -27,23 +27,29 @@ function outlinesLayer(url) {
 }
 
 /**
- * The notice that tiles failed: at the bottom left of a wide map; on a phone's map, whose
- * bottom edge the scale bar and the legends share, at the top under the zoom buttons, shorter.
+ * The notice that tiles failed, in `area` beside the map (the panel's head), never on it: on
+ * a phone a notice on the map hid the markers under it, and one that took a row of the map's
+ * height would have redrawn every layer. Shorter on a phone; a button dismisses it.
  */
-function noticeControl(small) {
-  const control = L.control({ position: small ? 'topleft' : 'bottomleft' });
-  control.onAdd = () => {
-    const box = L.DomUtil.create('div', `map-notice${small ? ' map-notice-small' : ''}`);
-    box.setAttribute('role', 'status');
-    box.textContent = small ? 'Tiles could not be loaded: offline basemap.'
-      : 'Base map tiles could not be loaded: showing the offline basemap (countries and place names).';
-    return box;
-  };
-  return control;
+function showTileNotice(area, small) {
+  const bar = document.createElement('div');
+  bar.className = 'map-notice';
+  bar.setAttribute('role', 'status');
+  const text = document.createElement('span');
+  text.textContent = small ? 'Tiles could not be loaded: offline basemap.'
+    : 'Base map tiles could not be loaded: showing the offline basemap (countries and place names).';
+  const close = document.createElement('button');
+  close.type = 'button';
+  close.className = 'map-notice-close';
+  close.setAttribute('aria-label', 'Dismiss the notice about tiles');
+  close.textContent = '×';
+  close.addEventListener('click', () => bar.remove());
+  bar.append(text, close);
+  area.append(bar);
 }
 
-/** Turn the offline basemap on when tiles keep failing and none has loaded. */
-function fallBackWhenTilesFail(map, tiles, outlines, labels) {
+/** Turn the offline basemap on when tiles keep failing and none has loaded, and say so in `noticeArea`. */
+function fallBackWhenTilesFail(map, tiles, outlines, labels, noticeArea) {
   let failed = 0;
   let loaded = 0;
   tiles.on('tileload', () => { loaded += 1; });
@@ -53,7 +59,7 @@ function fallBackWhenTilesFail(map, tiles, outlines, labels) {
     if (!map.hasLayer(outlines)) map.addLayer(outlines);
     if (!map.hasLayer(labels)) map.addLayer(labels);
     map.getContainer().classList.add('offline');
-    noticeControl(map.getContainer().clientWidth < SMALL_MAP_WIDTH).addTo(map);
+    showTileNotice(noticeArea, map.getContainer().clientWidth < SMALL_MAP_WIDTH);
   });
 }
 
@@ -90,13 +96,13 @@ export function viewBbox(map) {
     .map((n) => n.toFixed(4)).join(',');
 }
 
-/** A map in the element with base tiles, the fallback outlines and a layer control. */
-export function createMap(element, config) {
+/** A map in the element with base tiles, the fallback outlines (said so in `noticeArea`) and a layer control. */
+export function createMap(element, config, noticeArea) {
   const map = L.map(element, { zoomControl: true, worldCopyJump: true, minZoom: 2 });
   const tiles = L.tileLayer(config.tileUrl, { attribution: config.tileAttribution, maxZoom: 19 });
   const outlines = outlinesLayer(config.countriesUrl);
   const labels = createLabels(map, viewBbox);
-  fallBackWhenTilesFail(map, tiles, outlines, labels);
+  fallBackWhenTilesFail(map, tiles, outlines, labels, noticeArea);
   tiles.addTo(map);
   L.control.layers(
     { 'OpenStreetMap tiles': tiles, 'No base map': L.layerGroup() },

@@ -80,70 +80,86 @@ export function createActorSuggestions(input, fetchActors) {
   });
 }
 
-/** {codes, names} of a typed list of divisions (codes or any of their names), or {error}. */
-export function resolveDivisions(text, divisions, countries) {
-  const codes = [];
-  const names = [];
-  for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
-    const wanted = part.replace(/\s*\([A-Z]{2}-[A-Z0-9]{1,3}\)$/i, '').toLowerCase();
-    const found = divisions.find((d) => d.code.toLowerCase() === wanted)
-      || divisions.find((d) => d.names.some((name) => name.toLowerCase() === wanted));
-    if (!found) {
-      const where = countries.length ? ` of ${countries.join(', ')}` : '';
-      return { error: `“${part}” is not a first-level division${where}: pick one from the list` };
-    }
-    if (!codes.includes(found.code)) {
-      codes.push(found.code);
-      names.push(`${found.name} (${found.code})`);
-    }
-  }
-  return { codes, names };
+/** A typed part without the " (IQ-NI)" that a suggestion adds to the name. */
+function withoutCode(part) {
+  return part.replace(/\s*\([A-Z]{2}-[A-Z0-9]{1,3}\)$/i, '');
+}
+
+/** The division a typed part names in `divisions`: by code, by one of its names, or as the server read it (`named`). */
+function findDivision(part, divisions, named = []) {
+  const wanted = withoutCode(part).toLowerCase();
+  return divisions.find((d) => d.code.toLowerCase() === wanted)
+    || divisions.find((d) => d.names.some((name) => name.toLowerCase() === wanted))
+    || divisions.find((d) => named.includes(d.code)) || null;
 }
 
 /**
- * The division (admin1) field: its list follows the country field (`fetchDivisions(countries)`
- * answers {divisions}); a typed name or code becomes the division's ISO 3166-2 code, its name
- * shows beside the field, and text that is no division marks the field invalid.
+ * The division (admin1) field. Its suggestions are the divisions of the countries in the
+ * country field or, when none is given, the few that the typed text names or starts (never
+ * all 3,319): `fetchDivisions(countries, text)` answers {divisions, named}. A typed name,
+ * code or other spelling (read by the server as the filter reads it: "Ninewa" in Iraq is
+ * Ninawa) becomes the division's ISO 3166-2 code, its name shows beside the field, and text
+ * that is no division marks the field invalid.
  */
 export function createDivisionPicker(form, input, countryInput, list, note, fetchDivisions, showError) {
-  let loaded = null; // {countries, divisions} of the last list fetched
+  let shown = null; // {key, divisions} of the suggestions in the list
+  let timer = null;
+  let resolved = null; // the field's value as last resolved: its change passes through
   const countries = () => countryInput.value.split(',').map((c) => c.trim()).filter((c) => /^[A-Z]{2}$/.test(c));
-  const load = async () => {
+  const suggest = async (text) => {
     const wanted = countries().join(',');
-    if (loaded && loaded.countries === wanted) return loaded.divisions;
-    const answer = await fetchDivisions(wanted);
-    loaded = { countries: wanted, divisions: answer.divisions };
+    const key = wanted || `text:${text.toLowerCase()}`;
+    if (shown && shown.key === key) return;
+    const answer = wanted || text ? await fetchDivisions(wanted, wanted ? '' : text) : { divisions: [] };
+    shown = { key, divisions: answer.divisions };
     list.replaceChildren(...answer.divisions.map((d) => {
       const option = document.createElement('option');
       option.value = `${d.name} (${d.code})`;
       return option;
     }));
-    return answer.divisions;
   };
-  const resolve = (divisions) => {
-    const answer = resolveDivisions(input.value, divisions, countries());
-    showError(input, answer.error || null);
-    if (answer.error) { note.textContent = ''; return; }
-    input.value = answer.codes.join(',');
-    note.textContent = answer.names.join(', ');
+  const find = async (part) => {
+    const here = shown && findDivision(part, shown.divisions);
+    if (here) return here;
+    const answer = await fetchDivisions(countries().join(','), withoutCode(part));
+    return findDivision(part, answer.divisions, answer.named);
+  };
+  const fail = (part) => {
+    const where = countries().length ? ` of ${countries().join(', ')}` : '';
+    showError(input, `“${part}” is not a first-level division${where}: pick one from the list`);
+    note.textContent = '';
+    resolved = input.value;
+  };
+  const resolve = async () => {
+    const found = [];
+    for (const part of input.value.split(',').map((p) => p.trim()).filter(Boolean)) {
+      const division = await find(part);
+      if (!division) return fail(part);
+      if (!found.includes(division)) found.push(division);
+    }
+    showError(input, null);
+    input.value = resolved = [...new Set(found.map((d) => d.code))].join(',');
+    note.textContent = found.map((d) => `${d.name} (${d.code})`).join(', ');
+    return undefined;
   };
   form.addEventListener('change', (event) => {
-    if (event.target !== input || !input.value.trim()) {
-      if (event.target === input) { showError(input, null); note.textContent = ''; }
+    if (event.target !== input) return;
+    if (!input.value.trim()) {
+      showError(input, null);
+      note.textContent = '';
       return;
     }
-    const current = loaded && loaded.countries === countries().join(',') ? loaded.divisions : null;
-    if (current) { resolve(current); return; }
+    if (input.value === resolved) return; // resolved already: the filters read it
     event.stopImmediatePropagation(); // the filters read the field once it is resolved
-    load().then((divisions) => {
-      resolve(divisions);
-      input.dispatchEvent(new Event('change', { bubbles: true }));
-    }).catch((error) => showError(input, `Could not load the divisions: ${error.message}`));
+    resolve().then(() => input.dispatchEvent(new Event('change', { bubbles: true })))
+      .catch((error) => showError(input, `Could not load the divisions: ${error.message}`));
   }, true);
-  input.addEventListener('focus', () => { load().catch(() => {}); });
-  input.addEventListener('keydown', (event) => {
-    // Before the form's submit reads it; an unresolved name is resolved by the server alike.
-    if (event.key === 'Enter' && input.value.trim() && loaded) resolve(loaded.divisions);
+  input.addEventListener('focus', () => { suggest(input.value.trim()).catch(() => {}); });
+  input.addEventListener('input', () => {
+    clearTimeout(timer);
+    if (countries().length) return; // the countries' whole lists are there already
+    timer = setTimeout(() => { suggest(withoutCode(input.value.split(',').at(-1).trim())).catch(() => {}); },
+      SUGGEST_DELAY_MS);
   });
-  if (input.value) load().then(resolve).catch(() => {});
+  if (input.value) resolve().catch(() => {});
 }

@@ -50,6 +50,9 @@ export function createTable(section, getBbox, onPick) {
   const extent = section.querySelector('#table-extent');
   const state = { layerId: null, filters: null, sort: 'event_date', offset: 0, matched: 0 };
   let controller = null;
+  let stale = false; // filters changed while the table was out of sight: load it when shown
+  const analysis = section.closest('.analysis');
+  const inSight = () => !section.hidden && !section.closest('[hidden]');
 
   function showSort() {
     for (const th of section.querySelectorAll('th[aria-sort]')) {
@@ -61,6 +64,8 @@ export function createTable(section, getBbox, onPick) {
   async function load() {
     if (controller) controller.abort();
     controller = new AbortController();
+    stale = !inSight();
+    if (stale) return; // not asked for on the first paint: the map's requests go first
     if (state.filters === null || !state.layerId) {
       body.replaceChildren();
       range.textContent = 'No incidents match the filters.';
@@ -96,6 +101,7 @@ export function createTable(section, getBbox, onPick) {
   prev.addEventListener('click', () => { state.offset = Math.max(0, state.offset - PAGE); reload(); });
   next.addEventListener('click', () => { state.offset += PAGE; reload(); });
   extent.addEventListener('change', () => { state.offset = 0; reload(); });
+  if (analysis) analysis.addEventListener('tab', () => { if (stale && inSight()) reload(); });
 
   return {
     /** Show the first page for new filters (null: nothing matches) of a layer. */
