@@ -19,6 +19,8 @@ ROW_EXAMPLES = {
     "explosion": "An explosion rocked the market on Sunday.",
     "regains_territory": "Government troops recaptured the village from the militants.",
     "overtakes_territory": "Militants seized control of the town.",
+    "government_takes_control": "Government troops took control of the village after a day of fighting.",
+    "control_taken": "Rebel fighters took control of two villages near the dam.",
     "excessive_force": "Security forces shot dead two protesters.",
     "protest_intervention": "Police dispersed the protesters with tear gas.",
     "armed_clash": "Clashes erupted between two armed groups.",

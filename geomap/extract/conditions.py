@@ -36,6 +36,13 @@ AIR_POWER = frozenset({"US military", "US-led coalition", "Israeli military", "T
                        "Russian military", "Saudi-led coalition"})
 
 
+def gerund_named_by_its_agent(token) -> bool:
+    """ "killed in regime shelling": the parser hangs the event's gerund on the word before it,
+    which names who did it; the gerund names the event, it describes nothing."""
+    return token.tag_ == "VBG" and token.dep_ == "acl" and token.i == token.head.i + 1 \
+        and token.head.dep_ == "pobj" and token.head.head.lower_ in ("in", "by", "from", "during")
+
+
 def _lemma(token) -> str:
     return token.lemma_.lower()
 
@@ -93,21 +100,49 @@ def hand_grenade(token, context) -> bool:
     return "propel" not in _words(token) and "rpg" not in _words(token)
 
 
+# What flies and strikes: the aircraft itself acting ("a drone killed", "jets struck") is an air strike,
+# whoever the victims are (ACLED: civilian deaths do not change the type of remote violence).
+AIRCRAFT = frozenset("drone uav jet warplane aircraft helicopter plane airplane".split())
+AIR_HITS = frozenset("strike attack hit target bomb kill wound injure destroy raid".split())
+DRONE_HITS = frozenset("strike attack hit target bomb".split())
+GROUND = frozenset("force troop soldier police army unit commando infantry policeman".split())
+
+
 def from_the_air(token, context) -> bool:
     lemma = token.lemma_.lower()
     if lemma in ("airstrike", "warplane", "bombardment", "bombing"):
         return True
-    if lemma == "drone":
-        return bool({"strike", "attack", "hit", "target", "bomb"} & {token.head.lemma_, *_words(token)}) \
-            and not weapon_downed_anywhere(token)
+    if lemma in AIRCRAFT:
+        return _aircraft_hits(token) and not weapon_downed_anywhere(token)
     if lemma in ("strike", "raid"):
-        return bool({"air", "drone", "aerial"} & {c.lemma_.lower() for c in token.children}) \
-            or air_power(token, context)
+        if {"air", "drone", "aerial"} & {c.lemma_.lower() for c in token.children}:
+            return True
+        # "Israeli forces raided the village": troops on the ground, whoever has an air force.
+        by_air_power = air_power(token, context) and not (lemma == "raid" and _subject_lemmas(token) & GROUND)
+        return by_air_power or (token.pos_ == "NOUN" and context.get("air_strike_told", False))
     if lemma == "bomb" and token.head.lemma_ == "drop":
         return True
     if lemma in ("bomb", "bombard"):
-        return token.pos_ == "VERB" and (air_power(token, context) or "aircraft" in _words(token))
-    return lemma == "jet" and token.head.lemma_ in ("strike", "bomb", "hit", "attack", "target")
+        return token.pos_ == "VERB" and (air_power(token, context) or "aircraft" in _words(token)
+                                         or _flown_by_subject(token))
+    return False
+
+
+def _aircraft_hits(token) -> bool:
+    """ "a drone struck", "jets killed", "killed by a drone", "a drone strike": the aircraft acts."""
+    head = token.head
+    if head.dep_ == "agent" or (head.lower_ == "by" and head.dep_ == "prep"):
+        head = head.head
+    return head.lemma_.lower() in AIR_HITS or bool(AIR_HITS & {c.lemma_.lower() for c in token.children
+                                                               if c.dep_ == "compound"}) \
+        or token.lemma_.lower() == "drone" and bool(DRONE_HITS & _words(token))
+
+
+def _flown_by_subject(token) -> bool:
+    """ "the air force bombed": the verb's subject is an air arm or an aircraft."""
+    subjects = [c for c in token.children if c.dep_ in ("nsubj", "agent")]
+    words = {t.lemma_.lower() for s in subjects for t in s.subtree}
+    return bool(words & AIRCRAFT) or {"air", "force"} <= words
 
 
 def weapon_downed_anywhere(token) -> bool:
@@ -128,6 +163,25 @@ def territory_taken(token, context) -> bool:
     if _lemma(token) == "overrun":
         return True
     return "control" in _words(token) or bool(_object_lemmas(token) & TERRITORY)
+
+
+# Who fights for the government ("government troops", "the army", "pro-government forces").
+GOVERNMENT_SIDE = frozenset("government pro-government regime army military".split())
+GOVERNMENT_FORCES = frozenset({"Iraqi security forces", "Military Forces of Syria"})
+
+
+def control_taken(token, context) -> bool:
+    """ "took control of the village"."""
+    return any(c.dep_ == "dobj" and c.lemma_.lower() == "control" for c in token.children)
+
+
+def control_taken_by_government(token, context) -> bool:
+    """Control taken by the government's forces: ACLED's "Government regains territory"."""
+    if not control_taken(token, context):
+        return False
+    subjects = [c for c in token.children if c.dep_ in ("nsubj", "nsubjpass")]
+    words = {t.lower_ for s in subjects for t in s.subtree}
+    return bool(words & GOVERNMENT_SIDE) or context.get("actor1") in GOVERNMENT_FORCES
 
 
 def at_protesters(token, context) -> bool:
@@ -337,7 +391,8 @@ CONDITIONS: dict[str, Callable] = {
     "blocked_by_people": blocked_by_people, "stones_thrown": stones_thrown, "fire_exchanged": fire_exchanged,
     "by_an_assailant": by_an_assailant, "dead_found": dead_found, "prisoners_as_object": prisoners_as_object,
     "imposed": imposed, "movement_stopped": movement_stopped, "a_decision": a_decision,
-    "into_a_base": into_a_base, "leaves_a_group": leaves_a_group,
+    "into_a_base": into_a_base, "leaves_a_group": leaves_a_group, "control_taken": control_taken,
+    "control_taken_by_government": control_taken_by_government,
 }
 
 

@@ -9,6 +9,7 @@ bases"). The clause is the trigger's own verb, or for a noun the verb that gover
 
 from __future__ import annotations
 
+from geomap.extract.conditions import gerund_named_by_its_agent
 from geomap.extract.triggers import TRIGGER_WORDS
 
 # Verbs whose infinitive complement did happen ("began to shell", "managed to storm").
@@ -124,6 +125,8 @@ def _is_descriptive(token) -> bool:
         return False
     # A passive participle takes no direct object: with one, it is the clause's verb, misparsed.
     if token.tag_ == "VBN" and any(c.dep_ == "dobj" for c in token.children):
+        return False
+    if gerund_named_by_its_agent(token):
         return False
     root = token.sent.root
     # "... ambushed IS militants": the parser may take the group's initials for the root verb.

@@ -19,7 +19,9 @@ import re
 # Words between two names that make the second contain the first.
 _CONTAINS = re.compile(
     r"^(?:\s*\(\s*"                                           # Kani Masi (Amadiya)
-    r"|\s*,\s*"                                               # Cigli, Izmir
+    r"|\s*,\s*(?:in\s+)?"                                     # Cigli, Izmir; X, in Kirkuk
+    r"|\s*,?\s+in\s+(?:the\s+)?(?:(?:north|south|east|west|central|rural)\w*\s+)?"
+    r"(?:countryside|outskirts|suburbs?|parts?|areas?|region|district|province|governorate)\s+of\s+(?:the\s+)?"
     r"|\s+(?:village|town|area)?\s*near\s+(?:the\s+)?(?:town\s+of\s+|village\s+of\s+)?"  # X near Y
     r"|\s*,?\s+(?:\d+\s*km\s+)?(?:north|south|east|west)(?:-?(?:east|west))?(?:ern)?\s+of\s+(?:the\s+)?"
     r"(?:(?:city|town|village)\s+of\s+)?"                   # X, west of the city of Y
@@ -30,6 +32,7 @@ _OF_SPLIT = re.compile(r"\s+of\s+(?:the\s+)?")
 # A capitalised name joined to another by a hyphen, as ACLED writes a neighbourhood of a city.
 _COMPOUND = re.compile(r"^([A-Z][\w'’]+(?: [A-Z][\w'’]+)?)-([A-Z][\w'’]+(?: [A-Z][\w'’]+)*)$")
 MAX_GAP = 40
+_POSSESSIVE_GAP = re.compile(r"^['’]s\s+$")
 _LIST_GOES_ON = re.compile(r"\s*(?:,|and\b|or\b)", re.I)
 
 
@@ -41,7 +44,7 @@ def contains(between: str) -> bool:
 def link_containers(sentence: str, mentions: list) -> None:
     """Set each mention's ``container`` to the name right after it that contains it."""
     ordered = sorted(mentions, key=lambda m: m.start)
-    for inner, outer in zip(ordered, ordered[1:], strict=False):
+    for index, (inner, outer) in enumerate(zip(ordered, ordered[1:], strict=False)):
         between = sentence[inner.end:outer.start]
         if inner.container is not None or not contains(between):
             continue
@@ -49,11 +52,19 @@ def link_containers(sentence: str, mentions: list) -> None:
         if between.strip() == "," and _LIST_GOES_ON.match(sentence, outer.end):
             continue
         inner.container = outer
+        # "X in Iraq's Diyala province": the province, inside the country, contains X.
+        after = ordered[index + 2] if index + 2 < len(ordered) else None
+        if after is not None and _POSSESSIVE_GAP.match(sentence[outer.end:after.start]):
+            inner.container = after
+    for outer, inner in zip(ordered, ordered[1:], strict=False):
+        # "Jerusalem's Bet Shemesh": the town is in the larger place named before it.
+        if inner.container is None and _POSSESSIVE_GAP.match(sentence[outer.end:inner.start]):
+            inner.container = outer
 
 
 def split_compound(text: str, start: int):
     """("Kraytar" as a mention, "Aden") for "Aden-Kraytar"; nothing for other names."""
-    from geomap.extract.places import Mention
+    from geomap.extract.mentions import Mention
 
     match = _COMPOUND.match(text)
     if not match or match.group(1).lower() in ("al", "el", "ad", "ar", "as", "an", "az", "ash"):

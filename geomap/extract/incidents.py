@@ -22,12 +22,15 @@ from geomap.extract.factuality import attribution, why_not_fact
 from geomap.extract.nlp import choose_chunks, iter_chunks
 from geomap.extract.places import DocumentPlaces, Mention
 from geomap.extract.report import Report
-from geomap.extract.triggers import TRIGGER_WORDS, Trigger, find_triggers, outermost_first
+from geomap.extract.triggers import BY_NAME, TRIGGER_WORDS, Trigger, find_triggers, outermost_first
 
 MAX_QUOTE_SENTENCES = 6
 PLACE_LABELS = frozenset(("GPE", "LOC", "FAC"))
 MAX_SENTENCE_QUOTE = 2_000
 SAME_PLACE_KM = 30
+TOLD_WITHIN_DAYS = 7
+AIR_STRIKE = "Air/drone strike"
+INTERVENTIONS = frozenset("intervene disperse detain arrest".split())
 DEMONSTRATIONS = frozenset(("Protests", "Riots"))
 GRAVITY = ("Peaceful protest", "Protest with intervention", "Violent demonstration", "Mob violence",
            "Excessive force against protesters")
@@ -54,6 +57,9 @@ class Draft:
     base: dt.date | None = None
     vague: bool = False
     places: list[Mention] = field(default_factory=list)
+    # The day the report last said things happened, before this event: "On Tuesday, jets struck
+    # ... . A second strike hit ..." happened on Tuesday too, not on the day of publication.
+    told: dates.DateMention | None = None
 
     def absorb(self, span, found_dates: list, times: list) -> None:
         """Take a following sentence's date, time, casualties and claimant."""
@@ -64,6 +70,8 @@ class Draft:
         self.times += times
         if not states_fact(span, self.base):
             return
+        if self.event.sub_event_type == "Peaceful protest" and _intervened(span):
+            self.event = BY_NAME["protest_intervention"]
         # The first figure stated is the toll; later ones are usually a breakdown of it.
         fatalities, injuries = find_casualties(span)
         self.fatalities = fatalities if self.fatalities is None else self.fatalities
@@ -102,23 +110,28 @@ class ReportReader:
     def drafts(self) -> list[Draft]:
         """Incident drafts in report order, with duplicates merged."""
         found: list[Draft] = []
-        current = None
+        current = told = None
         for index, span in self.sentences:
             draft = self._event(span, index, found[-1] if found else None)
             if draft is not None:
+                draft.told = told
                 found.append(draft)
-                current = draft
-            elif current is not None and self._continues(current, span, index):
-                previous = current.dates[0].date if current.dates else None
-                current.absorb(span, dates.find_dates(span.text, self.base, previous),
-                               dates.find_times(span.text))
+                current, stated = draft, draft.dates
+            else:
+                previous = current.dates[0].date if current is not None and current.dates else None
+                stated = dates.find_dates(span.text, self.base, previous)
+                if current is not None and self._continues(current, span, index):
+                    current.absorb(span, stated, dates.find_times(span.text))
+            told = latest_told(stated, self.base) or told
         return split_events(merge_duplicates(found, self.base), self.report.text)
 
     def _event(self, span, paragraph: int, previous: Draft | None) -> Draft | None:
         sentence = span.text
         found_actors = _sentence_actors(span)
-        triggers = outermost_first(find_triggers(span, {"actor1": found_actors[0]},
-                                                 keep=lambda t: why_not_fact(t) is None))
+        # After an air strike, "a second strike", "the strike" are the air's too.
+        context = {"actor1": found_actors[0],
+                   "air_strike_told": previous is not None and previous.event.sub_event_type == AIR_STRIKE}
+        triggers = outermost_first(find_triggers(span, context, keep=lambda t: why_not_fact(t) is None))
         if not triggers or _speaks_of_past_years(sentence, self.base):
             return None
         if previous is not None and refers_back(triggers[0][1]):
@@ -130,7 +143,9 @@ class ReportReader:
         place = _main_place(sentence, mentions)
         region = next((m for m in mentions if m.feature == "division"), None)
         if place is None and region is None:
-            return None
+            place = self.places.fallback_for_unknown(sentence, mentions)
+            if place is None:
+                return None
         before = previous_date(previous, self.base)
         draft = Draft(triggers[0][0], [quote_of(span)], paragraph, place or region, region, found_actors)
         draft.places = _innermost(mentions)
@@ -148,6 +163,12 @@ class ReportReader:
         casualty_only = find_casualties(span) != (None, None)
         room = len(draft.sentences) < MAX_QUOTE_SENTENCES
         return casualty_only and paragraph == draft.paragraph + 1 and room
+
+
+def _intervened(span) -> bool:
+    """ "Police intervened and detained 12 people": told after a protest, the protest met intervention."""
+    return any(t.pos_ == "VERB" and t.lemma_.lower() in INTERVENTIONS and why_not_fact(t) is None
+               for t in span)
 
 
 def _outside(positions: set[int], span, mentions: list[Mention]) -> list[Mention]:
@@ -263,8 +284,10 @@ def _main_place(sentence: str, mentions: list[Mention]) -> Mention | None:
     A place that only locates another ("near Sirwah, west of the city of Marib") is not it.
     """
     containers = {id(m.container) for m in mentions if m.container is not None}
-    specific = [m for m in mentions if m.is_specific and id(m) not in containers] or \
-        [m for m in mentions if m.is_specific]
+    specific = [m for m in mentions if m.is_specific and id(m) not in containers]
+    if not specific and not any(m.fallback for m in mentions):
+        # A town that only contains another is the place when nothing fell back to it or its province.
+        specific = [m for m in mentions if m.is_specific]
     introduced = [m for m in specific if _TOWN_OF.search(sentence[:m.start])
                   and not _CLASSIFIES_BEFORE.search(sentence[:m.start])]
     return (introduced or specific or [None])[0]
@@ -275,8 +298,17 @@ def previous_date(draft: Draft | None, base: dt.date) -> dt.date | None:
     return None if draft is None else dt.date.fromisoformat(event_date(draft, base)[0])
 
 
+def latest_told(stated: list[dates.DateMention], base: dt.date) -> dates.DateMention | None:
+    """The last day a sentence says something happened on, within the week before ``base``
+    (an older one is background), or None."""
+    days = [d for d in stated if not d.reporting and d.precision == 1
+            and 0 <= (base - d.date).days <= TOLD_WITHIN_DAYS]
+    return days[-1] if days else None
+
+
 def event_date(draft: Draft, base: dt.date) -> tuple[str, int]:
-    """(YYYY-MM-DD, time precision): the first date that is not a reporting date.
+    """(YYYY-MM-DD, time precision): the first date that is not a reporting date, else the
+    day the report last told of (``draft.told``).
 
     When the publication date was inferred (``draft.vague``), a date read relative to it
     is good to the week at best, and an undated event to the month.
@@ -284,7 +316,7 @@ def event_date(draft: Draft, base: dt.date) -> tuple[str, int]:
     explicit = [d for d in draft.dates if not d.reporting and not d.relative_to_previous]
     relative = [d for d in draft.dates if not d.reporting and d.relative_to_previous]
     reporting = [d for d in draft.dates if d.reporting]
-    for chosen in (explicit, relative):
+    for chosen in (explicit, relative, [draft.told] if draft.told else []):
         if chosen:
             vague = draft.vague and not chosen[0].explicit
             return chosen[0].date.isoformat(), max(chosen[0].precision, 2 if vague else 1)

@@ -1,7 +1,7 @@
-"""Place mentions in a report, resolved with the gazetteer in the context of the whole document.
+"""Place mentions in a report (``mentions``), resolved with the gazetteer in the context of the
+whole document.
 
-A mention is a run of capitalised words (with the article al-/el- and a following kind
-word such as "province" or "air base"). Each is resolved once without a hint; the
+Each mention is resolved once without a hint; the
 countries the report is about (named countries, confident places) then steer every
 mention, and a province or country named in the same phrase ("in eastern Syria's Deir
 Azor province") constrains the places beside it.
@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
 
 from geopy.distance import geodesic
 from unidecode import unidecode
 from wordfreq import zipf_frequency
 
-from geomap.extract.actors import ACTORS, find_home_countries
+from geomap.extract.actors import find_home_countries
 from geomap.extract.countries import (
     DEMONYM_OF_PLACE,
     DEMONYMS,
@@ -26,131 +25,24 @@ from geomap.extract.countries import (
     nationalities,
     own_name,
 )
-from geomap.extract.geography import link_containers, split_compound, split_of
+from geomap.extract.geography import link_containers, split_compound
+from geomap.extract.mentions import (
+    COMMON_WORD_ZIPF,
+    SPECIFIC,
+    Mention,
+    entity_mentions,
+    find_mentions,
+    people_named,
+)
 from geomap.gazetteer import borders
 
-KIND_WORDS = (r"(?:international airport|air base|airbase|airport|airfield|air field|province|governorate|"
-              r"district|city|town|village|military base|base|garrison|oil field|gas field|border crossing|crossing|"
-              r"camp|dam|region)")
-_WORD = r"(?:[A-Z][\w'’-]*|(?:al|el|ad|ar|as|az|an|at|ash)-[\w'’-]+)"
-_MENTION = re.compile(rf"(?<![\w-]){_WORD}(?:\s+(?:(?:al|el|ad|ar|as|az|an|ash|bin|ibn|de|of|e)\s+)?{_WORD})*"
-                      rf"(?:\s+{KIND_WORDS}\b)?")
-_POSSESSIVE = re.compile(r"['’]s$")
-_STOP = frozenset("""us u.s. un uk eu isis isil nato the a an in on at of and but for with from by as it its this that
-these those he she they we i our their his her monday tuesday wednesday thursday friday saturday sunday january
-february march april may june july august september october november december president minister general
-commander deputy secretary spokesman official forces force army military coalition ministry state statement
-mr mrs dr sheikh leave comment photo images""".split())
-_TITLES = re.compile(r"\b(?:minister|president|secretary|general|commander|deputy|spokesman|specialist|"
-                     r"leader|chief|colonel|director|envoy|ambassador|official)\s+$", re.I)
-_ACTOR_PATTERNS = [re.compile(p, re.I) for _, p in ACTORS]
-_LEADING = re.compile(r"(?:The|A|An|In|On|At|For|From|Since|As|But|And)\s+")
-_PERSON = re.compile(r"\b(?i:minister|president|secretary|general|commander|deputy|spokesman|specialist|"
-                     r"leader|chief|colonel|director|envoy|ambassador)\s+((?:[A-Z][\w'’-]+|al-[\w'’-]+)"
-                     r"(?:\s+(?:[A-Z][\w'’-]+|al-[\w'’-]+)){0,3})")
-_NOT_PLACES = re.compile(r"^(?:[A-Z]{2,}s?|[\w-]+-(?:led|backed|linked|based|aligned)|White House|Pentagon|Kremlin"
-                         r"|Capitol|Foreign Ministry|Wilson Center|Katyushas?|Grads?|Kornet|Molotovs?|Shahed(?:-\d+)?|Hellfire|Reapers?|Strike Eagles?"
-                         r"|Bradleys?|Humvees?|Toyota|Hilux)$")
-# Longer runs of capitals are titles or noise ("al-al-al- ..."), never one place name.
-MAX_MENTION_WORDS, MAX_MENTION_CHARS = 8, 80
-COMMON_WORD_ZIPF = 4.0
+GREAT_CITY, GREAT_CITY_ZIPF_ROOM = 500_000, 0.5
 MIN_VOTES = 2
 ABROAD_POPULATION = 100_000
 CONFIDENT = 0.85
 SINGLE_WORD_SCORE = 0.96  # the gazetteer: one of its names, or one in another romanisation
 SINGLE_WORD_IN_COUNTRY = 0.7
 MULTI_WORD_SCORE = 0.7
-SPECIFIC = {"city", "town", "village", "airport", "air_base", "airfield", "military_base", "oil_field",
-            "gas_field", "border_crossing", "dam", "nuclear_site", "government_site", "checkpoint", "camp",
-            "port", "neighbourhood"}
-
-
-@dataclass
-class Mention:
-    """A place name as written, where, and what the gazetteer made of it."""
-
-    text: str
-    start: int
-    end: int
-    place: dict | None = None
-    container: Mention | None = None
-    # True when the name is in no index and ``place`` is the larger place the report names around it.
-    fallback: bool = False
-
-    @property
-    def feature(self) -> str | None:
-        return self.place["feature"] if self.place else None
-
-    @property
-    def is_specific(self) -> bool:
-        """True for a place smaller than a province (a town, a base, an airport)."""
-        return self.feature in SPECIFIC
-
-
-def find_mentions(sentence: str, people: frozenset[str] = frozenset()) -> list[Mention]:
-    """Candidate place names in a sentence (not yet resolved); ``people`` are names to skip."""
-    mentions = []
-    for match in _MENTION.finditer(sentence):
-        for text, start in _split_possessives(match.group(0), match.start()):
-            text, start = _strip_leading(text, start)
-            for part, offset in _split_of(text):
-                if _is_candidate(part, sentence[:start + offset]) and not set(part.split()) <= people:
-                    mentions.append(Mention(part, start + offset, start + offset + len(part)))
-    return mentions
-
-
-def _split_of(text: str) -> list[tuple[str, int]]:
-    """ "Bat Galim Square of Haifa city" is two names, the second containing the first."""
-    parts = split_of(text)
-    if parts is None:
-        return [(text, 0)]
-    return [(parts[0], 0), (parts[1], text.rindex(parts[1]))]
-
-
-def entity_mentions(sentence: str, entities, found: list[Mention], people=frozenset()) -> list[Mention]:
-    """Mentions for the parser's place entities that overlap none already found."""
-    extra = []
-    for start, end in entities:
-        text, start = _strip_leading(sentence[start:end], start)
-        text = re.sub(r"^the\s+", "", text, flags=re.I)
-        start = end - len(text)
-        overlaps = any(m.start < end and start < m.end for m in found)
-        if not overlaps and _is_candidate(text, sentence[:start]) and not set(text.split()) <= people:
-            extra.append(Mention(text, start, end))
-    return extra
-
-
-def _strip_leading(text: str, start: int) -> tuple[str, int]:
-    match = _LEADING.match(text)
-    return (text[match.end():], start + match.end()) if match else (text, start)
-
-
-def people_named(text: str) -> frozenset[str]:
-    """Words of the names that follow a title anywhere in the text ("President Joe Biden")."""
-    words = set()
-    for match in _PERSON.finditer(text):
-        words.update(match.group(1).split())
-    return frozenset(words)
-
-
-def _split_possessives(text: str, start: int):
-    offset = 0
-    for part in re.split(r"(?<=['’]s)\s+", text):
-        yield _POSSESSIVE.sub("", part), start + offset
-        offset += len(part) + 1
-
-
-def _is_candidate(text: str, before: str) -> bool:
-    words = text.split()
-    if len(words) > MAX_MENTION_WORDS or len(text) > MAX_MENTION_CHARS:
-        return False
-    if not words or text.lower() in _STOP or all(w.lower() in _STOP for w in words):
-        return False
-    if _NOT_PLACES.match(text) or words[0].lower() in DEMONYMS:
-        return False
-    if _TITLES.search(before) or any(p.fullmatch(text) for p in _ACTOR_PATTERNS):
-        return False
-    return not (len(words) == 1 and zipf_frequency(text.lower(), "en") >= COMMON_WORD_ZIPF + 1)
 
 
 # How far a place may lie from the name that contains it: a town's name often stands for its
@@ -181,6 +73,15 @@ def _inside(place: dict, outer: dict) -> bool:
     return geodesic((place["lat"], place["lon"]), (outer["lat"], outer["lon"])).km <= limit
 
 
+def _common_word(text: str, match: dict) -> bool:
+    """True for a word English uses too often to be taken for a place ("Police", "Split").
+
+    A great city's own name is frequent because the city is ("Jerusalem"): it gets more room.
+    """
+    great = (match.get("population") or 0) >= GREAT_CITY and match["score"] >= 1.0 and own_name(text, match)
+    return zipf_frequency(text.lower(), "en") >= COMMON_WORD_ZIPF + (GREAT_CITY_ZIPF_ROOM if great else 0)
+
+
 class DocumentPlaces:
     """Resolves a report's mentions, each in the light of the others."""
 
@@ -191,6 +92,7 @@ class DocumentPlaces:
         self.countries: Counter = Counter()
         # Nationalities named when nothing else says where: places there are read as in-country.
         self.leaning: Counter = Counter()
+        self.provinces: list[dict] = []
         self.countries = self._document_countries(sentences)
 
     def _document_countries(self, sentences: list[str]) -> Counter:
@@ -215,6 +117,7 @@ class DocumentPlaces:
             named.update(find_home_countries(sentence))
             for code, of_place in nationalities(sentence):
                 (named if of_place else acted_by)[code] += 1
+        self.provinces = [match for _, match in landmarks if match["feature"] == "division"]
         counts = named + self._landmark_countries(landmarks, named)
         if counts:
             return counts
@@ -224,22 +127,28 @@ class DocumentPlaces:
 
     def _landmark_countries(self, landmarks: list[tuple[str, dict]], named: Counter) -> Counter:
         """The landmarks' countries; one that reads as well in a country the report is surely
-        about counts for that one ("Al Bayda" beside the Houthis: Yemen's, not Libya's)."""
-        readings = [(match, self._exact_countries(text)) for text, match in landmarks]
-        sure = named or Counter(match["country"] for match, countries in readings if countries <= {match["country"]})
+        about counts for that one ("Al Bayda" beside the Houthis: Yemen's, not Libya's).
+
+        A village abroad that shares a landmark's name ("Sidon" in Mississippi) is no other
+        reading of it: only landmarks of that name make a landmark's country uncertain.
+        """
+        readings = [(match, self._exact_countries(text), self._exact_countries(text, landmarks_only=True))
+                    for text, match in landmarks]
+        sure = named or Counter(match["country"] for match, _, grand in readings if grand <= {match["country"]})
         counts: Counter = Counter()
-        for match, countries in readings:
+        for match, countries, grand in readings:
             there = [code for code in countries if code in sure]
             if there:
                 counts[max(there, key=sure.get)] += 1
             else:  # as likely in each: the other names decide
-                counts.update(countries | {match["country"]})
+                counts.update(grand | {match["country"]})
         return counts
 
-    def _exact_countries(self, text: str) -> set[str]:
-        """Countries where a place has this name as its own, in some romanisation."""
+    def _exact_countries(self, text: str, landmarks_only: bool = False) -> set[str]:
+        """Countries where a place (a landmark) has this name as its own, in some romanisation."""
         return {c["country"] for c in self._lookup(text)["candidates"]
-                if c["score"] >= DROPPED_KIND_SCORE and c["feature"] != "country" and own_name(text, c)}
+                if c["score"] >= DROPPED_KIND_SCORE and c["feature"] != "country" and own_name(text, c)
+                and (not landmarks_only or is_landmark(text, c))}
 
     def _candidate_countries(self, text: str) -> set[str]:
         """Countries where a close reading of a name lies (not countries themselves)."""
@@ -290,7 +199,7 @@ class DocumentPlaces:
             return match["score"] >= SINGLE_WORD_SCORE and zipf_frequency(text.lower(), "en") < COMMON_WORD_ZIPF
         if not inside and not self._known_abroad(text, match):
             return False
-        return match["score"] >= SINGLE_WORD_IN_COUNTRY and zipf_frequency(text.lower(), "en") < COMMON_WORD_ZIPF
+        return match["score"] >= SINGLE_WORD_IN_COUNTRY and not _common_word(text, match)
 
     def resolve_sentence(self, sentence: str, entities: list[tuple[int, int]] = ()) -> list[Mention]:
         """The sentence's place mentions, resolved; unresolvable ones are dropped.
@@ -312,7 +221,25 @@ class DocumentPlaces:
             elif _only_the_city(mention):
                 mention.fallback = True
             self._within_container(mention)
+        for mention in mentions:  # "X in the Y district of Z": Y fell back to Z, and so does X
+            if mention.place is None and mention.container is not None and mention.container.fallback:
+                self._within_container(mention)
         return [m for m in mentions if m.place]
+
+    def fallback_for_unknown(self, sentence: str, mentions: list[Mention]) -> Mention | None:
+        """ "the village of X" in no index, in a sentence that names only its country: X placed at
+        the one province the report names in that country, else at the country, for review."""
+        country = next((m for m in mentions if m.feature == "country"), None)
+        if country is None:
+            return None
+        for mention in find_mentions(sentence, self.people):
+            named = any(m.start <= mention.start < m.end for m in mentions)
+            if not named and _INTRODUCED.search(sentence[:mention.start]):
+                code = country.place["country"]
+                provinces = {p["gazetteer_id"]: p for p in self.provinces if p["country"] == code}
+                region = next(iter(provinces.values())) if len(provinces) == 1 else country.place
+                return Mention(mention.text, mention.start, mention.end, region, fallback=True)
+        return None
 
     def _compound(self, mention: Mention, sentence: str, mentions: list[Mention]) -> None:
         """ "Aden-Kraytar": the neighbourhood inside the city, or the city when the index lacks it."""
@@ -340,10 +267,12 @@ class DocumentPlaces:
             return
         if mention.place is not None and _inside(mention.place, outer.place):
             return
-        if mention.place is not None and mention.place["country"] != outer.place["country"]:
+        abroad = self.countries and mention.place is not None and mention.place["country"] not in self.countries
+        if mention.place is not None and mention.place["country"] != outer.place["country"] and not abroad:
             # Two readings disagree on the country: the container is read again beside the place.
             self._read_container_beside(mention, outer)
             return
+        # A namesake abroad of a name inside a place of the report's country is no reading of it.
         answer = self._lookup(mention.text, outer.place["country"], (outer.place["lat"], outer.place["lon"]))
         inside = [c for c in answer["candidates"] if c["score"] >= MULTI_WORD_SCORE and _inside(c, outer.place)]
         if inside:
@@ -368,9 +297,11 @@ class DocumentPlaces:
         return mention.place
 
     def _introduced(self, text: str) -> dict | None:
-        """ "the town of X" names a place for sure: X's own name just across the report's borders."""
+        """ "the town of X" names a place for sure: X's own name just across the report's borders
+        (in a report that names no country, X exactly as the index writes one of its names)."""
+        least = DROPPED_KIND_SCORE if self.countries else SINGLE_WORD_SCORE
         for candidate in self._lookup(text)["candidates"]:
-            if (candidate["score"] >= DROPPED_KIND_SCORE and candidate["feature"] in SPECIFIC
+            if (candidate["score"] >= least and candidate["feature"] in SPECIFIC
                     and own_name(text, candidate) and self._near_the_countries(candidate)):
                 return candidate
         return None

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from geomap.extract.conditions import CONDITIONS
+from geomap.extract.conditions import CONDITIONS, gerund_named_by_its_agent
 
 ERV, SD, VAC = "Explosions/Remote violence", "Strategic developments", "Violence against civilians"
 
@@ -41,7 +41,8 @@ TRIGGERS = _rows(
     ("remote_explosive", "ied ieds vbied landmine mine bomb explosive ordnance uxo", ERV,
      "Remote explosive/landmine/IED", "explosive_device"),
     ("grenade", "grenade", ERV, "Grenade", "hand_grenade"),
-    ("air_strike", "airstrike strike raid warplane jet bomb bombing bombard bombardment drone", ERV,
+    ("air_strike", "airstrike strike raid warplane jet bomb bombing bombard bombardment drone uav aircraft "
+     "helicopter plane airplane", ERV,
      "Air/drone strike", "from_the_air"),
     ("shelling", "shell shelling mortar artillery rocket missile katyusha projectile round", ERV,
      "Shelling/artillery/missile attack", "indirect_fire"),
@@ -50,6 +51,9 @@ TRIGGERS = _rows(
      None),
     ("overtakes_territory", "overrun capture seize", "Battles", "Non-state actor overtakes territory",
      "territory_taken"),
+    ("government_takes_control", "take", "Battles", "Government regains territory",
+     "control_taken_by_government"),
+    ("control_taken", "take", "Battles", "Non-state actor overtakes territory", "control_taken"),
     ("excessive_force", "kill shoot fire", "Protests", "Excessive force against protesters",
      "at_protesters"),
     ("protest_intervention", "disperse tear arrest detain", "Protests", "Protest with intervention",
@@ -140,7 +144,8 @@ def _modifies_another(token, others: set[int]) -> bool:
     for _ in range(12):
         if current.head.i == current.i:
             return False
-        through_modifier = through_modifier or current.dep_ in ("acl", "relcl")
+        through_modifier = through_modifier or (current.dep_ in ("acl", "relcl")
+                                                and not gerund_named_by_its_agent(current))
         current = current.head
         if through_modifier and current.i in others:
             return True
