@@ -150,3 +150,12 @@ def test_a_protest_the_police_then_break_up_is_a_protest_with_intervention(read)
     calm = read("Hundreds of dismissed teachers marched to the governorate building in Nasiriyah on "
                 "Thursday to demand their jobs back. They went home in the evening.")
     assert [p["sub_event_type"] for p in calm] == ["Peaceful protest"]
+
+
+def test_an_unknown_area_in_a_report_about_one_country_is_placed_at_that_country(read):
+    found = read("Fighting between the Houthis and government forces continued in Yemen this week.\n\n"
+                 "On Thursday, Houthi forces shelled the area of Jabal Hadid, wounding two soldiers.")
+    shelling = [p for p in found if p["location_mention"] == "Jabal Hadid"]
+    assert [(p["country"], p["geo_precision"], p["event_date"]) for p in shelling] == [
+        ("YE", 3, "2024-05-09")]
+    assert "Jabal Hadid" in shelling[0]["review"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+import pycountry
 from geopy.distance import geodesic
 from unidecode import unidecode
 from wordfreq import zipf_frequency
@@ -53,6 +54,9 @@ NEIGHBOUR_KM = 300
 # "the Haftanin region": a stretch of land named after a town (lower case: "Kurdistan Region" is a name).
 _STRETCH = re.compile(r"\s+(?:region|area|front|frontline|countryside|valley|plain|hills?|mountains?)$")
 _INTRODUCED = re.compile(r"\b(?:town|village|city|hamlet)\s+of\s+(?:the\s+)?$", re.I)
+# "the area of X", "X village": a place for sure, though perhaps in no index.
+_INTRODUCED_AREA = re.compile(r"\b(?:town|village|city|hamlet|area)\s+of\s+(?:the\s+)?$", re.I)
+_KIND_AFTER = re.compile(r"\s(?:village|town)$")
 INSIDE_COUNTRY_KM = 2_000
 
 
@@ -227,19 +231,29 @@ class DocumentPlaces:
         return [m for m in mentions if m.place]
 
     def fallback_for_unknown(self, sentence: str, mentions: list[Mention]) -> Mention | None:
-        """ "the village of X" in no index, in a sentence that names only its country: X placed at
-        the one province the report names in that country, else at the country, for review."""
-        country = next((m for m in mentions if m.feature == "country"), None)
+        """ "the village of X" in no index, in a sentence that names no place the index holds but
+        its country (or in a report about one country): X placed at the one province the report
+        names in that country, else at the country, for review."""
+        country = next((m.place for m in mentions if m.feature == "country"), None)
+        if country is None and len(self.countries) == 1:
+            country = self._country_place(next(iter(self.countries)))
         if country is None:
             return None
         for mention in find_mentions(sentence, self.people):
             named = any(m.start <= mention.start < m.end for m in mentions)
-            if not named and _INTRODUCED.search(sentence[:mention.start]):
-                code = country.place["country"]
-                provinces = {p["gazetteer_id"]: p for p in self.provinces if p["country"] == code}
-                region = next(iter(provinces.values())) if len(provinces) == 1 else country.place
+            if not named and (_INTRODUCED_AREA.search(sentence[:mention.start]) or _KIND_AFTER.search(mention.text)):
+                provinces = {p["gazetteer_id"]: p for p in self.provinces if p["country"] == country["country"]}
+                region = next(iter(provinces.values())) if len(provinces) == 1 else country
                 return Mention(mention.text, mention.start, mention.end, region, fallback=True)
         return None
+
+    def _country_place(self, code: str) -> dict | None:
+        country = pycountry.countries.get(alpha_2=code)
+        name = getattr(country, "common_name", None) or (country.name if country else None)
+        if name is None:
+            return None
+        return next((c for c in self._lookup(name)["candidates"]
+                     if c["feature"] == "country" and c["country"] == code), None)
 
     def _compound(self, mention: Mention, sentence: str, mentions: list[Mention]) -> None:
         """ "Aden-Kraytar": the neighbourhood inside the city, or the city when the index lacks it."""
