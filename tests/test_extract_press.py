@@ -159,3 +159,11 @@ def test_an_unknown_area_in_a_report_about_one_country_is_placed_at_that_country
     assert [(p["country"], p["geo_precision"], p["event_date"]) for p in shelling] == [
         ("YE", 3, "2024-05-09")]
     assert "Jabal Hadid" in shelling[0]["review"]
+
+
+def test_civilians_are_the_side_acted_on_and_the_coalition_that_struck_acts(read):
+    drone, = read("A drone killed three civilians near Qamishli on Tuesday.")
+    assert (drone["actor1"], drone["actor2"]) == ("unidentified armed group", "Civilians")
+    wedding, = read("Saudi-led coalition aircraft killed six civilians in a strike on a wedding in Hajjah "
+                    "on Monday.")
+    assert (wedding["actor1"], wedding["actor2"]) == ("Saudi-led coalition", "Civilians")

@@ -17,6 +17,8 @@ import re
 
 # (canonical actor, pattern)
 ACTORS = [
+    ("Saudi-led coalition", r"\bsaudi[- ]led (?:arab )?coalition\b|\barab coalition\b"
+                            r"|\bsaudi (?:warplanes?|jets|aircraft|air force)\b"),
     ("US-led coalition", r"\b(?:us|u\.s\.)-led coalition(?: forces)?\b|\bcoalition forces\b|\bcjtf-oir\b"
                          r"|\boperation inherent resolve\b"),
     ("US military", r"\b(?:us|u\.s\.|american) (?:military|forces|troops|army|air force|soldiers|personnel"
@@ -48,6 +50,10 @@ _TARGET_BEFORE = re.compile(r"\b(?:against|targeting|targeted|on|killing of|kill
                             re.I)
 _TARGET_AFTER = re.compile(r"^[^.]{0,80}?\b(?:received|came under|were targeted|was targeted|were attacked"
                            r"|was attacked|were hit|was hit|are being evaluated|were wounded|were killed)\b", re.I)
+
+# ACLED's codebook: civilians are unarmed and do not engage in political violence, so they are
+# only ever the side acted on, whatever the sentence's order ("a drone killed three civilians").
+ONLY_TARGETS = frozenset({"Civilians"})
 
 _COMPILED_ACTORS = [(name, re.compile(p, re.I)) for name, p in ACTORS]
 # Spellings the actor filter also matches, beyond the canonical name (lower case).
@@ -143,7 +149,8 @@ def find_actors(sentence: str) -> tuple[str | None, str | None]:
     found.sort()
     perpetrator = target = None
     for start, end, name in found:
-        is_target = bool(_TARGET_BEFORE.search(sentence[:start]) or _TARGET_AFTER.search(sentence[end:]))
+        is_target = bool(_TARGET_BEFORE.search(sentence[:start]) or _TARGET_AFTER.search(sentence[end:])) \
+            or name in ONLY_TARGETS
         if is_target and target is None and name != perpetrator:
             target = name
         elif not is_target and perpetrator is None and name != target:
