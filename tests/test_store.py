@@ -83,6 +83,15 @@ def assert_summaries_agree(store):
     kept = ("SELECT layer, cell, sub, event_type, status, count, round(sumlon, 6), "
             "round(sumlat, 6) FROM incident_subcells")
     assert sorted(inspected(store, point_subcells)) == sorted(inspected(store, kept))
+    degrees = ("SELECT layer, CAST((minlat + 90) AS INTEGER) * 4096 + CAST((minlon + 180) AS INTEGER), "
+               "event_type, status, count(*), round(sum(lon), 6), round(sum(lat), 6) FROM incidents "
+               "WHERE minlon = maxlon AND minlat = maxlat GROUP BY 1, 2, 3, 4")
+    kept = ("SELECT layer, cell, event_type, status, count, round(sumlon, 6), round(sumlat, 6) "
+            "FROM incident_degree_types")
+    assert sorted(inspected(store, degrees)) == sorted(inspected(store, kept))
+    months = ("SELECT layer, substr(event_date, 1, 8) || '01', event_type, status, count(*), "
+              "coalesce(sum(fatalities), 0) FROM incidents GROUP BY 1, 2, 3, 4")
+    assert sorted(inspected(store, months)) == sorted(inspected(store, "SELECT * FROM incident_months"))
     days = ("SELECT layer, event_date, event_type, status, count(*), coalesce(sum(fatalities), 0) "
             "FROM incidents GROUP BY 1, 2, 3, 4")
     assert sorted(inspected(store, days)) == sorted(inspected(store, "SELECT * FROM incident_days"))
@@ -154,9 +163,9 @@ def test_migration_5_keeps_the_history_of_a_version_4_store(tmp_path, monkeypatc
     path = tmp_path / "geomap.sqlite"
     shipped = sqlite_schema.migrations()
     monkeypatch.setattr(sqlite_schema, "migrations", lambda: shipped[:4])
-    # A version-4 store kept no actor, division or sub-cell summary (migrations 7, 8 and
-    # 10): this write leaves them out.
-    for name in ("_ADD_ACTORS", "_ADD_ADMIN1", "_ADD_SUBCELLS"):
+    # A version-4 store kept no actor, division, sub-cell, month or degree summary
+    # (migrations 7, 8, 10, 11 and 12): this write leaves them out.
+    for name in ("_ADD_ACTORS", "_ADD_ADMIN1", "_ADD_SUBCELLS", "_ADD_MONTHS", "_ADD_DEGREES"):
         monkeypatch.setattr(f"geomap.store.sqlite_write.{name}", "SELECT ?1, ?2 WHERE 0")
     with SQLiteStore(path) as store:
         store.add_many([samples()["green_village"]])
@@ -387,8 +396,8 @@ def test_migration_8_counts_the_divisions_of_a_version_7_store(tmp_path, monkeyp
     path = tmp_path / "geomap.sqlite"
     shipped = sqlite_schema.migrations()
     monkeypatch.setattr(sqlite_schema, "migrations", lambda: shipped[:7])
-    monkeypatch.setattr("geomap.store.sqlite_write._ADD_ADMIN1", "SELECT ?, ? WHERE 0")
-    monkeypatch.setattr("geomap.store.sqlite_write._ADD_SUBCELLS", "SELECT ?, ? WHERE 0")
+    for name in ("_ADD_ADMIN1", "_ADD_SUBCELLS", "_ADD_MONTHS", "_ADD_DEGREES"):
+        monkeypatch.setattr(f"geomap.store.sqlite_write.{name}", "SELECT ?, ? WHERE 0")
     with SQLiteStore(path) as store:
         assert store.add_many(samples().values()).added == 6
     monkeypatch.undo()
@@ -403,7 +412,8 @@ def test_migration_10_counts_the_sub_cells_of_a_version_9_store(tmp_path, monkey
     path = tmp_path / "geomap.sqlite"
     shipped = sqlite_schema.migrations()
     monkeypatch.setattr(sqlite_schema, "migrations", lambda: shipped[:9])
-    monkeypatch.setattr("geomap.store.sqlite_write._ADD_SUBCELLS", "SELECT ?, ? WHERE 0")
+    for name in ("_ADD_SUBCELLS", "_ADD_MONTHS", "_ADD_DEGREES"):
+        monkeypatch.setattr(f"geomap.store.sqlite_write.{name}", "SELECT ?, ? WHERE 0")
     town = [parse_feature(raw) for raw in dense_town(300, 5)]
     with SQLiteStore(path) as store:
         assert store.add_many(town).added == 300
@@ -414,6 +424,25 @@ def test_migration_10_counts_the_sub_cells_of_a_version_9_store(tmp_path, monkey
         bbox = (44.33, 33.29, 44.41, 33.35)
         expected = sum(meets(geometry_bbox(f["geometry"]), bbox) for f in town)
         assert store.count(IncidentQuery(bbox=bbox)) == expected > 100
+
+
+def test_migrations_11_and_12_sum_the_months_and_degrees_of_a_version_10_store(tmp_path, monkeypatch):
+    path = tmp_path / "geomap.sqlite"
+    shipped = sqlite_schema.migrations()
+    monkeypatch.setattr(sqlite_schema, "migrations", lambda: shipped[:10])
+    for name in ("_ADD_MONTHS", "_ADD_DEGREES"):
+        monkeypatch.setattr(f"geomap.store.sqlite_write.{name}", "SELECT ?, ? WHERE 0")
+    town = [parse_feature(raw) for raw in dense_town(300, 6)]
+    with SQLiteStore(path) as store:
+        assert store.add_many(town).added == 300
+    monkeypatch.undo()
+    with SQLiteStore(path) as store:
+        assert store.schema_version == shipped[-1][0]
+        assert_summaries_agree(store)
+        query = IncidentQuery(limit=None)
+        assert store.histogram(query, "month") == IncidentStore.histogram(store, query, "month")
+        wide = IncidentQuery(bbox=(41.0, 30.0, 47.9, 36.6), limit=None)
+        assert store.count(wide) == 300 == store.aggregate(wide, 4)["numberMatched"]
 
 
 def test_bbox_counts_read_the_grid_index_alone(tmp_path):

@@ -374,7 +374,8 @@ def test_counts_in_a_dense_town_are_exact_wherever_a_bbox_cuts_it(empty_store):
     empty_store.add_many(features)
     rng = random.Random(3)
     boxes = [(44.25, 33.2, 44.5, 33.4), (44.34375, 33.296875, 44.40625, 33.328125),  # on lines
-             (44.3, 33.25, 44.3, 33.4)]  # a line of no width
+             (44.3, 33.25, 44.3, 33.4),  # a line of no width
+             (41.0, 30.0, 47.9, 36.6), (44.0, 33.0, 46.0, 35.0)]  # whole degrees inside
     for _ in range(24):
         lon, lat = rng.gauss(44.37, 0.05), rng.gauss(33.31, 0.04)
         boxes.append((lon, lat, lon + rng.uniform(0, 0.2), lat + rng.uniform(0, 0.15)))
@@ -398,7 +399,10 @@ def assert_counts_exact(store, features: list[dict], boxes: list[tuple]) -> None
                 for f in features)
             query = IncidentQuery(bbox=bbox, limit=None, **given)
             assert store.count(query) == expected, (bbox, given)
-            assert store.aggregate(query, 9)["numberMatched"] == expected, (bbox, given)
+            for zoom in (4, 9):
+                answer = store.aggregate(query, zoom)
+                assert answer["numberMatched"] == expected == sum(
+                    cell["count"] for cell in answer["cells"]), (bbox, given, zoom)
 
 
 # --- aggregates and histograms ----------------------------------------------------------------
@@ -473,6 +477,25 @@ def test_histogram_counts_each_match_in_its_month(case_store, filters):
         assert bucket["start"].endswith("-01") and bucket["count"] == len(inside)
         assert bucket["fatalities"] == sum(f["properties"]["fatalities"] or 0 for f in inside)
         assert sum(bucket["by_type"].values()) == bucket["count"]
+
+
+@pytest.mark.parametrize(("start", "end"), [(date(2022, 10, 1), date(2023, 3, 31)),  # months
+                                            (date(2022, 10, 31), date(2023, 3, 10))])  # cut
+def test_histogram_months_follow_dates_and_deletions(case_store, start, end):
+    def expected():
+        found = case_store.query(IncidentQuery(limit=None, start=start, end=end))
+        months = sorted({f["properties"]["event_date"][:7] for f in found})
+        return {f"{month}-01": sum(f["properties"]["event_date"][:7] == month for f in found)
+                for month in months}
+
+    def counted():
+        answer = case_store.histogram(IncidentQuery(start=start, end=end), "month")
+        return {b["start"]: b["count"] for b in answer["buckets"] if b["count"]}
+
+    assert counted() == expected() and sum(expected().values()) >= 3
+    first = case_store.query(IncidentQuery(limit=1, start=start, end=end))[0]
+    case_store.delete(first["id"])
+    assert counted() == expected()
 
 
 def test_histogram_weeks_start_on_monday_and_empty_weeks_are_kept(case_store):

@@ -14,6 +14,7 @@ import math
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import fields, replace
+from datetime import timedelta
 
 from geomap.aggregate import WORLD
 from geomap.query import IncidentQuery
@@ -34,6 +35,8 @@ CELL_FILTERS = frozenset(("layer", "bbox", "event_types", "statuses"))
 DAY_FILTERS = frozenset(("layer", "start", "end", "event_types", "statuses"))
 ADMIN1_FILTERS = frozenset(("layer", "countries", "admin1", "event_types", "statuses"))
 _PER_DEGREE = LEVELS[0][1]  # point cells per degree
+#: Point cells along each side of a degree cell (incident_degree_types, migration 012).
+DEGREE = 8
 #: An edge cell holding more incidents than this is split into sub-cells (see
 #: sqlite_grid.sub_runs); a sparser one costs less scanned whole than sought run by run.
 SPLIT_ABOVE = 48
@@ -72,18 +75,23 @@ def count(conn: sqlite3.Connection, query: IncidentQuery) -> int | None:
         return 0
     inner, edges, bbox = split
     query = replace(query, bbox=bbox)
+    degrees, inner = _degree_split(inner)
     points = [pair for pair in edges if pair[0] < LEVEL]
     runs = _edge_runs(conn, query, points)
     shapes = [pair for pair in edges if pair[0] >= LEVEL] if runs else edges
     # one statement a part: each is compiled once for its size (see values_table)
     return sum(conn.execute(sql, params).fetchone()[0] for sql, params in
-               _count_parts(query, inner, *(runs or ([], [])), shapes))
+               _count_parts(query, degrees, inner, *(runs or ([], [])), shapes))
 
 
-def _count_parts(query: IncidentQuery, inner: list, summed: list, scanned: list,
-                 shapes: list) -> Iterable[tuple[str, list]]:
-    """The statements (and parameters) whose counts add up to the query's: inner cells and
-    sub-cells from the summaries, the sub-cells on the bbox's edge and the shapes scanned."""
+def _count_parts(query: IncidentQuery, degrees: list, inner: list, summed: list,
+                 scanned: list, shapes: list) -> Iterable[tuple[str, list]]:
+    """The statements (and parameters) whose counts add up to the query's: inner degree
+    cells, cells and sub-cells from the summaries, the sub-cells on the bbox's edge and the
+    shapes scanned."""
+    if degrees:
+        values, where, params = _inner_sql(query, degrees, "incident_degree_types")
+        yield f"SELECT coalesce(sum(t.count), 0) FROM {values} WHERE {where}", params
     if inner:
         values, where, params = _inner_sql(query, inner)
         yield f"SELECT coalesce(sum(t.count), 0) FROM {values} WHERE {where}", params
@@ -135,18 +143,25 @@ def cell_rows(conn: sqlite3.Connection, query: IncidentQuery, size: float) -> It
     if split is None:
         return
     inner, edges, bbox = split
-    if inner:
-        values, where, params = _inner_sql(query, inner)
-        yield from conn.execute(
-            f"SELECT (t.cell % {ROW}) / ?, (t.cell / {ROW}) / ?, t.event_type, sum(t.count), "
-            f"sum(t.sumlon), sum(t.sumlat) FROM {values} WHERE {where} GROUP BY 1, 2, 3",
-            [int(factor), int(factor), *params])
+    degrees, inner = _degree_split(inner) if factor >= DEGREE else ([], inner)
+    for ranges, table, per_cell in ((degrees, "incident_degree_types", int(factor) // DEGREE),
+                                    (inner, "incident_cell_types", int(factor))):
+        if ranges:
+            values, where, params = _inner_sql(query, ranges, table)
+            yield from conn.execute(
+                f"SELECT (t.cell % {ROW}) / ?, (t.cell / {ROW}) / ?, t.event_type, sum(t.count), "
+                f"sum(t.sumlon), sum(t.sumlat) FROM {values} WHERE {where} GROUP BY 1, 2, 3",
+                [per_cell, per_cell, *params])
     yield from _scanned_cells(conn, replace(query, bbox=bbox), size, edges)
 
 
 def bucket_rows(conn: sqlite3.Connection, query: IncidentQuery, interval: str) -> Iterable[tuple]:
     """(bucket start, type, count, fatalities) of the matches per day, week or month."""
     if query.bbox is None and answerable(query, DAY_FILTERS):
+        if interval == "month" and _whole_months(query):
+            where, params = _summary_where(query, "d", dates=True, column="month")
+            return conn.execute("SELECT d.month, d.event_type, sum(d.count), sum(d.fatalities) "
+                                f"FROM incident_months AS d WHERE {where} GROUP BY 1, 2", params)
         where, params = _summary_where(query, "d", dates=True)
         bucket = _BUCKET[interval].format(d="d.event_date")
         return conn.execute(f"SELECT {bucket}, d.event_type, sum(d.count), sum(d.fatalities) "
@@ -240,13 +255,44 @@ def _clip(bbox: tuple, extent: tuple | None) -> tuple[float, float, float, float
     return minlon, minlat, maxlon, maxlat
 
 
-def _inner_sql(query: IncidentQuery, inner: list[tuple[int, int]]) -> tuple[str, str, list]:
-    """(FROM, WHERE, parameters) of the summary rows of the inner cells, aliased ``t``."""
+def _inner_sql(query: IncidentQuery, inner: list[tuple[int, int]],
+               table: str = "incident_cell_types") -> tuple[str, str, list]:
+    """(FROM, WHERE, parameters) of the summary rows of the inner cells (of ``table``: the
+    point cells', or the degree cells'), aliased ``t``."""
     values, numbers = values_table(inner)
     where, params = _summary_where(query, "t", dates=False)
-    source = (f"{values} AS r CROSS JOIN incident_cell_types AS t "
-              "ON t.cell BETWEEN r.column1 AND r.column2")
+    source = f"{values} AS r CROSS JOIN {table} AS t ON t.cell BETWEEN r.column1 AND r.column2"
     return source, where, [*numbers, *params]
+
+
+def _degree_split(inner: list[tuple[int, int]]) -> tuple[list, list]:
+    """(degree cell ranges, point cell ranges): the 1-degree cells (DEGREE point cells a side,
+    numbered as the grid numbers its cells) that lie wholly among the ``inner`` point cell
+    ranges (a rectangle, one range a row), and the point cells of it they leave.
+
+    >>> degrees, left = _degree_split([(row * ROW + 5, row * ROW + 30) for row in range(3, 20)])
+    >>> degrees == [(1 * ROW + 1, 1 * ROW + 2)], len(left)  # rows 8-15: two ranges each
+    (True, 25)
+    """
+    if not inner:
+        return [], inner
+    first_row, last_row = inner[0][0] // ROW, inner[-1][0] // ROW
+    first_col, last_col = inner[0][0] % ROW, inner[0][1] % ROW
+    west, east = -(-first_col // DEGREE), (last_col + 1) // DEGREE - 1
+    south, north = -(-first_row // DEGREE), (last_row + 1) // DEGREE - 1
+    if west > east or south > north:
+        return [], inner
+    degrees = [(row * ROW + west, row * ROW + east) for row in range(south, north + 1)]
+    left = []
+    for low, high in inner:
+        row = low // ROW
+        if not south * DEGREE <= row < (north + 1) * DEGREE:
+            left.append((low, high))
+            continue
+        base = row * ROW
+        left += [pair for pair in ((low, base + west * DEGREE - 1),
+                                   (base + (east + 1) * DEGREE, high)) if pair[0] <= pair[1]]
+    return degrees, left
 
 
 def _subcells_sql(query: IncidentQuery, runs: list[tuple[int, int, int]]) -> tuple[str, str, list]:
@@ -258,14 +304,21 @@ def _subcells_sql(query: IncidentQuery, runs: list[tuple[int, int, int]]) -> tup
     return source, where, [*numbers, *params]
 
 
-def _summary_where(query: IncidentQuery, alias: str, *, dates: bool,
-                   places: bool = False) -> tuple[str, list]:
+def _whole_months(query: IncidentQuery) -> bool:
+    """Whether the query's dates, if any, start on a month's first day and end on its last
+    (so that incident_months answers them: its rows are named by their first day)."""
+    return ((query.start is None or query.start.day == 1)
+            and (query.end is None or (query.end + timedelta(days=1)).day == 1))
+
+
+def _summary_where(query: IncidentQuery, alias: str, *, dates: bool, places: bool = False,
+                   column: str = "event_date") -> tuple[str, list]:
     clauses, params = [f"{alias}.layer = ?"], [query.layer]
     if dates and query.start:
-        clauses.append(f"{alias}.event_date >= ?")
+        clauses.append(f"{alias}.{column} >= ?")
         params.append(query.start.isoformat())
     if dates and query.end:
-        clauses.append(f"{alias}.event_date <= ?")
+        clauses.append(f"{alias}.{column} <= ?")
         params.append(query.end.isoformat())
     filters = [("event_type", query.event_types), ("status", query.statuses)]
     if places:

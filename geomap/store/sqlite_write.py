@@ -18,7 +18,7 @@ import orjson
 from geomap.incident import geometry_bbox
 from geomap.store.batches import validated_batch
 from geomap.store.learned import learned_place_of, place_row
-from geomap.store.sqlite_grid import LEVEL, SUB_SQL
+from geomap.store.sqlite_grid import LEVEL, ROW, SUB_SQL
 from geomap.store.sqlite_query import search_text
 from geomap.store.sqlite_schema import CACHE_KIB, MMAP_BYTES
 
@@ -55,10 +55,20 @@ _ADD_SUBCELLS = (f"INSERT INTO incident_subcells SELECT layer, cell, {_SUB}, eve
                  f"AND cell < {LEVEL} GROUP BY 1, 2, 3, 4, 5 ON CONFLICT DO UPDATE SET "
                  "count = count + excluded.count, sumlon = sumlon + excluded.sumlon, "
                  "sumlat = sumlat + excluded.sumlat")
+_DEGREE = f"(cell / {ROW} / 8) * {ROW} + (cell % {ROW}) / 8"  # a point cell's 1-degree cell
+_ADD_DEGREES = (f"INSERT INTO incident_degree_types SELECT layer, {_DEGREE}, event_type, status, "
+                "count(*), sum(lon), sum(lat) FROM incidents WHERE seq BETWEEN ? AND ? "
+                f"AND cell < {LEVEL} GROUP BY 1, 2, 3, 4 ON CONFLICT DO UPDATE SET "
+                "count = count + excluded.count, sumlon = sumlon + excluded.sumlon, "
+                "sumlat = sumlat + excluded.sumlat")
 _ADD_DAYS = ("INSERT INTO incident_days SELECT layer, event_date, event_type, status, count(*), "
              "coalesce(sum(fatalities), 0) FROM incidents WHERE seq BETWEEN ? AND ? "
              "GROUP BY layer, event_date, event_type, status ON CONFLICT DO UPDATE SET "
              "count = count + excluded.count, fatalities = fatalities + excluded.fatalities")
+_ADD_MONTHS = ("INSERT INTO incident_months SELECT layer, substr(event_date, 1, 8) || '01', "
+               "event_type, status, count(*), coalesce(sum(fatalities), 0) FROM incidents "
+               "WHERE seq BETWEEN ? AND ? GROUP BY 1, 2, 3, 4 ON CONFLICT DO UPDATE SET "
+               "count = count + excluded.count, fatalities = fatalities + excluded.fatalities")
 _ADD_ACTORS = ("INSERT INTO incident_actors SELECT layer, actor, count(*) FROM ("
                "SELECT layer, actor1 AS actor FROM incidents WHERE seq BETWEEN ?1 AND ?2 AND "
                "actor1 IS NOT NULL UNION ALL SELECT layer, actor2 FROM incidents WHERE seq "
@@ -78,10 +88,16 @@ _TAKE_TYPE = ("UPDATE incident_cell_types SET count = count - 1, fatalities = fa
               "sumlon = sumlon - ?, sumlat = sumlat - ? WHERE layer = ? AND cell = ? "
               "AND event_type = ? AND status = ? RETURNING count")
 _SUBCELL_KEY = "layer = ? AND cell = ? AND sub = ? AND event_type = ? AND status = ?"
+_DEGREE_KEY = "layer = ? AND cell = ? AND event_type = ? AND status = ?"
+_TAKE_DEGREE = ("UPDATE incident_degree_types SET count = count - 1, sumlon = sumlon - ?, "
+                f"sumlat = sumlat - ? WHERE {_DEGREE_KEY} RETURNING count")
 _TAKE_SUBCELL = ("UPDATE incident_subcells SET count = count - 1, sumlon = sumlon - ?, "
                  f"sumlat = sumlat - ? WHERE {_SUBCELL_KEY} RETURNING count")
 _TAKE_DAY = ("UPDATE incident_days SET count = count - 1, fatalities = fatalities - ? "
              "WHERE layer = ? AND event_date = ? AND event_type = ? AND status = ? RETURNING count")
+_MONTH_KEY = "layer = ? AND month = ? AND event_type = ? AND status = ?"
+_TAKE_MONTH = ("UPDATE incident_months SET count = count - 1, fatalities = fatalities - ? "
+               f"WHERE {_MONTH_KEY} RETURNING count")
 _FORGET_ROW = (f"SELECT layer, cell, {_SUB} AS sub, minlon, minlat, maxlon, maxlat, event_date, event_type, "
                "status, coalesce(fatalities, 0) AS fatalities, lon, lat, actor1, actor2, "
                "coalesce(country, '') AS country, "
@@ -142,8 +158,8 @@ def write_rows(conn: sqlite3.Connection, prepared: list[tuple], first: int | Non
 
 def add_to_summaries(conn: sqlite3.Connection, first: int, last: int) -> None:
     """Count the incidents numbered ``first`` to ``last`` into the cell and layer summaries."""
-    for sql in (_ADD_CELLS, _ADD_LAYERS, _ADD_TYPES, _ADD_SUBCELLS, _ADD_DAYS, _ADD_ACTORS,
-                _ADD_ADMIN1):
+    for sql in (_ADD_CELLS, _ADD_LAYERS, _ADD_TYPES, _ADD_SUBCELLS, _ADD_DEGREES, _ADD_DAYS,
+                _ADD_MONTHS, _ADD_ACTORS, _ADD_ADMIN1):
         conn.execute(sql, (first, last))
 
 
@@ -161,8 +177,8 @@ def forget(conn: sqlite3.Connection, seq: int, stored: dict) -> None:
 
 
 def _subtract_typed(conn: sqlite3.Connection, row: dict) -> None:
-    """One incident fewer in the per-type cell and sub-cell, the day, the division and the
-    actor summaries."""
+    """One incident fewer in the per-type cell, sub-cell and degree cell, the day and month,
+    the division and the actor summaries."""
     kind = (row["event_type"], row["status"])
     cell = (row["layer"], row["cell"], *kind)
     (left,) = conn.execute(_TAKE_TYPE, (row["fatalities"], row["lon"], row["lat"],
@@ -171,15 +187,13 @@ def _subtract_typed(conn: sqlite3.Connection, row: dict) -> None:
         conn.execute("DELETE FROM incident_cell_types WHERE layer = ? AND cell = ? AND "
                      "event_type = ? AND status = ?", cell)
     if row["cell"] < LEVEL:  # a point
-        sub = (row["layer"], row["cell"], row["sub"], *kind)
-        (left,) = conn.execute(_TAKE_SUBCELL, (row["lon"], row["lat"], *sub)).fetchone()
-        if not left:
-            conn.execute(f"DELETE FROM incident_subcells WHERE {_SUBCELL_KEY}", sub)
+        _take_point(conn, row, kind)
     day = (row["layer"], row["event_date"], *kind)
     (left,) = conn.execute(_TAKE_DAY, (row["fatalities"], *day)).fetchone()
     if not left:
         conn.execute("DELETE FROM incident_days WHERE layer = ? AND event_date = ? AND "
                      "event_type = ? AND status = ?", day)
+    _take_month(conn, row, kind)
     division = (row["layer"], row["country"], row["admin1"], *kind)
     (left,) = conn.execute(_TAKE_ADMIN1, (row["lon"], row["lat"], *division)).fetchone()
     if not left:
@@ -189,6 +203,26 @@ def _subtract_typed(conn: sqlite3.Connection, row: dict) -> None:
         if not left:
             conn.execute("DELETE FROM incident_actors WHERE layer = ? AND actor = ?",
                          (row["layer"], actor))
+
+
+def _take_point(conn: sqlite3.Connection, row: dict, kind: tuple) -> None:
+    """One point fewer in its sub-cell's and its degree cell's summaries."""
+    sub = (row["layer"], row["cell"], row["sub"], *kind)
+    (left,) = conn.execute(_TAKE_SUBCELL, (row["lon"], row["lat"], *sub)).fetchone()
+    if not left:
+        conn.execute(f"DELETE FROM incident_subcells WHERE {_SUBCELL_KEY}", sub)
+    cell = row["cell"]
+    degree = (row["layer"], cell // ROW // 8 * ROW + cell % ROW // 8, *kind)
+    (left,) = conn.execute(_TAKE_DEGREE, (row["lon"], row["lat"], *degree)).fetchone()
+    if not left:
+        conn.execute(f"DELETE FROM incident_degree_types WHERE {_DEGREE_KEY}", degree)
+
+
+def _take_month(conn: sqlite3.Connection, row: dict, kind: tuple) -> None:
+    month = (row["layer"], row["event_date"][:8] + "01", *kind)
+    (left,) = conn.execute(_TAKE_MONTH, (row["fatalities"], *month)).fetchone()
+    if not left:
+        conn.execute(f"DELETE FROM incident_months WHERE {_MONTH_KEY}", month)
 
 
 def _subtract(conn: sqlite3.Connection, table: str, where: str, key: tuple,
