@@ -167,3 +167,15 @@ def test_civilians_are_the_side_acted_on_and_the_coalition_that_struck_acts(read
     wedding, = read("Saudi-led coalition aircraft killed six civilians in a strike on a wedding in Hajjah "
                     "on Monday.")
     assert (wedding["actor1"], wedding["actor2"]) == ("Saudi-led coalition", "Civilians")
+
+
+def test_the_country_of_the_reports_lead_governs_a_later_sentence_that_names_none(read):
+    # Dhiban is a village in Deir ez-Zor and a town in Jordan; the report is about Syria,
+    # however often it names Jordan afterwards.
+    found = read("Gunmen attacked an army post in eastern Syria on Tuesday, killing two soldiers.\n\n"
+                 "Jordan closed a border crossing after the attack. Jordan's interior minister said Jordan "
+                 "would keep it shut, and Jordanian troops were put on alert along Jordan's frontier.\n\n"
+                 "Later on Tuesday, a roadside bomb exploded in Dhiban, wounding three soldiers.")
+    bomb = [p for p in found if p["location_mention"] == "Dhiban"]
+    assert [(p["country"], p["admin1"], p["event_date"]) for p in bomb] == [
+        ("SY", "Deir ez-Zor", "2024-05-07")]

@@ -97,6 +97,9 @@ class DocumentPlaces:
         # Nationalities named when nothing else says where: places there are read as in-country.
         self.leaning: Counter = Counter()
         self.provinces: list[dict] = []
+        # The countries the report's first text naming any (its title or lead) names: they govern
+        # where a later sentence names none, however often other countries come up.
+        self.lead: set[str] = set()
         self.countries = self._document_countries(sentences)
 
     def _document_countries(self, sentences: list[str]) -> Counter:
@@ -111,6 +114,7 @@ class DocumentPlaces:
         named, votes, acted_by = Counter(), Counter(), Counter()
         landmarks = []
         for sentence in sentences:
+            before = named.copy()
             for mention in find_mentions(sentence, self.people):
                 votes.update(self._candidate_countries(mention.text))
                 match = self._plain(mention.text)
@@ -121,6 +125,7 @@ class DocumentPlaces:
             named.update(find_home_countries(sentence))
             for code, of_place in nationalities(sentence):
                 (named if of_place else acted_by)[code] += 1
+            self.lead = self.lead or set(named - before)
         self.provinces = [match for _, match in landmarks if match["feature"] == "division"]
         counts = named + self._landmark_countries(landmarks, named)
         if counts:
@@ -332,6 +337,8 @@ class DocumentPlaces:
         if adjective and DEMONYMS[adjective.group(1).lower()]:
             return DEMONYMS[adjective.group(1).lower()]
         weight = self.countries or self.leaning
+        if len(weight) > 1 and len(self.lead) == 1 and self.lead <= set(weight):
+            return next(iter(self.lead))
         return weight.most_common(1)[0][0] if len(weight) == 1 else None
 
     def _choose(self, text: str, answer: dict) -> dict | None:
@@ -340,9 +347,11 @@ class DocumentPlaces:
             return None
         best = candidates[0]["score"]
         close = [c for c in candidates if c["score"] >= best - 0.1]
-        # Among near-equal readings, the one in the country the report speaks of most.
+        # Among near-equal readings, the one in the report's lead country, else in the one it
+        # speaks of most.
         weight = self.countries or self.leaning
-        return max(close, key=lambda c: (weight.get(c["country"], 0), c["score"]))
+        lead = self.lead if len(self.lead) == 1 else set()
+        return max(close, key=lambda c: (c["country"] in lead, weight.get(c["country"], 0), c["score"]))
 
     def _refine(self, mention: Mention, sentence: str, regions: list[Mention]) -> None:
         """Re-resolve a town or base near the province or country named beside it."""
