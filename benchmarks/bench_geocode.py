@@ -12,6 +12,11 @@ Both run against a store holding ``--learned`` learned places (names of the inde
 few km, as imported incidents teach them), which every resolution consults.
 
     python benchmarks/bench_geocode.py [--queries 10000] [--learned 5000] [--rebuild]
+        [--rounds 3] [--baseline OLD_CHECKOUT]
+
+With ``--baseline`` (a checkout of other code, e.g. ``git worktree add /tmp/old main~3``, run
+with PYTHONPATH pointing at it) the two take turns, ``--rounds`` times each, and the medians
+are printed side by side: on a shared machine only turns taken in one run compare.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import os
 import random
 import resource
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -120,6 +126,8 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=10_000)
     parser.add_argument("--learned", type=int, default=5000, help="learned places in the store")
     parser.add_argument("--rebuild", action="store_true", help="time a full index build first")
+    parser.add_argument("--rounds", type=int, default=1, help="turns of each code, medians printed")
+    parser.add_argument("--baseline", type=Path, help="a checkout of other code to take turns with")
     args = parser.parse_args()
     from geomap.config import Settings
     from geomap.gazetteer import open_gazetteer
@@ -129,22 +137,43 @@ def main() -> None:
         built = open_gazetteer(settings, build=False).build()
         print(f"index build: {built['seconds']:.1f} s ({settings.gazetteer_db})")
     open_gazetteer(settings)
+    sets = {"mixed": make_queries(settings.gazetteer_db, args.queries),
+            "distinct": make_distinct(settings.gazetteer_db, args.queries)}
+    trees = {"this code": None} | ({"baseline": args.baseline} if args.baseline else {})
     with tempfile.TemporaryDirectory(prefix="bench-geocode-") as folder:
         db = Path(folder) / "store.sqlite"
         fill_learned(settings.gazetteer_db, db, args.learned)
         env = dict(os.environ, GEOMAP_GAZETTEER_DB=str(settings.gazetteer_db), GEOMAP_DB=str(db))
-        startups = [run_batch(["Mosul"], env) for _ in range(3)]
-        startup, startup_cpu = min(s[0] for s in startups), min(s[1] for s in startups)
-        print(f"start-up (one query, process start to exit, {args.learned:,} learned places): "
-              f"{startup * 1000:.0f} ms ({startup_cpu * 1000:.0f} ms of CPU)")
-        for label, queries in (("mixed", make_queries(settings.gazetteer_db, args.queries)),
-                               ("distinct", make_distinct(settings.gazetteer_db, args.queries))):
-            total, cpu, peak_kib = run_batch(queries, env)
-            rate = len(queries) / max(total - startup, 1e-9)
-            cpu_rate = len(queries) / max(cpu - startup_cpu, 1e-9)
-            print(f"{label}: {len(queries):,} queries: {total:.2f} s in all, {rate:,.0f} queries/s "
-                  f"after start-up ({cpu_rate:,.0f} per CPU-second); peak memory "
-                  f"{peak_kib / 1024:.0f} MiB")
+        runs = {(tree, label): [] for tree in trees for label in ("start-up", *sets)}
+        for _ in range(args.rounds):
+            for tree, path in trees.items():
+                tree_env = env if path is None else dict(env, PYTHONPATH=str(path.resolve()))
+                measure_turn(tree_env, sets, runs, tree)
+    print_medians(runs, trees, args.learned)
+
+
+def measure_turn(env: dict, sets: dict[str, list[str]], runs: dict, tree: str) -> None:
+    """One turn of one code: its start-up (best of three), then each set of queries."""
+    startup = min((run_batch(["Mosul"], env) for _ in range(3)), key=lambda run: run[1])
+    runs[(tree, "start-up")].append(startup)
+    for label, queries in sets.items():
+        total, cpu, peak_kib = run_batch(queries, env)
+        runs[(tree, label)].append((len(queries) / max(total - startup[0], 1e-9),
+                                    len(queries) / max(cpu - startup[1], 1e-9), peak_kib))
+
+
+def print_medians(runs: dict, trees: dict, learned: int) -> None:
+    """The median of each figure over the turns, one line per code and set."""
+    for tree in trees:
+        wall, cpu = (statistics.median(run[i] for run in runs[(tree, "start-up")]) for i in (0, 1))
+        print(f"{tree}: start-up (one query, process start to exit, {learned:,} learned places): "
+              f"{wall * 1000:.0f} ms ({cpu * 1000:.0f} ms of CPU)")
+        for label in ("mixed", "distinct"):
+            turns = runs[(tree, label)]
+            rates = ", ".join(f"{run[1]:,.0f}" for run in turns)
+            print(f"{tree}: {label}: {statistics.median(run[0] for run in turns):,.0f} queries/s after"
+                  f" start-up, {statistics.median(run[1] for run in turns):,.0f} per CPU-second"
+                  f" (turns: {rates}); peak memory {max(run[2] for run in turns) / 1024:.0f} MiB")
 
 
 if __name__ == "__main__":

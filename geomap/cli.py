@@ -108,15 +108,39 @@ def parse_country(value: str, field: str) -> str:
 
 
 def geocode_lines(gazetteer, lines, out, default_country: str | None) -> None:
-    """Answer each input line with one JSON line, in order; a bad line gets an error object."""
-    for number, raw in enumerate(lines, start=1):
-        try:
-            query, country = parse_batch_line(raw, default_country)
-            answer = gazetteer.resolve(query, country=country)
-        except ValidationError as exc:
-            answer = {"line": number, **exc.to_dict()}
-        out.write(orjson.dumps(answer) + b"\n")
+    """Answer each input line with one JSON line, in order; a bad line gets an error object.
+
+    The answers to the lines one read brings are written together, then flushed before the
+    next read waits: a pipe of thousands of lines is not a write per line, and a person
+    typing still sees each answer at once."""
+    number = 0
+    for batch in iter_line_batches(lines):
+        for raw in batch:
+            number += 1
+            try:
+                query, country = parse_batch_line(raw, default_country)
+                answer = gazetteer.resolve(query, country=country)
+            except ValidationError as exc:
+                answer = {"line": number, **exc.to_dict()}
+            out.write(orjson.dumps(answer) + b"\n")
         out.flush()
+
+
+def iter_line_batches(stream, size: int = 65_536):
+    """Lists of the complete lines (without their newline) that each read of ``stream``
+    brings; a last line without a newline comes last."""
+    read = getattr(stream, "read1", stream.read)
+    parts: list[bytes] = []  # a line longer than a read, kept in pieces until its end
+    while chunk := read(size):
+        if b"\n" not in chunk:
+            parts.append(chunk)
+            continue
+        lines = b"".join([*parts, chunk]).split(b"\n")
+        parts = [lines.pop()]
+        yield lines
+    rest = b"".join(parts)
+    if rest:
+        yield [rest]
 
 
 def parse_batch_line(raw: bytes, default_country: str | None) -> tuple[str, str | None]:

@@ -2,6 +2,7 @@
 
 import json
 import os
+import select
 import subprocess
 import sys
 
@@ -96,3 +97,20 @@ def test_geocode_marks_a_tentative_answer_and_says_why(env):
     assert "Lislāmīn" in out and "(tentative)" in out and "1,022 people" in out
     done = run_geocode(["--json", "--country", "SY", "Lislamin"], env)
     assert json.loads(done.stdout)["match"]["score"] < 0.5
+
+
+def test_batch_answers_a_line_before_the_next_one_is_sent(env):
+    # Answers are written in batches, but one that waits for more input is flushed first: a
+    # program that sends a line and waits for its answer is not left hanging.
+    command = [sys.executable, "-m", "geomap", "geocode", "--json", "-"]
+    with subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                          stderr=subprocess.DEVNULL, env=env) as process:
+        process.stdin.write(b"Mosul\n")
+        process.stdin.flush()
+        ready, _, _ = select.select([process.stdout], [], [], 120)
+        assert ready, "no answer while stdin stays open"
+        assert json.loads(process.stdout.readline())["match"]["gazetteer_id"] == "geonames:99072"
+        process.stdin.write(b"Kirkuk\n")
+        process.stdin.close()
+        assert json.loads(process.stdout.read())["query"] == "Kirkuk"
+    assert process.returncode == 0

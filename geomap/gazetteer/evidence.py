@@ -97,10 +97,6 @@ DOUBTS = (
           lambda r: r.letters_differ and r.place[5] is not None
           and r.place[5] not in ROMANISED_COUNTRIES,
           lambda r: f"other letters than '{r.row[2]}', where names are written in Latin letters"),
-    Doubt("spelling of another name", TENTATIVE,
-          lambda r: r.similarity < 1.0 and is_another_name(r),
-          lambda r: f"tentative: a spelling of '{r.row[2]}', another name of {r.place[2]}",
-          tentative=True),
     Doubt("small village spelt otherwise", TENTATIVE,
           lambda r: r.similarity < 1.0 and r.small_village,
           lambda r: "tentative: a small village's name spelt otherwise; an unlisted namesake"
@@ -113,28 +109,34 @@ DOUBTS = (
           lambda r: r.embedded_village and 0 < r.place[8] < FEW_PEOPLE,
           lambda r: f"tentative: a village of {r.place[8]:,} people; unlisted villages share such"
                     " names", tentative=True),
+    Doubt("spelling of another name", TENTATIVE,
+          lambda r: r.similarity < 1.0 and is_another_name(r),
+          lambda r: f"tentative: a spelling of '{r.row[2]}', another name of {r.place[2]}",
+          tentative=True),
 )
 
 
 def weigh_evidence(reading: Reading) -> tuple[float, list]:
     """The product of the factors of the evidence doubts that apply, and their reasons."""
-    return _weigh(reading, EVIDENCE_DOUBTS, 1.0)
-
-
-def weigh_tentative(reading: Reading) -> tuple[float, list]:
-    """The lowest factor of the tentative doubts that apply (1 when none), and their reasons.
-
-    Weighed only for the candidates an answer shows: they never change the ranking."""
-    return _weigh(reading, TENTATIVE_DOUBTS, None)
-
-
-def _weigh(reading: Reading, doubts: tuple[Doubt, ...], product: float | None) -> tuple[float, list]:
     factor, reasons = 1.0, []
-    for doubt in doubts:
+    for doubt in EVIDENCE_DOUBTS:
         if doubt.applies(reading):
-            factor = factor * doubt.factor if product else min(factor, doubt.factor)
+            factor *= doubt.factor
             reasons.append(functools.partial(doubt.reason, reading))
     return factor, reasons
+
+
+def weigh_tentative(reading: Reading) -> tuple[float, str | None]:
+    """TENTATIVE and the reason of the first tentative doubt that applies, or (1, None).
+
+    Weighed only for the candidates an answer shows (they never change the ranking), and
+    one is enough: they all cap the score alike, and the costly ones come last."""
+    for doubt in TENTATIVE_DOUBTS:
+        if doubt.applies(reading):
+            return TENTATIVE, functools.partial(doubt.reason, reading)
+    return 1.0, None
+
+
 
 
 EVIDENCE_DOUBTS = tuple(doubt for doubt in DOUBTS if not doubt.tentative)

@@ -15,7 +15,13 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 
 from geomap.gazetteer import borders
-from geomap.gazetteer.evidence import TENTATIVE, Reading, weigh_evidence, weigh_tentative
+from geomap.gazetteer.evidence import (
+    SPELT_OTHERWISE,
+    TENTATIVE,
+    Reading,
+    weigh_evidence,
+    weigh_tentative,
+)
 
 # Kinds a query implies ("air base", "province") and the features that satisfy them.
 KIND_FEATURES = {
@@ -59,7 +65,7 @@ MAX_RIVALS = 6
 MANY_NAMESAKES, MANY_IMPORTANCE = 2, 0.15
 
 
-@dataclass
+@dataclass(slots=True)
 class Scored:
     """A candidate place with its score and the reason for it."""
 
@@ -74,11 +80,10 @@ class Scored:
     def confidence(self) -> float:
         """The reported score: the chance that this is the place meant."""
         if self.unweighed is not None:
-            factor, reasons = weigh_tentative(self.unweighed)
+            factor, reason = weigh_tentative(self.unweighed)
             self.unweighed = None
-            if reasons:
-                self.doubt(factor, reasons[0])
-                self.reasons += reasons[1:]
+            if reason is not None:
+                self.doubt(factor, reason)
         return self.score * self.tentative
 
     @property
@@ -177,8 +182,9 @@ def score_candidate(place: tuple, row: tuple, form, similarity: float, country, 
     if kind_reason:
         factor *= kind_factor
         reasons.append(kind_reason)
-    reading = Reading(place, row, similarity, row[6] != form.loose, len(form.loose))
-    if similarity < 1.0:  # the name itself leaves no evidence doubt
+    letters_differ = row[6] != form.loose
+    reading = Reading(place, row, similarity, letters_differ, len(form.loose))
+    if letters_differ or similarity < SPELT_OTHERWISE:  # what every evidence doubt needs
         doubt, doubts = weigh_evidence(reading)
         factor *= doubt
         reasons += doubts
