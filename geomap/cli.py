@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import gc
 import sys
 from pathlib import Path
 
@@ -84,8 +85,6 @@ def geocode(ctx: click.Context, country: str | None, as_json: bool, queries: tup
     country = parse_country(country, "--country") if country else None
     gazetteer = _gazetteer(ctx)
     if queries == ("-",):
-        import gc
-
         gc.freeze()  # what start-up loaded lives as long as the process: never scan it again
         geocode_lines(gazetteer, sys.stdin.buffer, sys.stdout.buffer, country)
         return
@@ -124,6 +123,7 @@ def geocode_lines(gazetteer, lines, out, default_country: str | None) -> None:
                 answer = {"line": number, **exc.to_dict()}
             out.write(orjson.dumps(answer) + b"\n")
         out.flush()
+        gc.freeze()  # what the caches took in lives on: the collector need not scan it again
 
 
 def iter_line_batches(stream, size: int = 65_536):
