@@ -1,7 +1,7 @@
 """`geomap ingest` beside GDAL, geopandas and a bare executemany floor, in one run.
 
     PYTHONPATH=. python benchmarks/bench_ingest_vs_gdal.py [--n 1000000] [--runs 3]
-        [--out benchmarks/out] [--reuse] [--only geomap,ogr2ogr]
+        [--out benchmarks/out] [--reuse] [--only geomap,ogr2ogr] [--before DIR]
 
 Writes ``peers.geojson`` (benchmarks/synthetic.py, one feature per line as most tools
 write it), then loads it again and again, the contenders taking turns so that a change
@@ -11,6 +11,8 @@ in the machine's load hits each alike:
   (validation, full-text index, grid and summaries, one transaction per batch);
 - ``ogr2ogr``: ``ogr2ogr -f GPKG`` (GDAL's GeoPackage, with its R*Tree);
 - ``geopandas``: ``read_file`` then ``to_file(driver="GPKG")``, both through pyogrio;
+- ``before``: with ``--before DIR``, ``geomap ingest`` of the geomap package in DIR (say
+  ``git archive main geomap | tar -x -C DIR``): the code before a change, in the same run;
 - ``floor``: the same file streamed with ijson and each feature's JSON put with
   ``executemany`` into a table without an index, 5,000 rows a transaction: what reading
   and storing cost before any validation or index.
@@ -60,17 +62,21 @@ def commands(source: Path, target: Path) -> dict[str, list[str]]:
     python = sys.executable
     return {
         "geomap": [python, "-m", "geomap", "--db", str(target), "ingest", str(source)],
+        "before": [python, "-m", "geomap", "--db", str(target), "ingest", str(source)],
         "ogr2ogr": ["ogr2ogr", "-f", "GPKG", str(target), str(source)],
         "geopandas": [python, "-c", GEOPANDAS, str(source), str(target)],
         "floor": [python, "-c", FLOOR, str(source), str(target)],
     }
 
 
-def run_once(command: list[str], target: Path) -> tuple[float, float, float]:
-    """(wall s, CPU s, peak RSS MiB) of one run into a fresh ``target``."""
+def run_once(command: list[str], target: Path, path: Path | None = None) -> tuple[float, float, float]:
+    """(wall s, CPU s, peak RSS MiB) of one run into a fresh ``target``; ``path`` goes first
+    on PYTHONPATH."""
     for suffix in ("", "-wal", "-shm", "-journal"):
         Path(f"{target}{suffix}").unlink(missing_ok=True)
     env = {**os.environ, "GEOMAP_GAZETTEER_DB": str(target.with_suffix(".unused-gazetteer"))}
+    if path is not None:
+        env["PYTHONPATH"] = str(path)
     started = time.perf_counter()
     child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     _, status, usage = os.wait4(child.pid, 0)
@@ -113,17 +119,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=Path("benchmarks/out"))
     parser.add_argument("--reuse", action="store_true", help="keep an existing peers.geojson")
     parser.add_argument("--only", default="geomap,ogr2ogr,geopandas,floor")
+    parser.add_argument("--before", type=Path, help="a folder holding an older geomap package")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     source = args.out / "peers.geojson"
     if not (args.reuse and source.exists()):
         generate(args.n, source)
-    names = args.only.split(",")
+    names = args.only.split(",") + (["before"] if args.before else [])
     timings: dict[str, list] = {name: [] for name in names}
     for number in range(args.runs):
         for name in names:
             target = args.out / f"peers-{name}.{'gpkg' if name in ('ogr2ogr', 'geopandas') else 'sqlite'}"
-            timings[name].append(run_once(commands(source, target)[name], target))
+            path = args.before.resolve() if name == "before" else None
+            timings[name].append(run_once(commands(source, target)[name], target, path))
             wall, cpu, rss = timings[name][-1]
             print(f"run {number + 1} {name}: {wall:.1f} s, {args.n / wall:,.0f} features/s, "
                   f"CPU {cpu:.1f} s, peak {rss:,.0f} MiB", flush=True)

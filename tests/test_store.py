@@ -99,6 +99,12 @@ def assert_summaries_agree(store):
               "WHERE actor1 IS NOT NULL UNION ALL SELECT layer, actor2 FROM incidents WHERE "
               "actor2 IS NOT NULL AND actor2 IS NOT actor1) GROUP BY 1, 2")
     assert sorted(inspected(store, actors)) == sorted(inspected(store, "SELECT * FROM incident_actors"))
+    divisions = ("SELECT layer, coalesce(country, ''), coalesce(json_extract(feature, "
+                 "'$.properties.admin1'), ''), event_type, status, count(*), round(sum(lon), 6), "
+                 "round(sum(lat), 6) FROM incidents GROUP BY 1, 2, 3, 4, 5")
+    kept = ("SELECT layer, country, admin1, event_type, status, count, round(sumlon, 6), "
+            "round(sumlat, 6) FROM incident_admin1")
+    assert sorted(inspected(store, divisions)) == sorted(inspected(store, kept))
 
 
 # --- writing --------------------------------------------------------------------------
@@ -159,14 +165,25 @@ def test_migrations_apply_once(tmp_path, monkeypatch):
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
+#: The columns of the summaries that sqlite_tally writes, by its statement's name.
+TALLY_COLUMNS = {"_ACTORS": 3, "_DIVISIONS": 8, "_SUBCELLS": 8, "_MONTHS": 6, "_DEGREES": 7}
+
+
+def unkept(monkeypatch, *names):
+    """The tally writes nothing to these summaries (as a store before their migration)."""
+    for name in names:
+        marks = ", ".join("?" * TALLY_COLUMNS[name])
+        monkeypatch.setattr(f"geomap.store.sqlite_tally.{name}",
+                            f"DELETE FROM incidents WHERE 0 AND coalesce({marks})")
+
+
 def test_migration_5_keeps_the_history_of_a_version_4_store(tmp_path, monkeypatch):
     path = tmp_path / "geomap.sqlite"
     shipped = sqlite_schema.migrations()
     monkeypatch.setattr(sqlite_schema, "migrations", lambda: shipped[:4])
     # A version-4 store kept no actor, division, sub-cell, month or degree summary
     # (migrations 7, 8, 10, 11 and 12): this write leaves them out.
-    for name in ("_ADD_ACTORS", "_ADD_ADMIN1", "_ADD_SUBCELLS", "_ADD_MONTHS", "_ADD_DEGREES"):
-        monkeypatch.setattr(f"geomap.store.sqlite_write.{name}", "SELECT ?1, ?2 WHERE 0")
+    unkept(monkeypatch, "_ACTORS", "_DIVISIONS", "_SUBCELLS", "_MONTHS", "_DEGREES")
     with SQLiteStore(path) as store:
         store.add_many([samples()["green_village"]])
         [feature] = store.query(IncidentQuery())
@@ -337,7 +354,7 @@ def test_migration_002_converts_a_store_of_migration_001(tmp_path, monkeypatch):
     SQLiteStore(path).close()
     with contextlib.closing(sqlite3.connect(path)) as conn, conn:
         for seq, raw in enumerate(samples().values(), 1):  # as the store of 001 wrote them
-            row, text, _ = prepare(parse_feature(raw))
+            row, text, _, _ = prepare(parse_feature(raw))
             conn.execute(f"INSERT INTO incidents VALUES ({', '.join('?' * 19)})", (seq, *row))
             conn.execute("INSERT INTO incidents_rtree VALUES (?, ?, ?, ?, ?)",
                          (seq, row[13], row[15], row[14], row[16]))
@@ -396,8 +413,7 @@ def test_migration_8_counts_the_divisions_of_a_version_7_store(tmp_path, monkeyp
     path = tmp_path / "geomap.sqlite"
     shipped = sqlite_schema.migrations()
     monkeypatch.setattr(sqlite_schema, "migrations", lambda: shipped[:7])
-    for name in ("_ADD_ADMIN1", "_ADD_SUBCELLS", "_ADD_MONTHS", "_ADD_DEGREES"):
-        monkeypatch.setattr(f"geomap.store.sqlite_write.{name}", "SELECT ?, ? WHERE 0")
+    unkept(monkeypatch, "_DIVISIONS", "_SUBCELLS", "_MONTHS", "_DEGREES")
     with SQLiteStore(path) as store:
         assert store.add_many(samples().values()).added == 6
     monkeypatch.undo()
@@ -412,8 +428,7 @@ def test_migration_10_counts_the_sub_cells_of_a_version_9_store(tmp_path, monkey
     path = tmp_path / "geomap.sqlite"
     shipped = sqlite_schema.migrations()
     monkeypatch.setattr(sqlite_schema, "migrations", lambda: shipped[:9])
-    for name in ("_ADD_SUBCELLS", "_ADD_MONTHS", "_ADD_DEGREES"):
-        monkeypatch.setattr(f"geomap.store.sqlite_write.{name}", "SELECT ?, ? WHERE 0")
+    unkept(monkeypatch, "_SUBCELLS", "_MONTHS", "_DEGREES")
     town = [parse_feature(raw) for raw in dense_town(300, 5)]
     with SQLiteStore(path) as store:
         assert store.add_many(town).added == 300
@@ -430,8 +445,7 @@ def test_migrations_11_and_12_sum_the_months_and_degrees_of_a_version_10_store(t
     path = tmp_path / "geomap.sqlite"
     shipped = sqlite_schema.migrations()
     monkeypatch.setattr(sqlite_schema, "migrations", lambda: shipped[:10])
-    for name in ("_ADD_MONTHS", "_ADD_DEGREES"):
-        monkeypatch.setattr(f"geomap.store.sqlite_write.{name}", "SELECT ?, ? WHERE 0")
+    unkept(monkeypatch, "_MONTHS", "_DEGREES")
     town = [parse_feature(raw) for raw in dense_town(300, 6)]
     with SQLiteStore(path) as store:
         assert store.add_many(town).added == 300

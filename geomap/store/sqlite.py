@@ -6,7 +6,6 @@ import os
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence, Sized
-from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,21 +39,22 @@ from geomap.store.sqlite_learned import (
     add_learned,
     iter_learned,
     learn,
-    learn_places,
     remove_learned,
     unlearn,
 )
 from geomap.store.sqlite_query import count_sql, select_sql, use_grid
 from geomap.store.sqlite_schema import connect, migrate
 from geomap.store.sqlite_write import (
-    add_to_summaries,
     bulk_settings,
     existing,
     forget,
+    iter_prepared_here,
+    mark_created,
     prepare,
     prepare_batch,
     rebuilt_indexes,
     write_rows,
+    write_transaction,
 )
 
 #: Features per add_many transaction, unless the store or the call says otherwise. Each
@@ -70,10 +70,6 @@ BULK_CACHE_KIB = 512 * 1024
 
 _LAYERS = ("SELECT layer, count, minlon, minlat, maxlon, maxlat, first_date, last_date "
            "FROM incident_layers ORDER BY layer")
-
-
-#: History actions that take an incident off the store.
-REMOVALS = ("delete", "reject", "merged")
 
 
 class SQLiteStore(SQLiteAccounts, IncidentStore):
@@ -126,7 +122,7 @@ class SQLiteStore(SQLiteAccounts, IncidentStore):
             ids = [feature["id"] for feature in fresh]
             conn.executemany("DELETE FROM incident_redirects WHERE id = ?", [(i,) for i in ids])
             if author is not None:
-                _mark_created(conn, ids, action, author)
+                mark_created(conn, ids, action, author)
         return [kept[feature["id"]] for feature in parsed]
 
     def add_many(self, features: Iterable[Mapping], *, skip_deleted: bool = False,
@@ -151,12 +147,9 @@ class SQLiteStore(SQLiteAccounts, IncidentStore):
         result, conn = AddResult(), self._conn()
         with bulk_settings(conn, BULK_CACHE_KIB), paused_gc(), counted_on_full(result, bulk):
             if bulk:
-                with self._writing() as conn:
-                    first = _next_seq(conn)
-                    with rebuilt_indexes(conn, BULK_MIN):
-                        self._write_batches(conn, features, batch_size, result, bulk=True,
-                                            skip_deleted=skip_deleted, author=author)
-                    add_to_summaries(conn, first, _next_seq(conn) - 1)  # from the new indexes
+                with self._writing() as conn, rebuilt_indexes(conn, BULK_MIN):
+                    self._write_batches(conn, features, batch_size, result, bulk=True,
+                                        skip_deleted=skip_deleted, author=author)
             else:
                 self._write_batches(conn, features, batch_size, result, bulk=False,
                                     skip_deleted=skip_deleted, author=author)
@@ -177,12 +170,12 @@ class SQLiteStore(SQLiteAccounts, IncidentStore):
         if isinstance(features, PreparableFeatures):
             pieces = features.prepared(prepare_batch, size)
         else:
-            pieces = _prepared_here(features, size)
+            pieces = iter_prepared_here(features, size)
         more = True
         while more:
             with nullcontext() if bulk else self._writing():
-                more, added = _write_transaction(conn, pieces, batch_size, result, bulk=bulk,
-                                                 skip_deleted=skip_deleted, author=author)
+                more, added = write_transaction(conn, pieces, batch_size, result,
+                                                skip_deleted=skip_deleted, author=author)
             result.added += added
 
     def _replace_in(self, conn, incident_id: str, patch: Mapping, author: str | None,
@@ -354,88 +347,6 @@ class SQLiteStore(SQLiteAccounts, IncidentStore):
                                    "back") from exc
 
 
-def _write_transaction(conn: sqlite3.Connection, pieces: Iterator[tuple], batch_size: int,
-                       result: AddResult, *, bulk: bool, skip_deleted: bool,
-                       author: str | None) -> tuple[bool, int]:
-    """Write prepared pieces until ``batch_size`` features are read, inside the caller's
-    transaction, then their summaries and places; (whether more may follow, how many added)."""
-    first, read, added, places, more = _next_seq(conn), 0, 0, [], True
-    while more and read < batch_size:
-        prepared, refused, more = next(pieces)
-        read += len(prepared) + len(refused)
-        result.refused.extend(refused)
-        fresh = _select_fresh(conn, prepared, result, skip_deleted)
-        write_rows(conn, fresh, summarize=False)
-        places.extend(place for _, _, place in fresh)
-        if author is not None:
-            _mark_created(conn, [row[0] for row, _, _ in fresh], "create", author)
-        added += len(fresh)
-    if added and not bulk:  # a bulk load sums up everything at its end
-        add_to_summaries(conn, first, first + added - 1)
-    learn_places(conn, places)
-    return more, added
-
-
-def _prepared_here(features: Iterable[Mapping], batch_size: int) -> Iterator[tuple]:
-    """prepare_batch's batches of ``features``, each one prepared by a worker thread while
-    the caller writes the one before."""
-    items, more = enumerate(features), True
-    with ThreadPoolExecutor(1, thread_name_prefix="geomap-parse") as worker:
-        parsing: Future = worker.submit(prepare_batch, items, batch_size)
-        while more:
-            prepared, refused, more = parsing.result()
-            if more:
-                parsing = worker.submit(prepare_batch, items, batch_size)
-            yield prepared, refused, more
-
-
-def _select_fresh(conn: sqlite3.Connection, prepared: list, result: AddResult,
-                  skip_deleted: bool = False) -> list:
-    """The prepared features not stored yet; count the known ones, refuse the changed ones."""
-    ids = [item[1][0] for item in prepared]
-    known = existing(conn, ids)
-    if skip_deleted:
-        prepared = _without_deleted(conn, prepared, set(ids) - set(known), result)
-        ids = [item[1][0] for item in prepared]
-    if not known and len(set(ids)) == len(ids):  # the common case in an import
-        return [item[1:] for item in prepared]
-    fresh, first = [], {}
-    for item in prepared:
-        position, incident_id = item[0], item[1][0]
-        if incident_id not in known and first.setdefault(incident_id, item) is item:
-            fresh.append(item[1:])
-        elif same_content(_stored(known, first, incident_id), orjson.loads(item[1][-1])):
-            result.skipped += 1
-        else:
-            result.refused.append((position, "id", f"{incident_id!r} is stored with "
-                                   "different content; update it instead"))
-    return fresh
-
-
-def _stored(known: dict, first: dict, incident_id: str) -> dict:
-    """The feature stored under an id, or the first one of this batch that has it."""
-    if incident_id in known:
-        return known[incident_id][1]
-    return orjson.loads(first[incident_id][1][-1])
-
-
-def _without_deleted(conn: sqlite3.Connection, prepared: list, absent: set[str],
-                     result: AddResult) -> list:
-    """Drop (and count as skipped) the features whose id was deleted and is not back since."""
-    if not absent:
-        return prepared
-    marks = ",".join("?" * len(absent))
-    deleted = {incident_id for (incident_id,) in conn.execute(
-        f"SELECT DISTINCT id FROM incident_history WHERE action IN {REMOVALS} AND id IN ({marks})",
-        list(absent))}
-    result.skipped += sum(item[1][0] in deleted for item in prepared)
-    return [item for item in prepared if item[1][0] not in deleted]
-
-
-def _next_seq(conn: sqlite3.Connection) -> int:
-    return conn.execute("SELECT coalesce(max(seq), 0) + 1 FROM incidents").fetchone()[0]
-
-
 def _load(conn: sqlite3.Connection, incident_id: str) -> tuple[int, dict]:
     found = existing(conn, [incident_id]).get(incident_id)
     if found is None:
@@ -473,10 +384,3 @@ def _archive(conn: sqlite3.Connection, stored: dict, action: str, author: str | 
     conn.execute("INSERT INTO incident_history (id, action, author, recorded_at, reason, feature) "
                  "VALUES (?, ?, ?, ?, ?, ?)", (stored["id"], action, author, format_timestamp(now),
                                                reason, orjson.dumps(stored).decode()))
-
-
-def _mark_created(conn: sqlite3.Connection, ids: list[str], action: str, author: str) -> None:
-    """History rows without a feature: who created (or restored) these ids, and when."""
-    at = format_timestamp()
-    conn.executemany("INSERT INTO incident_history (id, action, author, recorded_at) "
-                     "VALUES (?, ?, ?, ?)", [(incident_id, action, author, at) for incident_id in ids])

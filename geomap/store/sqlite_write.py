@@ -2,26 +2,32 @@
 
 Each batch goes into ``incidents`` and the full-text index by ``executemany`` (SQLite lets
 go of the GIL while it steps each row, so a worker thread parses the next batch in the
-meantime), then is summed into the cell, layer, type and day summaries by a few
-INSERT ... SELECT statements over its range of seqs. (Binding the rows into a TEMP table
-first and copying them across cost a third more: benchmarks/bench_ingest_vs_gdal.py.)
+meantime) and is counted into a SummaryTally (sqlite_tally.py), which adds itself to the
+summaries once per transaction. (Binding the rows into a TEMP table first and copying them
+across cost a third more: benchmarks/bench_ingest_vs_gdal.py.)
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 
 import orjson
 
-from geomap.incident import geometry_bbox
+from geomap.incident import format_timestamp, geometry_bbox
+from geomap.store.base import AddResult, same_content
 from geomap.store.batches import validated_batch
 from geomap.store.learned import learned_place_of, place_row
 from geomap.store.sqlite_grid import LEVEL, ROW, SUB_SQL
+from geomap.store.sqlite_learned import learn_places
 from geomap.store.sqlite_query import search_text
 from geomap.store.sqlite_schema import CACHE_KIB, MMAP_BYTES
+from geomap.store.sqlite_tally import SummaryTally
 
+#: History actions that take an incident off the store.
+REMOVALS = ("delete", "reject", "merged")
 #: The writer's map while add_many runs: building an index reads the whole table, which
 #: should not all be mapped into (and counted in) the importing process.
 WRITE_MMAP_BYTES = 256 * 2**20
@@ -33,52 +39,7 @@ _ROW = "INSERT INTO incidents ({}) VALUES ({})".format(", ".join(COLUMNS),
 _TEXT = "INSERT INTO incidents_fts (rowid, body) VALUES (?, ?)"
 _SUMMARY = ("count(*), min(minlon), min(minlat), max(maxlon), max(maxlat), min(event_date), "
             "max(event_date)")
-_MERGE = ("count = count + excluded.count, minlon = min(minlon, excluded.minlon), "
-          "minlat = min(minlat, excluded.minlat), maxlon = max(maxlon, excluded.maxlon), "
-          "maxlat = max(maxlat, excluded.maxlat), "
-          "first_date = min(first_date, excluded.first_date), "
-          "last_date = max(last_date, excluded.last_date)")
-_ADD_CELLS = (f"INSERT INTO incident_cells SELECT layer, cell, {_SUMMARY} FROM incidents "
-              "WHERE seq BETWEEN ? AND ? GROUP BY layer, cell "
-              f"ON CONFLICT (layer, cell) DO UPDATE SET {_MERGE}")
-_ADD_LAYERS = (f"INSERT INTO incident_layers SELECT layer, {_SUMMARY} FROM incidents "
-               f"WHERE seq BETWEEN ? AND ? GROUP BY layer ON CONFLICT (layer) DO UPDATE SET {_MERGE}")
-_ADD_TYPES = ("INSERT INTO incident_cell_types SELECT layer, cell, event_type, status, count(*), "
-              "coalesce(sum(fatalities), 0), sum(lon), sum(lat) FROM incidents "
-              "WHERE seq BETWEEN ? AND ? GROUP BY layer, cell, event_type, status "
-              "ON CONFLICT DO UPDATE SET count = count + excluded.count, "
-              "fatalities = fatalities + excluded.fatalities, sumlon = sumlon + excluded.sumlon, "
-              "sumlat = sumlat + excluded.sumlat")
 _SUB = SUB_SQL.format(t="")
-_ADD_SUBCELLS = (f"INSERT INTO incident_subcells SELECT layer, cell, {_SUB}, event_type, status, "
-                 "count(*), sum(lon), sum(lat) FROM incidents WHERE seq BETWEEN ? AND ? "
-                 f"AND cell < {LEVEL} GROUP BY 1, 2, 3, 4, 5 ON CONFLICT DO UPDATE SET "
-                 "count = count + excluded.count, sumlon = sumlon + excluded.sumlon, "
-                 "sumlat = sumlat + excluded.sumlat")
-_DEGREE = f"(cell / {ROW} / 8) * {ROW} + (cell % {ROW}) / 8"  # a point cell's 1-degree cell
-_ADD_DEGREES = (f"INSERT INTO incident_degree_types SELECT layer, {_DEGREE}, event_type, status, "
-                "count(*), sum(lon), sum(lat) FROM incidents WHERE seq BETWEEN ? AND ? "
-                f"AND cell < {LEVEL} GROUP BY 1, 2, 3, 4 ON CONFLICT DO UPDATE SET "
-                "count = count + excluded.count, sumlon = sumlon + excluded.sumlon, "
-                "sumlat = sumlat + excluded.sumlat")
-_ADD_DAYS = ("INSERT INTO incident_days SELECT layer, event_date, event_type, status, count(*), "
-             "coalesce(sum(fatalities), 0) FROM incidents WHERE seq BETWEEN ? AND ? "
-             "GROUP BY layer, event_date, event_type, status ON CONFLICT DO UPDATE SET "
-             "count = count + excluded.count, fatalities = fatalities + excluded.fatalities")
-_ADD_MONTHS = ("INSERT INTO incident_months SELECT layer, substr(event_date, 1, 8) || '01', "
-               "event_type, status, count(*), coalesce(sum(fatalities), 0) FROM incidents "
-               "WHERE seq BETWEEN ? AND ? GROUP BY 1, 2, 3, 4 ON CONFLICT DO UPDATE SET "
-               "count = count + excluded.count, fatalities = fatalities + excluded.fatalities")
-_ADD_ACTORS = ("INSERT INTO incident_actors SELECT layer, actor, count(*) FROM ("
-               "SELECT layer, actor1 AS actor FROM incidents WHERE seq BETWEEN ?1 AND ?2 AND "
-               "actor1 IS NOT NULL UNION ALL SELECT layer, actor2 FROM incidents WHERE seq "
-               "BETWEEN ?1 AND ?2 AND actor2 IS NOT NULL AND actor2 IS NOT actor1) "
-               "WHERE 1 GROUP BY layer, actor ON CONFLICT DO UPDATE SET count = count + excluded.count")
-_ADD_ADMIN1 = ("INSERT INTO incident_admin1 SELECT layer, coalesce(country, ''), "
-               "coalesce(json_extract(feature, '$.properties.admin1'), ''), event_type, status, "
-               "count(*), sum(lon), sum(lat) FROM incidents WHERE seq BETWEEN ? AND ? "
-               "GROUP BY 1, 2, 3, 4, 5 ON CONFLICT DO UPDATE SET count = count + excluded.count, "
-               "sumlon = sumlon + excluded.sumlon, sumlat = sumlat + excluded.sumlat")
 _ADMIN1_KEY = "layer = ? AND country = ? AND admin1 = ? AND event_type = ? AND status = ?"
 _TAKE_ADMIN1 = ("UPDATE incident_admin1 SET count = count - 1, sumlon = sumlon - ?, "
                 f"sumlat = sumlat - ? WHERE {_ADMIN1_KEY} RETURNING count")
@@ -105,6 +66,8 @@ _FORGET_ROW = (f"SELECT layer, cell, {_SUB} AS sub, minlon, minlat, maxlon, maxl
                "FROM incidents WHERE seq = ?")
 _EXISTING = ("SELECT id, seq, CAST(feature AS BLOB) FROM incidents "
              "WHERE id IN (SELECT value FROM json_each(?))")
+_DELETED = (f"SELECT DISTINCT id FROM incident_history WHERE action IN {REMOVALS} "
+            "AND id IN (SELECT value FROM json_each(?))")
 _DELETE_TEXT = "INSERT INTO incidents_fts (incidents_fts, rowid, body) VALUES ('delete', ?, ?)"
 _STATS = "count, minlon, minlat, maxlon, maxlat, first_date, last_date"
 _REFRESH = {  # the summary of one cell, or of one layer, counted again
@@ -116,17 +79,17 @@ _REFRESH = {  # the summary of one cell, or of one layer, counted again
 }
 
 
-def prepare(feature: dict) -> tuple[tuple, str, tuple | None]:
-    """The feature's row without seq (its id first, its JSON last), its search text, and
-    the place it teaches as ``place_row`` gives it, or None: plain values, cheap to send
-    from a worker process."""
+def prepare(feature: dict) -> tuple[tuple, str, tuple | None, str | None]:
+    """The feature's row without seq (its id first, its JSON last), its search text, the
+    place it teaches as ``place_row`` gives it (or None), and its admin1 for the division
+    summary: plain values, cheap to send from a worker process."""
     p, geometry = feature["properties"], feature["geometry"]
     minlon, minlat, maxlon, maxlat = geometry_bbox(geometry)
     row = (p["id"], p["layer"], p["event_date"], p["event_type"], p["sub_event_type"],
            p["country"], p["fatalities"], p["geo_precision"], p["status"], p["actor1"],
            p["actor2"], (minlon + maxlon) / 2, (minlat + maxlat) / 2, minlon, minlat, maxlon,
            maxlat, orjson.dumps(feature).decode())
-    return row, search_text(p), place_row(learned_place_of(feature))
+    return row, search_text(p), place_row(learned_place_of(feature)), p["admin1"]
 
 
 def prepare_batch(items: Iterator[tuple[int, Mapping]], size: int) -> tuple[list, list, bool]:
@@ -141,26 +104,28 @@ def existing(conn: sqlite3.Connection, ids: list[str]) -> dict[str, tuple[int, d
 
 
 def write_rows(conn: sqlite3.Connection, prepared: list[tuple], first: int | None = None, *,
-               summarize: bool = True) -> range:
-    """Insert (row, text, place) items numbered from ``first`` (default: after the last)
-    into the table and the text index, and into the summaries unless the caller does that
-    later for many batches at once (``summarize``); the seqs they were given."""
+               tally: SummaryTally | None = None) -> range:
+    """Insert prepared items numbered from ``first`` (default: after the last) into the
+    table and the text index, and count them into ``tally`` for the caller to write with
+    many batches at once (without one, into the summaries now); the seqs they were given."""
     if first is None:
-        first = conn.execute("SELECT coalesce(max(seq), 0) + 1 FROM incidents").fetchone()[0]
+        first = next_seq(conn)
     seqs = range(first, first + len(prepared))
     if seqs:
-        conn.executemany(_ROW, [(seq, *row) for seq, (row, _, _) in enumerate(prepared, first)])
-        conn.executemany(_TEXT, [(seq, text) for seq, (_, text, _) in enumerate(prepared, first)])
-        if summarize:
-            add_to_summaries(conn, seqs[0], seqs[-1])
+        conn.executemany(_ROW, [(seq, *item[0]) for seq, item in enumerate(prepared, first)])
+        conn.executemany(_TEXT, [(seq, item[1]) for seq, item in enumerate(prepared, first)])
+        if tally is None:
+            tally = SummaryTally()
+            tally.add(prepared)
+            tally.write(conn)
+        else:
+            tally.add(prepared)
     return seqs
 
 
-def add_to_summaries(conn: sqlite3.Connection, first: int, last: int) -> None:
-    """Count the incidents numbered ``first`` to ``last`` into the cell and layer summaries."""
-    for sql in (_ADD_CELLS, _ADD_LAYERS, _ADD_TYPES, _ADD_SUBCELLS, _ADD_DEGREES, _ADD_DAYS,
-                _ADD_MONTHS, _ADD_ACTORS, _ADD_ADMIN1):
-        conn.execute(sql, (first, last))
+def next_seq(conn: sqlite3.Connection) -> int:
+    """The seq the next new incident gets."""
+    return conn.execute("SELECT coalesce(max(seq), 0) + 1 FROM incidents").fetchone()[0]
 
 
 def forget(conn: sqlite3.Connection, seq: int, stored: dict) -> None:
@@ -268,3 +233,90 @@ def bulk_settings(conn: sqlite3.Connection, cache_kib: int) -> Iterator[None]:
     finally:
         conn.execute(f"PRAGMA cache_size = -{CACHE_KIB:d}")
         conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES:d}")
+
+
+# --- the write loop of add_many -------------------------------------------------------------
+
+def write_transaction(conn: sqlite3.Connection, pieces: Iterator[tuple], batch_size: int,
+                      result: AddResult, *, skip_deleted: bool,
+                      author: str | None) -> tuple[bool, int]:
+    """Write prepared pieces until ``batch_size`` features are read, inside the caller's
+    transaction, then their summaries and places; (whether more may follow, how many added)."""
+    first, read, added, places, more = next_seq(conn), 0, 0, [], True
+    tally = SummaryTally()
+    while more and read < batch_size:
+        prepared, refused, more = next(pieces)
+        read += len(prepared) + len(refused)
+        result.refused.extend(refused)
+        fresh = _select_fresh(conn, prepared, result, skip_deleted)
+        write_rows(conn, fresh, first + added, tally=tally)
+        places.extend(item[2] for item in fresh)
+        if author is not None:
+            mark_created(conn, [item[0][0] for item in fresh], "create", author)
+        added += len(fresh)
+    tally.write(conn)
+    learn_places(conn, places)
+    return more, added
+
+
+def iter_prepared_here(features: Iterable[Mapping], batch_size: int) -> Iterator[tuple]:
+    """prepare_batch's batches of ``features``, each one prepared by a worker thread while
+    the caller writes the one before."""
+    items, more = enumerate(features), True
+    with ThreadPoolExecutor(1, thread_name_prefix="geomap-parse") as worker:
+        parsing: Future = worker.submit(prepare_batch, items, batch_size)
+        while more:
+            prepared, refused, more = parsing.result()
+            if more:
+                parsing = worker.submit(prepare_batch, items, batch_size)
+            yield prepared, refused, more
+
+
+def _select_fresh(conn: sqlite3.Connection, prepared: list, result: AddResult,
+                  skip_deleted: bool = False) -> list:
+    """The prepared features not stored yet; count the known ones, refuse the changed ones."""
+    ids = [item[1][0] for item in prepared]
+    known = existing(conn, ids)
+    if skip_deleted:
+        prepared = _without_deleted(conn, prepared, set(ids) - set(known), result)
+        ids = [item[1][0] for item in prepared]
+    if not known and len(set(ids)) == len(ids):  # the common case in an import
+        return [item[1:] for item in prepared]
+    fresh, first = [], {}
+    for item in prepared:
+        position, incident_id = item[0], item[1][0]
+        if incident_id not in known and first.setdefault(incident_id, item) is item:
+            fresh.append(item[1:])
+        elif same_content(_stored(known, first, incident_id), orjson.loads(item[1][-1])):
+            result.skipped += 1
+        else:
+            result.refused.append((position, "id", f"{incident_id!r} is stored with "
+                                   "different content; update it instead"))
+    return fresh
+
+
+def _stored(known: dict, first: dict, incident_id: str) -> dict:
+    """The feature stored under an id, or the first one of this batch that has it."""
+    if incident_id in known:
+        return known[incident_id][1]
+    return orjson.loads(first[incident_id][1][-1])
+
+
+def _without_deleted(conn: sqlite3.Connection, prepared: list, absent: set[str],
+                     result: AddResult) -> list:
+    """Drop (and count as skipped) the features whose id was deleted and is not back since."""
+    if not absent:
+        return prepared
+    # One JSON list, not a statement with a mark per id: SQLite then prepares it once and
+    # looks each id up in the history's index (thousands of marks cost 4 µs a feature).
+    deleted = {incident_id for (incident_id,) in conn.execute(_DELETED, (
+        orjson.dumps(list(absent)).decode(),))}
+    result.skipped += sum(item[1][0] in deleted for item in prepared)
+    return [item for item in prepared if item[1][0] not in deleted]
+
+
+def mark_created(conn: sqlite3.Connection, ids: list[str], action: str, author: str) -> None:
+    """History rows without a feature: who created (or restored) these ids, and when."""
+    at = format_timestamp()
+    conn.executemany("INSERT INTO incident_history (id, action, author, recorded_at) "
+                     "VALUES (?, ?, ?, ?)", [(incident_id, action, author, at) for incident_id in ids])
