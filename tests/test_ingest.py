@@ -485,8 +485,13 @@ def test_killed_ingest_leaves_whole_batches_and_a_rerun_completes(tmp_path, big_
     finally:
         if process.poll() is None:
             process.kill()
-    with SQLiteStore(db) as store:  # opening it recovers the WAL
-        count = stored_count(store)
+    with SQLiteStore(db) as store:  # opening it recovers the WAL and builds the indexes
+        count = stored_count(store)  # that the import into an empty store put off
+        with contextlib.closing(store.inspect()) as conn:
+            assert conn.execute("SELECT count(*) FROM deferred_indexes").fetchone() == (0,)
+            assert {name for (name,) in conn.execute(
+                "SELECT name FROM sqlite_schema WHERE type = 'index'")} >= {
+                "incidents_layer_cell", "incidents_layer_date"}
     assert 0 < count < CRASH_FEATURES and count % BATCH_SIZE == 0
     rerun = subprocess.run(command, env=env, capture_output=True, timeout=600)
     assert rerun.returncode == 0, rerun.stderr

@@ -129,12 +129,13 @@ def ingest_paths(store: IncidentStore, paths: Iterable[str | os.PathLike], *,
     """
     gazetteer = functools.cache(gazetteer_factory) if gazetteer_factory else None
     summary = IngestSummary()
-    for path in iter_input_files(paths):
-        summary.files.append(ingest_file(store, path, gazetteer=gazetteer, status=status,
-                                         progress=progress, author=author,
-                                         drafts_only=drafts_only))
-        if summary.files[-1].full:
-            break  # every later file would meet the same full disk
+    with store.importing():  # into an empty store, indexes are built once at the end
+        for path in iter_input_files(paths):
+            summary.files.append(ingest_file(store, path, gazetteer=gazetteer, status=status,
+                                             progress=progress, author=author,
+                                             drafts_only=drafts_only))
+            if summary.files[-1].full:
+                break  # every later file would meet the same full disk
     return summary
 
 

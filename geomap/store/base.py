@@ -101,6 +101,12 @@ class IncidentStore(ABC):
         ``features`` that are PreparableFeatures may be prepared where they are read.
         """
 
+    @contextmanager
+    def importing(self) -> Iterator[None]:
+        """Around the add_many calls of one large import: a backend may put off keeping
+        some indexes until its end (reads stay right meanwhile, if slower)."""
+        yield
+
     @abstractmethod
     def find(self, incident_id: str) -> dict | None:
         """The stored feature, or None."""

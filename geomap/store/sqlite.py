@@ -35,6 +35,14 @@ from geomap.store.base import (
 from geomap.store.batches import paused_gc
 from geomap.store.learned import LearnedPlace, corrects_place, learned_place_of
 from geomap.store.sqlite_accounts import SQLiteAccounts
+from geomap.store.sqlite_indexes import (
+    build_deferred,
+    defer_indexes,
+    has_deferred,
+    has_grid_index,
+    import_lock,
+    rebuilt_indexes,
+)
 from geomap.store.sqlite_learned import (
     add_learned,
     iter_learned,
@@ -52,7 +60,6 @@ from geomap.store.sqlite_write import (
     mark_created,
     prepare,
     prepare_batch,
-    rebuilt_indexes,
     write_rows,
     write_transaction,
 )
@@ -91,6 +98,7 @@ class SQLiteStore(SQLiteAccounts, IncidentStore):
         self._lock = threading.Lock()
         try:
             self.schema_version = migrate(self._conn())
+            self._build_left_indexes()
         except BaseException:
             self.close()
             raise
@@ -177,6 +185,30 @@ class SQLiteStore(SQLiteAccounts, IncidentStore):
                 more, added = write_transaction(conn, pieces, batch_size, result,
                                                 skip_deleted=skip_deleted, author=author)
             result.added += added
+
+    @contextmanager
+    def importing(self) -> Iterator[None]:
+        """Around a large import's add_many calls: into an empty store, the secondary
+        indexes are put off and built once at its end (see sqlite_indexes.py)."""
+        with import_lock(self.path, wait=False) as locked:
+            deferred = False
+            if locked:
+                with self._writing() as conn:
+                    deferred = defer_indexes(conn)
+            try:
+                yield
+            finally:
+                if deferred:
+                    with self._writing() as conn:
+                        build_deferred(conn)
+
+    def _build_left_indexes(self) -> None:
+        """Build the indexes that a killed import put off (none while one is running)."""
+        if has_deferred(self._conn()):
+            with import_lock(self.path, wait=False) as locked:
+                if locked:
+                    with self._writing() as conn:
+                        build_deferred(conn)
 
     def _replace_in(self, conn, incident_id: str, patch: Mapping, author: str | None,
                     action: str, reason: str | None) -> dict:
@@ -265,7 +297,7 @@ class SQLiteStore(SQLiteAccounts, IncidentStore):
         counted = sqlite_summaries.count(conn, query)
         if counted is not None:
             return counted
-        sql, params = count_sql(query)
+        sql, params = count_sql(query, grid=has_grid_index(conn))
         return conn.execute(sql, params).fetchone()[0]
 
     def aggregate(self, query: IncidentQuery, zoom: int) -> dict:

@@ -9,6 +9,7 @@ from datetime import date
 from geomap.incident import SUB_EVENT_TYPES
 from geomap.query import Condition, IncidentQuery
 from geomap.store.sqlite_grid import CELL_SQL, SUB_SQL, cell_ranges
+from geomap.store.sqlite_indexes import has_grid_index
 
 #: A bbox query starts from the grid when its hits H (read from incident_cells) cost less
 #: there than the walk down the (layer, event_date) index costs until the page is full:
@@ -65,20 +66,22 @@ def select_sql(query: IncidentQuery, *, grid: bool) -> tuple[str, list]:
             params)
 
 
-def count_sql(query: IncidentQuery) -> tuple[str, list]:
-    """SELECT count(*) of every match (from incident_layers when only the layer is asked)."""
+def count_sql(query: IncidentQuery, *, grid: bool) -> tuple[str, list]:
+    """SELECT count(*) of every match (from incident_layers when only the layer is asked);
+    a bbox from the grid if ``grid``."""
     clauses = list(_clauses(query))
     if len(clauses) <= (query.layer is not None):
         where = "" if query.layer is None else " WHERE layer = ?"
         return f"SELECT coalesce(sum(count), 0) FROM incident_layers{where}", [
             *(() if query.layer is None else (query.layer,))]
-    source, where, params = source_and_where(query, query.bbox is not None)
+    source, where, params = source_and_where(query, grid and query.bbox is not None)
     return f"SELECT count(*) FROM {source} WHERE {where}", params
 
 
 def use_grid(conn: sqlite3.Connection, query: IncidentQuery) -> bool:
-    """Whether to start from the grid rather than walk the date index (see DATE_WALK_COST)."""
-    if query.bbox is None:
+    """Whether to start from the grid rather than walk the date index (see DATE_WALK_COST);
+    never while an import has put the grid index off."""
+    if query.bbox is None or not has_grid_index(conn):
         return False
     rows, first, last = conn.execute(*_layer_sql(query.layer)).fetchone() or (0, None, None)
     hits = estimate_hits(conn, query.layer, query.bbox)

@@ -19,6 +19,7 @@ from datetime import timedelta
 from geomap.aggregate import WORLD
 from geomap.query import IncidentQuery
 from geomap.store.sqlite_grid import LEVEL, LEVELS, ROW, SUBDIVISION, cell_ranges, sub_runs
+from geomap.store.sqlite_indexes import has_grid_index
 from geomap.store.sqlite_query import (
     ADMIN1,
     like_pattern,
@@ -68,8 +69,8 @@ def count(conn: sqlite3.Connection, query: IncidentQuery) -> int | None:
         where, params = _summary_where(query, "d", dates=False, places=True)
         sql = f"SELECT coalesce(sum(d.count), 0) FROM incident_admin1 AS d WHERE {where}"
         return conn.execute(sql, params).fetchone()[0]
-    if query.bbox is None or not answerable(query, CELL_FILTERS):
-        return None
+    if query.bbox is None or not answerable(query, CELL_FILTERS) or not has_grid_index(conn):
+        return None  # the edge cells are read from the grid index
     split = _split(conn, query)
     if split is None:
         return 0
@@ -136,7 +137,7 @@ def _edge_runs(conn: sqlite3.Connection, query: IncidentQuery,
 def cell_rows(conn: sqlite3.Connection, query: IncidentQuery, size: float) -> Iterable[tuple]:
     """(column, row, type, count, sumlon, sumlat) of the matches in cells of ``size`` degrees."""
     factor = size * _PER_DEGREE
-    if factor < 1 or not answerable(query, CELL_FILTERS):
+    if factor < 1 or not answerable(query, CELL_FILTERS) or not has_grid_index(conn):
         yield from _scanned_cells(conn, query, size)
         return
     split = _split(conn, query)

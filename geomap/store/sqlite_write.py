@@ -208,21 +208,6 @@ def _subtract(conn: sqlite3.Connection, table: str, where: str, key: tuple,
 
 
 @contextmanager
-def rebuilt_indexes(conn: sqlite3.Connection, most_rows: int) -> Iterator[None]:
-    """In a store of at most ``most_rows`` incidents, drop the secondary indexes of
-    ``incidents`` for the block and build them again at its end (same transaction)."""
-    rows = conn.execute("SELECT coalesce(max(seq), 0) FROM incidents").fetchone()[0]
-    indexes = [] if rows > most_rows else conn.execute(
-        "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'incidents' "
-        "AND sql IS NOT NULL").fetchall()
-    for name, _ in indexes:
-        conn.execute(f'DROP INDEX "{name}"')
-    yield
-    for _, sql in indexes:
-        conn.execute(sql)
-
-
-@contextmanager
 def bulk_settings(conn: sqlite3.Connection, cache_kib: int) -> Iterator[None]:
     """A bigger page cache while a bulk load touches index pages all over the file, and
     a small map, so that reading the whole table to build an index does not map it all."""

@@ -1,0 +1,105 @@
+"""Secondary indexes of ``incidents`` put off while many rows come in, and built once after.
+
+Each new row costs an entry in every index, and each commit writes every index page its
+batch touched: most of each index, as the keys (dates, grid cells) come in no order.
+Building an index once from the finished table costs a fraction of that
+(benchmarks/bench_ingest_vs_gdal.py). Two ways:
+
+- ``rebuilt_indexes``: within one transaction (the bulk path), dropped and built again
+  before it commits; no one else ever sees the store without them.
+- ``deferred_indexes``: around many transactions (``SQLiteStore.importing``), for an
+  import into an empty store. The dropped indexes are listed in ``deferred_indexes`` in
+  the transaction that drops them, and the importer holds an exclusive lock on the file
+  ``<store>-import.lock`` until it has built them again. Readers meanwhile find the grid
+  index gone (``has_grid_index``) and scan instead: slower, never wrong. An import that
+  is killed leaves its committed batches and the list; the next store to open the file
+  (seeing the lock free) builds what is listed, so a re-run completes indexed.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+GRID_INDEX = "incidents_layer_cell"
+_SECONDARY = ("SELECT name, sql FROM sqlite_schema WHERE type = 'index' "
+              "AND tbl_name = 'incidents' AND sql IS NOT NULL")
+
+
+def secondary_indexes(conn: sqlite3.Connection) -> list[tuple[str, str]]:
+    """(name, CREATE statement) of each index of ``incidents`` beyond its keys."""
+    return conn.execute(_SECONDARY).fetchall()
+
+
+def has_grid_index(conn: sqlite3.Connection) -> bool:
+    """Whether the grid index is there (an import may have put it off)."""
+    return conn.execute("SELECT 1 FROM sqlite_schema WHERE type = 'index' AND name = ?",
+                        (GRID_INDEX,)).fetchone() is not None
+
+
+@contextmanager
+def rebuilt_indexes(conn: sqlite3.Connection, most_rows: int) -> Iterator[None]:
+    """In a store of at most ``most_rows`` incidents, drop the secondary indexes of
+    ``incidents`` for the block and build them again at its end (same transaction)."""
+    rows = conn.execute("SELECT coalesce(max(seq), 0) FROM incidents").fetchone()[0]
+    indexes = [] if rows > most_rows else secondary_indexes(conn)
+    for name, _ in indexes:
+        conn.execute(f'DROP INDEX "{name}"')
+    yield
+    for _, sql in indexes:
+        conn.execute(sql)
+
+
+def defer_indexes(conn: sqlite3.Connection) -> bool:
+    """In an empty store, drop the secondary indexes and list them in deferred_indexes,
+    inside the caller's transaction; whether it did."""
+    if not _has_list(conn) or conn.execute("SELECT 1 FROM incidents LIMIT 1").fetchone():
+        return False
+    indexes = secondary_indexes(conn)
+    conn.executemany("INSERT OR IGNORE INTO deferred_indexes (name, sql) VALUES (?, ?)", indexes)
+    for name, _ in indexes:
+        conn.execute(f'DROP INDEX "{name}"')
+    return bool(indexes)
+
+
+def build_deferred(conn: sqlite3.Connection) -> int:
+    """Build every index listed in deferred_indexes, inside the caller's transaction; how
+    many (none when another store got there first)."""
+    listed = conn.execute("SELECT name, sql FROM deferred_indexes ORDER BY name").fetchall()
+    for name, sql in listed:
+        conn.execute(sql)
+        conn.execute("DELETE FROM deferred_indexes WHERE name = ?", (name,))
+    return len(listed)
+
+
+def has_deferred(conn: sqlite3.Connection) -> bool:
+    """Whether an import left indexes to build."""
+    return _has_list(conn) and conn.execute(
+        "SELECT 1 FROM deferred_indexes LIMIT 1").fetchone() is not None
+
+
+def _has_list(conn: sqlite3.Connection) -> bool:
+    """Whether the store has the deferred_indexes table (migration 10; a test may hold a
+    store at an older version)."""
+    return conn.execute("SELECT 1 FROM sqlite_schema WHERE type = 'table' "
+                        "AND name = 'deferred_indexes'").fetchone() is not None
+
+
+@contextmanager
+def import_lock(path: Path, *, wait: bool) -> Iterator[bool]:
+    """Hold the store's import lock for the block; without ``wait``, yields False (and
+    holds nothing) when an import holds it."""
+    descriptor = os.open(f"{path}-import.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+            return
+        yield True
+    finally:
+        os.close(descriptor)  # the kernel lets go of the lock, also when a process is killed
