@@ -51,7 +51,7 @@ from geomap.store.sqlite_learned import (
     unlearn,
 )
 from geomap.store.sqlite_query import count_sql, select_sql, use_grid
-from geomap.store.sqlite_schema import connect, migrate
+from geomap.store.sqlite_schema import CACHE_KIB, connect, migrate
 from geomap.store.sqlite_write import (
     bulk_settings,
     existing,
@@ -199,16 +199,20 @@ class SQLiteStore(SQLiteAccounts, IncidentStore):
                 yield
             finally:
                 if deferred:
-                    with self._writing() as conn:
-                        build_deferred(conn)
+                    self._build_deferred()
+
+    def _build_deferred(self) -> None:
+        """Build the put-off indexes with a small map: reading the whole table then maps
+        none of it into (and counts it in) this process."""
+        with bulk_settings(self._conn(), CACHE_KIB), self._writing() as conn:
+            build_deferred(conn)
 
     def _build_left_indexes(self) -> None:
         """Build the indexes that a killed import put off (none while one is running)."""
         if has_deferred(self._conn()):
             with import_lock(self.path, wait=False) as locked:
                 if locked:
-                    with self._writing() as conn:
-                        build_deferred(conn)
+                    self._build_deferred()
 
     def _replace_in(self, conn, incident_id: str, patch: Mapping, author: str | None,
                     action: str, reason: str | None) -> dict:
