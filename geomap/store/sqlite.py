@@ -72,8 +72,13 @@ BATCH_SIZE = 20_000
 PIECE_SIZE = 5000
 #: A sized input longer than this is loaded in one transaction (see ``add_many``).
 BULK_MIN = 50_000
-#: SQLite's page cache while add_many runs, in KiB (bench_import.py changes it).
+#: SQLite's page cache while add_many runs, in KiB (bench_import.py changes it): the
+#: secondary indexes' pages are touched all over the file.
 BULK_CACHE_KIB = 512 * 1024
+#: ... and while an import has put those indexes off (``importing``): what is left to
+#: touch at random (the id index, the text index, the summaries) needs far less, so the
+#: importing process stays small whatever the file's size.
+DEFERRED_CACHE_KIB = 64 * 1024
 
 _LAYERS = ("SELECT layer, count, minlon, minlat, maxlon, maxlat, first_date, last_date "
            "FROM incident_layers ORDER BY layer")
@@ -92,6 +97,7 @@ class SQLiteStore(SQLiteAccounts, IncidentStore):
                  bulk: bool | None = None):
         self.path = Path(path)
         self.batch_size, self.bulk = batch_size, bulk
+        self._deferring = False  # an import (``importing``) has put indexes off
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
@@ -153,7 +159,8 @@ class SQLiteStore(SQLiteAccounts, IncidentStore):
         if bulk is None:
             bulk = isinstance(features, Sized) and len(features) > BULK_MIN
         result, conn = AddResult(), self._conn()
-        with bulk_settings(conn, BULK_CACHE_KIB), paused_gc(), counted_on_full(result, bulk):
+        cache_kib = DEFERRED_CACHE_KIB if self._deferring else BULK_CACHE_KIB
+        with bulk_settings(conn, cache_kib), paused_gc(), counted_on_full(result, bulk):
             if bulk:
                 with self._writing() as conn, rebuilt_indexes(conn, BULK_MIN):
                     self._write_batches(conn, features, batch_size, result, bulk=True,
@@ -194,17 +201,18 @@ class SQLiteStore(SQLiteAccounts, IncidentStore):
             deferred = False
             if locked:
                 with self._writing() as conn:
-                    deferred = defer_indexes(conn)
+                    deferred = self._deferring = defer_indexes(conn)
             try:
                 yield
             finally:
+                self._deferring = False
                 if deferred:
                     self._build_deferred()
 
     def _build_deferred(self) -> None:
-        """Build the put-off indexes with a small map: reading the whole table then maps
-        none of it into (and counts it in) this process."""
-        with bulk_settings(self._conn(), CACHE_KIB), self._writing() as conn:
+        """Build the put-off indexes without a map: reading the whole table then maps
+        none of it into (and counts none of it in) this process."""
+        with bulk_settings(self._conn(), CACHE_KIB, 0), self._writing() as conn:
             build_deferred(conn)
 
     def _build_left_indexes(self) -> None:

@@ -208,11 +208,12 @@ def _subtract(conn: sqlite3.Connection, table: str, where: str, key: tuple,
 
 
 @contextmanager
-def bulk_settings(conn: sqlite3.Connection, cache_kib: int) -> Iterator[None]:
+def bulk_settings(conn: sqlite3.Connection, cache_kib: int,
+                  mmap_bytes: int = WRITE_MMAP_BYTES) -> Iterator[None]:
     """A bigger page cache while a bulk load touches index pages all over the file, and
     a small map, so that reading the whole table to build an index does not map it all."""
     conn.execute(f"PRAGMA cache_size = -{cache_kib:d}")
-    conn.execute(f"PRAGMA mmap_size = {WRITE_MMAP_BYTES:d}")
+    conn.execute(f"PRAGMA mmap_size = {mmap_bytes:d}")
     try:
         yield
     finally:
