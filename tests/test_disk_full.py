@@ -37,7 +37,7 @@ def write_collection(path, count):
     return path
 
 
-def test_ingest_stops_with_a_summary_and_keeps_whole_batches(small_disk, tmp_path):
+def test_ingest_stops_with_a_summary_and_keeps_whole_batches(small_disk, tmp_path, monkeypatch):
     big, later = write_collection(tmp_path / "big.geojson", 3000), tmp_path / "later.geojson"
     write_collection(later, 10)
     with SQLiteStore(tmp_path / "geomap.sqlite", batch_size=100, bulk=False) as store:
@@ -50,6 +50,15 @@ def test_ingest_stops_with_a_summary_and_keeps_whole_batches(small_disk, tmp_pat
     assert summary.lines()[0].startswith(f"{big}: stopped: the disk of")
     with sqlite3.connect(tmp_path / "geomap.sqlite") as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        # The import into an empty store put its indexes off; there was no room to build them.
+        assert conn.execute("SELECT count(*) FROM deferred_indexes").fetchone() == (2,)
+    monkeypatch.undo()  # room again: the next store to open the file builds them
+    with SQLiteStore(tmp_path / "geomap.sqlite") as store:
+        assert store.count(EVERYTHING) == stored
+    with sqlite3.connect(tmp_path / "geomap.sqlite") as conn:
+        assert conn.execute("SELECT count(*) FROM deferred_indexes").fetchone() == (0,)
+        assert conn.execute("SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name "
+                            "IN ('incidents_layer_cell', 'incidents_layer_date')").fetchone() == (2,)
 
 
 def test_the_cli_prints_the_message_and_the_totals_without_a_traceback(small_disk, tmp_path):

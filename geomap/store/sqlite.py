@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 import threading
@@ -80,6 +81,7 @@ BULK_CACHE_KIB = 512 * 1024
 #: importing process stays small whatever the file's size.
 DEFERRED_CACHE_KIB = 64 * 1024
 
+log = logging.getLogger("geomap.store")
 _LAYERS = ("SELECT layer, count, minlon, minlat, maxlon, maxlat, first_date, last_date "
            "FROM incident_layers ORDER BY layer")
 
@@ -207,7 +209,16 @@ class SQLiteStore(SQLiteAccounts, IncidentStore):
             finally:
                 self._deferring = False
                 if deferred:
-                    self._build_deferred()
+                    self._build_deferred_unless_full()
+
+    def _build_deferred_unless_full(self) -> None:
+        """Build the put-off indexes; on a full disk leave them listed (readers scan), for
+        the next store to open the file with room to build them."""
+        try:
+            self._build_deferred()
+        except StorageFullError:
+            log.warning("%s: the disk is full: the indexes an import put off are built when "
+                        "the store is next opened with room", self.path)
 
     def _build_deferred(self) -> None:
         """Build the put-off indexes without a map: reading the whole table then maps
