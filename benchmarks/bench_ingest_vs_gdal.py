@@ -71,14 +71,15 @@ def commands(source: Path, target: Path) -> dict[str, list[str]]:
 
 def run_once(command: list[str], target: Path, path: Path | None = None) -> tuple[float, float, float]:
     """(wall s, CPU s, peak RSS MiB) of one run into a fresh ``target``; ``path`` goes first
-    on PYTHONPATH."""
+    on PYTHONPATH and is the working folder (``python -m`` looks there before PYTHONPATH)."""
     for suffix in ("", "-wal", "-shm", "-journal"):
         Path(f"{target}{suffix}").unlink(missing_ok=True)
     env = {**os.environ, "GEOMAP_GAZETTEER_DB": str(target.with_suffix(".unused-gazetteer"))}
     if path is not None:
         env["PYTHONPATH"] = str(path)
     started = time.perf_counter()
-    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env,
+                             cwd=path)
     _, status, usage = os.wait4(child.pid, 0)
     wall = time.perf_counter() - started
     child.returncode = os.waitstatus_to_exitcode(status)
@@ -122,6 +123,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--before", type=Path, help="a folder holding an older geomap package")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
+    args.out = args.out.resolve()  # the ``before`` contender runs in another folder
     source = args.out / "peers.geojson"
     if not (args.reuse and source.exists()):
         generate(args.n, source)
