@@ -179,3 +179,12 @@ def test_the_country_of_the_reports_lead_governs_a_later_sentence_that_names_non
     bomb = [p for p in found if p["location_mention"] == "Dhiban"]
     assert [(p["country"], p["admin1"], p["event_date"]) for p in bomb] == [
         ("SY", "Deir ez-Zor", "2024-05-07")]
+
+
+def test_a_day_told_of_background_does_not_date_the_event_told_next(read):
+    found = read("Militants stormed a police post in a remote part of northern Iraq early on Tuesday, "
+                 "killing six policemen, officials said.\n\n"
+                 "The fighting came as the country held local elections on Saturday under tight security.\n\n"
+                 "The attack on the police headquarters in Tarmiyah, north of Baghdad, lasted several hours.")
+    assert [(p["location"], p["event_date"], p["time_precision"]) for p in found] == [
+        ("Aţ Ţārmīyah", "2024-05-07", 1)]

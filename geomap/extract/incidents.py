@@ -122,7 +122,9 @@ class ReportReader:
                 stated = dates.find_dates(span.text, self.base, previous)
                 if current is not None and self._continues(current, span, index):
                     current.absorb(span, stated, dates.find_times(span.text))
-            told = latest_told(stated, self.base) or told
+            day = latest_told(stated, self.base)
+            if day is not None and (draft is not None or _tells_event_on(span, day)):
+                told = day
         return split_events(merge_duplicates(found, self.base), self.report.text)
 
     def _event(self, span, paragraph: int, previous: Draft | None) -> Draft | None:
@@ -163,6 +165,23 @@ class ReportReader:
         casualty_only = find_casualties(span) != (None, None)
         room = len(draft.sentences) < MAX_QUOTE_SENTENCES
         return casualty_only and paragraph == draft.paragraph + 1 and room
+
+
+def _tells_event_on(span, day: dates.DateMention) -> bool:
+    """Whether the sentence tells of an event as fact on ``day``: the day's words hang (in the
+    parse) from a trigger, or from a verb one of whose own words is one ("fighting erupted on
+    Wednesday", "shells struck a village on Thursday, killing seven"). "Afghanistan held
+    elections on Saturday" is background, and does not date the attack told next."""
+    triggers = {token.i for _, token in find_triggers(span, {"actor1": _sentence_actors(span)[0]},
+                                                      keep=lambda t: why_not_fact(t) is None)}
+    token = next((t for t in span if t.idx - span.start_char >= day.start), None)
+    while token is not None and token.i not in triggers:
+        if token.pos_ in ("VERB", "AUX"):
+            return any(child.i in triggers for child in token.children)
+        if token.head is token:
+            return False
+        token = token.head
+    return token is not None
 
 
 def _intervened(span) -> bool:
