@@ -188,3 +188,10 @@ def test_a_day_told_of_background_does_not_date_the_event_told_next(read):
                  "The attack on the police headquarters in Tarmiyah, north of Baghdad, lasted several hours.")
     assert [(p["location"], p["event_date"], p["time_precision"]) for p in found] == [
         ("Aţ Ţārmīyah", "2024-05-07", 1)]
+
+
+def test_a_day_in_a_sentence_without_a_verb_is_not_the_day_of_an_event(read):
+    found = read("Gunmen killed two shepherds near Sinjar.\n\n"
+                 "Tuesday's toll: two dead, one missing.\n\n"
+                 "A roadside bomb later exploded near Tal Afar, wounding a soldier.")
+    assert len(found) == 2

@@ -174,14 +174,13 @@ def _tells_event_on(span, day: dates.DateMention) -> bool:
     elections on Saturday" is background, and does not date the attack told next."""
     triggers = {token.i for _, token in find_triggers(span, {"actor1": _sentence_actors(span)[0]},
                                                       keep=lambda t: why_not_fact(t) is None)}
-    token = next((t for t in span if t.idx - span.start_char >= day.start), None)
-    while token is not None and token.i not in triggers:
-        if token.pos_ in ("VERB", "AUX"):
-            return any(child.i in triggers for child in token.children)
-        if token.head is token:
-            return False
-        token = token.head
-    return token is not None
+    first = next((t for t in span if t.idx - span.start_char >= day.start), None)
+    for word in (first, *first.ancestors) if first is not None else ():
+        if word.i in triggers:
+            return True
+        if word.pos_ in ("VERB", "AUX"):
+            return any(child.i in triggers for child in word.children)
+    return False
 
 
 def _intervened(span) -> bool:
