@@ -55,15 +55,42 @@ def scenarios(rng: random.Random):
     ]
 
 
-def load(location: str, path: Path, n: int) -> str:
-    """Fill a fresh store from the file; print and return its features/s."""
-    started = time.perf_counter()
+def load(location: str, path: Path, servers: list[str]) -> str:
+    """Fill a fresh store from the file as ``geomap ingest`` does (``importing``: indexes
+    built once at the end); print features/s and CPU per feature of this process and of
+    the PostgreSQL ``servers`` (DSNs; each must run on this machine to be counted)."""
+    started, cpu, server_cpu = time.perf_counter(), time.process_time(), cluster_cpu(servers)
     with open_store(location) as store:
-        added = store.add_many(read_features(path)).added
+        with store.importing():
+            added = store.add_many(read_features(path)).added
     spent = time.perf_counter() - started
-    print(f"  ingest {added:,} features in {spent:,.1f} s = {added / spent:,.0f} features/s",
-          flush=True)
+    cpu, server_cpu = time.process_time() - cpu, cluster_cpu(servers) - server_cpu
+    servers_part = f", servers {server_cpu / added * 1e6:.0f} µs" if servers else ""
+    print(f"  ingest {added:,} features in {spent:,.1f} s = {added / spent:,.0f} features/s; "
+          f"CPU per feature: client {cpu / added * 1e6:.0f} µs{servers_part}", flush=True)
     return f"{added / spent:,.0f}/s"
+
+
+def cluster_cpu(dsns: list[str]) -> float:
+    """CPU seconds spent so far by every process of these servers (their postmasters and
+    children, ended ones included), read from /proc: only for servers on this machine."""
+    total = 0.0
+    for dsn in dsns:
+        with psycopg.connect(dsn) as conn:
+            folder = conn.execute("SHOW data_directory").fetchone()[0]
+        postmaster = int(Path(folder, "postmaster.pid").read_text().split()[0])
+        children = Path(f"/proc/{postmaster}/task/{postmaster}/children").read_text().split()
+        total += sum(_process_cpu(pid) for pid in [postmaster, *map(int, children)])
+    return total
+
+
+def _process_cpu(pid: int) -> float:
+    """utime + stime + the reaped children's (fields 14 to 17 of /proc/PID/stat)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except FileNotFoundError:  # ended between listing and reading: counted when reaped
+        return 0.0
+    return sum(map(int, fields[11:15])) / os.sysconf("SC_CLK_TCK")
 
 
 def fresh_schema(dsn: str) -> str:
@@ -179,12 +206,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeat", type=int, default=100)
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--standby", default=os.environ.get("GEOMAP_TEST_POSTGRES_STANDBY_DSN"),
+                        help="a standby of --pg whose CPU the ingest counts too")
     parser.add_argument("--reuse", action="store_true",
                         help="keep the stores of an earlier run of the same --n")
+    parser.add_argument("--ingest-only", action="store_true", help="load, then stop")
     args = parser.parse_args(argv)
     if not args.pg:
         raise SystemExit("give --pg postgresql://... or set GEOMAP_TEST_POSTGRES_DSN")
-    print(f"geomap from {Path(geomap.__file__).parent}; {args.n:,} incidents", flush=True)
+    print(f"geomap from {Path(geomap.__file__).parent}; {args.n:,} incidents; load average "
+          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs", flush=True)
     args.out.mkdir(parents=True, exist_ok=True)
     features = args.out / f"synthetic-{args.n}.jsonl"
     write_features(features, args.n, args.seed)
@@ -195,10 +226,13 @@ def main(argv: list[str] | None = None) -> None:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{sqlite_path}{suffix}").unlink(missing_ok=True)
         stores = {"sqlite": str(sqlite_path), "postgis": fresh_schema(args.pg)}
+        servers = {"sqlite": [], "postgis": [args.pg, *filter(None, [args.standby])]}
         for name, location in stores.items():
             print(f"{name}:", flush=True)
-            load(location, features, args.n)
-    compare(stores, args)
+            load(location, features, servers[name])
+    if not args.ingest_only:
+        compare(stores, args)
+    print(f"load average {os.getloadavg()[0]:.1f} at the end", flush=True)
 
 
 def compare(stores: dict[str, str], args) -> None:

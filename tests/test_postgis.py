@@ -255,10 +255,51 @@ def test_a_writer_killed_mid_import_leaves_whole_batches_and_a_rerun_completes(s
                 child.kill()
         stored = store.count(IncidentQuery(layer=None))
         assert 0 < stored < count and stored % store.batch_size == 0
+        # The import into an empty store had put its indexes off: still listed, reads scan.
+        assert index_names(url) == {"incidents_pkey"} and deferred_names(url) == FULL_INDEXES
         assert_summaries_agree(store)
+        assert_bbox_reads_agree(store, varied(count, seed=7))
         assert subprocess.run(command, cwd=ROOT, capture_output=True, timeout=300).returncode == 0
         assert store.count(IncidentQuery(layer=None)) == count
+        assert index_names(url) == FULL_INDEXES | {"incidents_pkey"} and not deferred_names(url)
         assert_summaries_agree(store)
+        assert_bbox_reads_agree(store, varied(count, seed=7))
+
+
+#: The secondary indexes of incidents that an import into an empty store puts off.
+FULL_INDEXES = {"incidents_box", "incidents_geom", "incidents_layer_cell",
+                "incidents_layer_date", "incidents_search"}
+
+
+def index_names(url: str) -> set[str]:
+    """The indexes the incidents table has now."""
+    with psycopg.connect(url) as conn:
+        return {name for (name,) in conn.execute(
+            "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() "
+            "AND tablename = 'incidents'")}
+
+
+def deferred_names(url: str) -> set[str]:
+    """The indexes an import put off and has not built yet."""
+    with psycopg.connect(url) as conn:
+        return {name for (name,) in conn.execute("SELECT name FROM deferred_indexes")}
+
+
+def assert_bbox_reads_agree(store, written: list[dict]) -> None:
+    """A bbox page (grid cells), its count and a word search find what the rows say."""
+    stored = {f["id"] for f in store.iter_features(IncidentQuery(layer=None, limit=None))}
+    lon, lat = written[0]["geometry"]["coordinates"]
+    bbox = (lon - 0.4, lat - 0.4, lon + 0.4, lat + 0.4)
+    inside = [(f["properties"]["event_date"], f["properties"]["id"]) for f in written
+              if f["properties"]["id"] in stored and f["properties"]["layer"] == "incidents"
+              and bbox[0] <= f["geometry"]["coordinates"][0] <= bbox[2]
+              and bbox[1] <= f["geometry"]["coordinates"][1] <= bbox[3]]
+    newest = sorted(sorted(inside, key=lambda row: row[1]), key=lambda row: row[0],
+                    reverse=True)  # newest first, then by id
+    page = store.page_json(IncidentQuery(bbox=bbox, limit=50))
+    assert page.matched == len(inside) > 50
+    assert [json.loads(data)["id"] for data in page.features] == [i for _, i in newest[:50]]
+    assert store.count(IncidentQuery(layer=None, text="report")) == len(stored)
 
 
 def assert_summaries_agree(store) -> None:

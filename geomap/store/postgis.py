@@ -8,6 +8,7 @@ to standbys (``GEOMAP_DB_READ``, see ``postgis_replicas``).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -39,6 +40,12 @@ from geomap.store.batches import paused_gc
 from geomap.store.learned import LearnedPlace, corrects_place, learned_place_of
 from geomap.store.postgis_accounts import PostGISAccounts, mark_created
 from geomap.store.postgis_aggregate import buckets_sql, cells_sql, divisions_sql
+from geomap.store.postgis_indexes import (
+    build_deferred,
+    build_left_indexes,
+    defer_indexes,
+    import_lock,
+)
 from geomap.store.postgis_learned import add_learned, iter_learned, learn, remove_learned, unlearn
 from geomap.store.postgis_load import iter_batches, read_ahead, write_batch
 from geomap.store.postgis_query import count_sql, page_sql, select_sql
@@ -62,6 +69,7 @@ ANALYZE_AFTER = 10_000
 STREAM_ROWS = 2000
 _LAYERS = ("SELECT layer, count, minlon, minlat, maxlon, maxlat, first_date::text, "
            "last_date::text FROM incident_layers WHERE count > 0 ORDER BY layer")
+log = logging.getLogger("geomap.store")
 _ACTORS = ("SELECT actor, count FROM incident_actors WHERE layer = %s AND actor ILIKE %s "
            "ORDER BY count DESC, actor LIMIT %s")
 _HISTORY = ("SELECT action, author, recorded_at, reason, feature FROM incident_history "
@@ -80,8 +88,10 @@ class PostGISStore(PostGISAccounts, IncidentStore):
                  max_lag: float = 5.0, read_wait: float = 0.5, batch_size: int = BATCH_SIZE,
                  bulk: bool = False):
         self.url, self.batch_size, self.bulk = url, batch_size, bulk
+        self._deferring = False  # an import (``importing``) has put indexes off
         with connect(url) as conn:  # fails at once, naming the server, when it is not there
             self.schema_version = migrate(conn)
+            build_left_indexes(conn)
         self._pool = open_pool(url, size=pool_size, name="geomap-primary")
         standbys = []
         try:
@@ -150,12 +160,36 @@ class PostGISStore(PostGISAccounts, IncidentStore):
                 result.added += write_batch(conn, prepared, result, skip_deleted, author)
                 if not bulk:
                     self._reads.note_write(conn)
-            if result.added >= ANALYZE_AFTER:
+            if result.added >= ANALYZE_AFTER and not self._deferring:
                 # The planner's statistics, and (outside a transaction) the visibility map
                 # that lets a bbox be answered from the box index alone.
                 conn.execute("ANALYZE incidents" if bulk else "VACUUM (ANALYZE) incidents")
         result.refused.sort(key=lambda refusal: refusal[0])
         return result
+
+    @contextmanager
+    def importing(self) -> Iterator[None]:
+        """Around a large import's add_many calls: into an empty store, the secondary
+        indexes are put off and built once at its end (see postgis_indexes.py)."""
+        with connect(self.url) as conn:  # its session holds the import lock
+            deferred = import_lock(conn) and defer_indexes(conn)
+            self._deferring = deferred
+            try:
+                yield
+            finally:
+                self._deferring = False
+                if deferred:
+                    self._build_unless_full(conn)
+
+    def _build_unless_full(self, conn: psycopg.Connection) -> None:
+        """Build the put-off indexes; on a full disk leave them listed (readers scan), for
+        the next store to open the schema with room to build them."""
+        try:
+            with self._full_disk():
+                build_deferred(conn)
+        except StorageFullError:
+            log.warning("%s: the disk is full: the indexes an import put off are built when "
+                        "the store is next opened with room", self)
 
     def _replace_in(self, conn, incident_id: str, patch: Mapping, author: str | None,
                     action: str, reason: str | None) -> dict:

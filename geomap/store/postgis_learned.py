@@ -5,15 +5,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 
+import orjson
 import psycopg
 
 from geomap.incident import format_timestamp
 from geomap.store.learned import LearnedPlace, learned_from, learned_place_of
 
-#: One statement per batch, whatever the number of places (arrays of each column).
+#: One statement per batch, whatever the number of places: the rows as one JSON array,
+#: which orjson writes and the server reads several times faster than psycopg's arrays.
 _UPSERT = ("INSERT INTO learned_places AS l (name, country, lat, lon, admin1, source, count, "
-           "first_seen, last_seen) SELECT * FROM unnest(%s::text[], %s::text[], %s::float8[], "
-           "%s::float8[], %s::text[], %s::text[], %s::int[], %s::text[], %s::text[]) "
+           "first_seen, last_seen) SELECT * FROM json_to_recordset(%s::json) AS r(name text, "
+           "country text, lat float8, lon float8, admin1 text, source text, count int, "
+           "first_seen text, last_seen text) "
            "ON CONFLICT (name, country, lat, lon) DO UPDATE SET count = l.count + excluded.count, "
            "last_seen = excluded.last_seen, admin1 = coalesce(excluded.admin1, l.admin1), "
            "source = CASE WHEN excluded.source = 'analyst' THEN 'analyst' ELSE l.source END")
@@ -31,10 +34,12 @@ def add_learned(conn: psycopg.Connection, places: Iterable[LearnedPlace]) -> Non
     """Add learned places (or their counts to those already known)."""
     now = format_timestamp()  # unless the place says when (a migrated store's)
     ordered = sorted(places, key=lambda p: p.key)  # one lock order for every writer
-    rows = [(p.name, p.country, p.lat, p.lon, p.admin1, p.source, p.count,
-             p.first_seen or now, p.last_seen or now) for p in ordered]
+    rows = [{"name": p.name, "country": p.country, "lat": p.lat, "lon": p.lon,
+             "admin1": p.admin1, "source": p.source, "count": p.count,
+             "first_seen": p.first_seen or now, "last_seen": p.last_seen or now}
+            for p in ordered]
     if rows:
-        conn.execute(_UPSERT, [list(column) for column in zip(*rows, strict=True)])
+        conn.execute(_UPSERT, [orjson.dumps(rows).decode()])
 
 
 def unlearn(conn: psycopg.Connection, feature: Mapping) -> None:
