@@ -1,16 +1,20 @@
 """SQLite beside PostGIS in one run, on the same synthetic incidents; run by hand:
 
-    source .ci/postgres.sh        # a PostGIS server on 127.0.0.1:55432
+    source .ci/postgres.sh        # a PostGIS primary on 127.0.0.1:55432, a standby on 55433
     PYTHONPATH=. python benchmarks/bench_postgis.py --n 1000000 \\
         --pg postgresql://postgres@127.0.0.1:55432/geomap_test
 
-Loads the same GeoJSONSeq file into a fresh SQLite file and a fresh PostGIS schema
-(``add_many``: SQLite's batches, PostGIS's COPY; features/s), then serves each with
-gunicorn (gthread, 8 threads per worker) and times over HTTP: single requests of the
-issue-4 workload (p50, p99, and the PostGIS/SQLite ratio of the medians), the
-whole-layer download, and random map requests from 1, 4 and 16 concurrent clients on
-one and on two workers (requests/s and p50). Both servers run on this machine with the
-client, so the figures are for comparison side by side, not absolute. Not a test.
+Loads the same GeoJSONSeq file into a fresh SQLite file and a fresh PostGIS schema as
+``geomap ingest`` does (``add_many`` inside ``importing``: SQLite's batches, PostGIS's
+COPY, each with the indexes built once at the end; features/s, and CPU per feature of
+this process and of the PostgreSQL processes, primary and ``--standby``, read from
+/proc), then serves each with gunicorn (gthread, 8 threads per worker) and times over
+HTTP: single requests of the issue-4 workload (p50, p99, and the PostGIS/SQLite ratio of
+the medians), the whole-layer download, and random map requests from 1, 4 and 16
+concurrent clients on one and on two workers (requests/s and p50). ``--reuse`` times the
+stores an earlier run built; ``--ingest-only`` stops after loading. Both servers run on
+this machine with the client, so the figures are for comparison side by side, not
+absolute. Not a test.
 """
 
 from __future__ import annotations
