@@ -130,6 +130,9 @@ def test_marker_popup_shows_the_quote(page, live_server):
     page.locator(".marker.layer-incidents").click()
     popup = page.locator(".leaflet-popup-content")
     popup.wait_for()
+    # The popup says it is loading until the incident's own request answers (slow under load).
+    page.wait_for_function("() => !/Loading/.test(document.querySelector("
+                           "'.leaflet-popup-content').innerText)")
     text = popup.inner_text()
     assert GREEN_VILLAGE_QUOTE in text
     assert "2022-04-07 at 01:09" in text
