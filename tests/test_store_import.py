@@ -52,6 +52,23 @@ def test_an_import_into_an_empty_store_builds_its_indexes_once(tmp_path):
         assert deferred(store) == []
         assert answers(store) == expected
         assert inspected(store, "PRAGMA integrity_check") == [("ok",)]
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["imported.sqlite",
+                                                                "plain.sqlite"]
+
+
+def test_an_import_commits_ever_larger_transactions_and_a_kill_leaves_whole_ones(tmp_path):
+    path = tmp_path / "growing.sqlite"
+    child = subprocess.run([sys.executable, "-c", GROWING_IMPORT, str(path)],
+                           cwd=Path(__file__).parent.parent, timeout=120, capture_output=True)
+    assert child.returncode == -signal.SIGKILL, child.stderr
+    # 100 rows, then 200, 400, 800: the kill came while the fourth transaction was open
+    assert [int(line) for line in child.stdout.split()] == [100, 300, 700]
+    with SQLiteStore(path) as store:
+        assert store.count(IncidentQuery(layer="a")) + store.count(
+            IncidentQuery(layer="b")) == 700
+        assert_summaries_agree(store)
+        assert deferred(store) == []
+    assert not Path(f"{path}-import.lock").exists()
 
 
 def test_an_import_into_a_store_with_incidents_keeps_its_indexes(tmp_path):
@@ -101,14 +118,38 @@ with store.importing():
 """
 
 
+GROWING_IMPORT = """
+import os, signal, sys
+import geomap.store.sqlite as sqlite, geomap.store.sqlite_write as write
+from geomap.store import SQLiteStore
+from tests.test_store import many
+sqlite.IMPORT_BATCH_SIZE = 800
+original = write.write_transaction
+
+def committing(conn, pieces, batch_size, result, **options):
+    more, added = original(conn, pieces, batch_size, result, **options)
+    if batch_size == 800:  # the fourth transaction is written, not committed: a kill now
+        os.kill(os.getpid(), signal.SIGKILL)
+    print(conn.execute("SELECT count(*) FROM incidents").fetchone()[0], flush=True)
+    return more, added
+
+sqlite.write_transaction = committing
+store = SQLiteStore(sys.argv[1], batch_size=100)
+with store.importing():
+    store.add_many(many(2000))
+"""
+
+
 def test_a_killed_import_leaves_whole_batches_and_its_indexes_to_the_next_store(tmp_path):
     path = tmp_path / "killed.sqlite"
     child = subprocess.run([sys.executable, "-c", KILLED_IMPORT, str(path)],
                            cwd=Path(__file__).parent.parent, timeout=120)
     assert child.returncode == -signal.SIGKILL
+    assert Path(f"{path}-import.lock").exists()  # left by the killed import
     with SQLiteStore(path) as store:  # the import lock is free: the indexes are built
         assert deferred(store) == []
         assert index_names(store) == [*SECONDARY, "sqlite_autoindex_incidents_1"]
         assert inspected(store, "PRAGMA integrity_check") == [("ok",)]
         assert_summaries_agree(store)
         assert store.add_many(many(600), batch_size=100).added == 100  # the re-run completes
+    assert not Path(f"{path}-import.lock").exists()

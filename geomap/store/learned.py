@@ -86,6 +86,11 @@ def place_row(place: LearnedPlace | None) -> tuple | None:
 def counted_places(rows: Iterable[tuple | None]) -> dict[tuple, LearnedPlace]:
     """The places of ``place_row`` rows (None skipped), each once with its count, by key;
     the first row of a key gives its admin1 and source."""
+    return {key: LearnedPlace(*row, count=count) for key, (row, count) in counted_rows(rows).items()}
+
+
+def counted_rows(rows: Iterable[tuple | None]) -> dict[tuple, list]:
+    """[first row, count] of each key of ``place_row`` rows (None skipped)."""
     counts: dict[tuple, list] = {}
     for row in rows:
         if row is not None:
@@ -94,7 +99,7 @@ def counted_places(rows: Iterable[tuple | None]) -> dict[tuple, LearnedPlace]:
                 counts[row[:4]] = [row, 1]
             else:
                 seen[1] += 1
-    return {key: LearnedPlace(*row, count=count) for key, (row, count) in counts.items()}
+    return counts
 
 
 def corrects_place(before: Mapping, after: Mapping) -> bool:

@@ -8,7 +8,6 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence, Sized
 from contextlib import contextmanager, nullcontext
-from datetime import UTC, datetime
 from pathlib import Path
 
 import orjson
@@ -21,8 +20,8 @@ from geomap.aggregate import (
     fold_divisions,
     histogram_answer,
 )
-from geomap.errors import ConflictError, NotFoundError, StorageFullError
-from geomap.incident import format_timestamp, parse_feature
+from geomap.errors import ConflictError, StorageFullError
+from geomap.incident import parse_feature
 from geomap.query import IncidentQuery
 from geomap.store import sqlite_summaries
 from geomap.store.base import (
@@ -30,12 +29,12 @@ from geomap.store.base import (
     IncidentStore,
     PreparableFeatures,
     counted_on_full,
-    merge_patch,
     same_content,
 )
 from geomap.store.batches import paused_gc
-from geomap.store.learned import LearnedPlace, corrects_place, learned_place_of
+from geomap.store.learned import LearnedPlace
 from geomap.store.sqlite_accounts import SQLiteAccounts
+from geomap.store.sqlite_history import SQLiteHistory
 from geomap.store.sqlite_indexes import (
     build_deferred,
     defer_indexes,
@@ -49,18 +48,18 @@ from geomap.store.sqlite_learned import (
     iter_learned,
     learn,
     remove_learned,
-    unlearn,
 )
 from geomap.store.sqlite_query import count_sql, select_sql, use_grid
 from geomap.store.sqlite_schema import CACHE_KIB, connect, migrate
 from geomap.store.sqlite_write import (
     bulk_settings,
     existing,
-    forget,
     iter_prepared_here,
     mark_created,
     prepare,
     prepare_batch,
+    remove_incident,
+    replace_incident,
     write_rows,
     write_transaction,
 )
@@ -69,6 +68,11 @@ from geomap.store.sqlite_write import (
 #: commit writes every index page the transaction touched, which for random keys is most
 #: of each index: fewer, larger transactions write far less (bench_ingest_vs_gdal.py).
 BATCH_SIZE = 20_000
+#: While an import has put the indexes off (``importing``), its transactions start at the
+#: store's batch size and double up to this: each one also writes every summary row and
+#: learned place its features touch, which for a file of scattered points is near one row
+#: a feature in a small transaction and far fewer in a large one.
+IMPORT_BATCH_SIZE = 100_000
 #: Features prepared (and held in memory) at a time; a transaction is made of whole pieces.
 PIECE_SIZE = 5000
 #: A sized input longer than this is loaded in one transaction (see ``add_many``).
@@ -86,7 +90,7 @@ _LAYERS = ("SELECT layer, count, minlon, minlat, maxlon, maxlat, first_date, las
            "FROM incident_layers ORDER BY layer")
 
 
-class SQLiteStore(SQLiteAccounts, IncidentStore):
+class SQLiteStore(SQLiteHistory, SQLiteAccounts, IncidentStore):
     """Incidents in one SQLite file; each thread gets its own connection.
 
     SQLite's own tuning of ``add_many``: ``batch_size`` features per transaction, and
@@ -100,6 +104,7 @@ class SQLiteStore(SQLiteAccounts, IncidentStore):
         self.path = Path(path)
         self.batch_size, self.bulk = batch_size, bulk
         self._deferring = False  # an import (``importing``) has put indexes off
+        self._import_batch = batch_size  # its next transaction's size
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
@@ -154,8 +159,9 @@ class SQLiteStore(SQLiteAccounts, IncidentStore):
         ``skip_deleted`` skips features whose id was deleted, so a re-ingest does not undo
         an analyst's deletion (or rejection, or merge). With an ``author`` the history
         records who created each new feature. ``batch_size`` and ``bulk`` default to the
-        store's settings.
+        store's settings (an import's transactions grow: IMPORT_BATCH_SIZE).
         """
+        grow = batch_size is None and self._deferring
         batch_size = batch_size or self.batch_size
         bulk = self.bulk if bulk is None else bulk
         if bulk is None:
@@ -169,14 +175,16 @@ class SQLiteStore(SQLiteAccounts, IncidentStore):
                                         skip_deleted=skip_deleted, author=author)
             else:
                 self._write_batches(conn, features, batch_size, result, bulk=False,
-                                    skip_deleted=skip_deleted, author=author)
+                                    skip_deleted=skip_deleted, author=author, grow=grow)
         result.refused.sort(key=lambda refusal: refusal[0])
         return result
 
     def _write_batches(self, conn: sqlite3.Connection, features: Iterable[Mapping],
                        batch_size: int, result: AddResult, *, bulk: bool,
-                       skip_deleted: bool = False, author: str | None = None) -> None:
-        """Write ``batch_size`` features a transaction (all in one if ``bulk``), in pieces.
+                       skip_deleted: bool = False, author: str | None = None,
+                       grow: bool = False) -> None:
+        """Write ``batch_size`` features a transaction (all in one if ``bulk``; with
+        ``grow``, the import's growing size), in pieces.
 
         The next piece is prepared while this one is written: where ``features`` are read
         (a worker process) when they are PreparableFeatures, else in a thread here (SQLite
@@ -190,6 +198,9 @@ class SQLiteStore(SQLiteAccounts, IncidentStore):
             pieces = iter_prepared_here(features, size)
         more = True
         while more:
+            if grow:
+                batch_size = self._import_batch
+                self._import_batch = min(2 * batch_size, IMPORT_BATCH_SIZE)
             with nullcontext() if bulk else self._writing():
                 more, added = write_transaction(conn, pieces, batch_size, result,
                                                 skip_deleted=skip_deleted, author=author)
@@ -204,6 +215,7 @@ class SQLiteStore(SQLiteAccounts, IncidentStore):
             if locked:
                 with self._writing() as conn:
                     deferred = self._deferring = defer_indexes(conn)
+                    self._import_batch = self.batch_size
             try:
                 yield
             finally:
@@ -235,11 +247,11 @@ class SQLiteStore(SQLiteAccounts, IncidentStore):
 
     def _replace_in(self, conn, incident_id: str, patch: Mapping, author: str | None,
                     action: str, reason: str | None) -> dict:
-        return _replace(conn, incident_id, patch, author, action, reason)
+        return replace_incident(conn, incident_id, patch, author, action, reason)
 
     def _remove_in(self, conn, incident_id: str, author: str | None, action: str,
                    reason: str | None) -> None:
-        _remove(conn, incident_id, author, action, reason)
+        remove_incident(conn, incident_id, author, action, reason)
 
     # --- learned places -----------------------------------------------------------------
 
@@ -266,40 +278,6 @@ class SQLiteStore(SQLiteAccounts, IncidentStore):
         row = self._conn().execute("SELECT CAST(feature AS BLOB) FROM incidents WHERE id = ?",
                                    (incident_id,)).fetchone()
         return orjson.loads(row[0]) if row else None
-
-    def history(self, incident_id: str) -> list[dict]:
-        """History rows, oldest first: action, author, recorded_at, reason and feature."""
-        rows = self._conn().execute(
-            "SELECT action, author, recorded_at, reason, feature FROM incident_history "
-            "WHERE id = ? ORDER BY hid", (incident_id,)).fetchall()
-        if not rows and self.find(incident_id) is None:
-            raise NotFoundError(f"no incident {incident_id!r}")
-        return [{"action": action, "author": author, "recorded_at": recorded_at, "reason": reason,
-                 "feature": orjson.loads(feature) if feature is not None else None}
-                for action, author, recorded_at, reason, feature in rows]
-
-    def iter_history(self) -> Iterator[dict]:
-        """Stream every kept version, oldest first (see IncidentStore.iter_history)."""
-        conn = connect(self.path)  # its own snapshot, closed when done
-        try:
-            for incident_id, action, author, recorded_at, reason, feature in conn.execute(
-                    "SELECT id, action, author, recorded_at, reason, feature "
-                    "FROM incident_history ORDER BY hid"):
-                yield {"id": incident_id, "action": action, "author": author,
-                       "recorded_at": recorded_at, "reason": reason,
-                       "feature": orjson.loads(feature) if feature is not None else None}
-        finally:
-            conn.close()
-
-    def add_history(self, entries: Iterable[Mapping]) -> int:
-        """Append versions shaped as ``iter_history`` gives them, in one transaction."""
-        rows = [(e["id"], e["action"], e["author"], e["recorded_at"], e.get("reason"),
-                 None if e["feature"] is None else orjson.dumps(e["feature"]).decode())
-                for e in entries]
-        with self._writing() as conn:
-            conn.executemany("INSERT INTO incident_history (id, action, author, recorded_at, "
-                             "reason, feature) VALUES (?, ?, ?, ?, ?, ?)", rows)
-        return len(rows)
 
     def query(self, query: IncidentQuery) -> list[dict]:
         """The features matching ``query``, in its order, one page of them."""
@@ -400,42 +378,3 @@ class SQLiteStore(SQLiteAccounts, IncidentStore):
                 raise
             raise StorageFullError(f"the disk of {self.path} is full; that write was rolled "
                                    "back") from exc
-
-
-def _load(conn: sqlite3.Connection, incident_id: str) -> tuple[int, dict]:
-    found = existing(conn, [incident_id]).get(incident_id)
-    if found is None:
-        raise NotFoundError(f"no incident {incident_id!r}")
-    return found
-
-
-def _replace(conn: sqlite3.Connection, incident_id: str, patch: Mapping, author: str | None,
-             action: str, reason: str | None) -> dict:
-    """Patch one stored feature inside the caller's transaction, archiving the old version."""
-    now = datetime.now(UTC)
-    seq, stored = _load(conn, incident_id)
-    feature = parse_feature(merge_patch(stored, patch, updated_at=format_timestamp(now)), now=now)
-    if same_content(feature, stored):
-        return stored
-    _archive(conn, stored, action, author, now, reason)
-    forget(conn, seq, stored)
-    write_rows(conn, [prepare(feature)], first=seq)
-    if corrects_place(stored, feature):  # the gazetteer learns the name as written
-        unlearn(conn, stored)
-        add_learned(conn, filter(None, [learned_place_of(feature, corrected=True)]))
-    return feature
-
-
-def _remove(conn: sqlite3.Connection, incident_id: str, author: str | None, action: str,
-            reason: str | None) -> None:
-    seq, stored = _load(conn, incident_id)
-    _archive(conn, stored, action, author, datetime.now(UTC), reason)
-    forget(conn, seq, stored)
-    unlearn(conn, stored)
-
-
-def _archive(conn: sqlite3.Connection, stored: dict, action: str, author: str | None,
-             now: datetime, reason: str | None = None) -> None:
-    conn.execute("INSERT INTO incident_history (id, action, author, recorded_at, reason, feature) "
-                 "VALUES (?, ?, ?, ?, ?, ?)", (stored["id"], action, author, format_timestamp(now),
-                                               reason, orjson.dumps(stored).decode()))

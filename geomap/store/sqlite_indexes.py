@@ -10,10 +10,11 @@ Building an index once from the finished table costs a fraction of that
 - ``deferred_indexes``: around many transactions (``SQLiteStore.importing``), for an
   import into an empty store. The dropped indexes are listed in ``deferred_indexes`` in
   the transaction that drops them, and the importer holds an exclusive lock on the file
-  ``<store>-import.lock`` until it has built them again. Readers meanwhile find the grid
-  index gone (``has_grid_index``) and scan instead: slower, never wrong. An import that
-  is killed leaves its committed batches and the list; the next store to open the file
-  (seeing the lock free) builds what is listed, so a re-run completes indexed.
+  ``<store>-import.lock`` until it has built them again, then removes the file. Readers
+  meanwhile find the grid index gone (``has_grid_index``) and scan instead: slower, never
+  wrong. An import that is killed leaves its committed batches, the list and the lock
+  file; the next store to open the file (seeing the lock free) builds what is listed and
+  removes the file, so a re-run completes indexed.
 """
 
 from __future__ import annotations
@@ -92,14 +93,34 @@ def _has_list(conn: sqlite3.Connection) -> bool:
 @contextmanager
 def import_lock(path: Path, *, wait: bool) -> Iterator[bool]:
     """Hold the store's import lock for the block; without ``wait``, yields False (and
-    holds nothing) when an import holds it."""
-    descriptor = os.open(f"{path}-import.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    holds nothing) when an import holds it. The lock file is removed when the block ends."""
+    descriptor = _locked(f"{path}-import.lock", wait)
+    if descriptor is None:
+        yield False
+        return
     try:
+        yield True
+    finally:
+        os.unlink(f"{path}-import.lock")  # still holding it: no one can be between
+        os.close(descriptor)  # the kernel lets go of the lock, also when a process is killed
+
+
+def _locked(name: str, wait: bool) -> int | None:
+    """A descriptor of the lock file ``name``, locked; None when it is held (not ``wait``).
+
+    A holder removes the file as it lets go, so a lock taken on a file that is no longer
+    at ``name`` is let go and taken again on the file that is.
+    """
+    while True:
+        descriptor = os.open(name, os.O_RDWR | os.O_CREAT, 0o644)
         try:
             fcntl.flock(descriptor, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
         except BlockingIOError:
-            yield False
-            return
-        yield True
-    finally:
-        os.close(descriptor)  # the kernel lets go of the lock, also when a process is killed
+            os.close(descriptor)
+            return None
+        try:
+            if os.stat(name).st_ino == os.fstat(descriptor).st_ino:
+                return descriptor
+        except FileNotFoundError:
+            pass
+        os.close(descriptor)

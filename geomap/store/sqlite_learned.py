@@ -7,7 +7,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
 
 from geomap.incident import format_timestamp
-from geomap.store.learned import LearnedPlace, counted_places, learned_from, learned_place_of
+from geomap.store.learned import LearnedPlace, counted_rows, learned_from, learned_place_of
 
 _UPSERT = ("INSERT INTO learned_places (name, country, lat, lon, admin1, source, count, "
            "first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
@@ -24,8 +24,11 @@ def learn(conn: sqlite3.Connection, features: Iterable[Mapping]) -> None:
 
 
 def learn_places(conn: sqlite3.Connection, rows: Iterable[tuple | None]) -> None:
-    """Count the ``place_row`` rows of stored features (None: taught nothing) in."""
-    add_learned(conn, counted_places(rows).values())
+    """Count the ``place_row`` rows of stored features (None: taught nothing) in; the
+    rows go to SQLite as they are (an import teaches a place for most features)."""
+    now = format_timestamp()
+    conn.executemany(_UPSERT, [(*row, count, now, now)
+                               for row, count in counted_rows(rows).values()])
 
 
 def add_learned(conn: sqlite3.Connection, places: Iterable[LearnedPlace]) -> None:

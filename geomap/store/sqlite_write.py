@@ -13,15 +13,18 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
+from datetime import UTC, datetime
 
 import orjson
 
-from geomap.incident import format_timestamp, geometry_bbox
-from geomap.store.base import AddResult, same_content
+from geomap.errors import NotFoundError
+from geomap.incident import format_timestamp, geometry_bbox, parse_feature
+from geomap.store.base import AddResult, merge_patch, same_content
 from geomap.store.batches import validated_batch
-from geomap.store.learned import learned_place_of, place_row
+from geomap.store.learned import corrects_place, learned_place_of, place_row
 from geomap.store.sqlite_grid import LEVEL, ROW, SUB_SQL
-from geomap.store.sqlite_learned import learn_places
+from geomap.store.sqlite_history import archive
+from geomap.store.sqlite_learned import add_learned, learn_places, unlearn
 from geomap.store.sqlite_query import search_text
 from geomap.store.sqlite_schema import CACHE_KIB, MMAP_BYTES
 from geomap.store.sqlite_tally import SummaryTally
@@ -219,6 +222,41 @@ def bulk_settings(conn: sqlite3.Connection, cache_kib: int,
     finally:
         conn.execute(f"PRAGMA cache_size = -{CACHE_KIB:d}")
         conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES:d}")
+
+
+# --- one incident edited or taken off ------------------------------------------------------
+
+def _load(conn: sqlite3.Connection, incident_id: str) -> tuple[int, dict]:
+    found = existing(conn, [incident_id]).get(incident_id)
+    if found is None:
+        raise NotFoundError(f"no incident {incident_id!r}")
+    return found
+
+
+def replace_incident(conn: sqlite3.Connection, incident_id: str, patch: Mapping,
+                     author: str | None, action: str, reason: str | None) -> dict:
+    """Patch one stored feature inside the caller's transaction, archiving the old version."""
+    now = datetime.now(UTC)
+    seq, stored = _load(conn, incident_id)
+    feature = parse_feature(merge_patch(stored, patch, updated_at=format_timestamp(now)), now=now)
+    if same_content(feature, stored):
+        return stored
+    archive(conn, stored, action, author, now, reason)
+    forget(conn, seq, stored)
+    write_rows(conn, [prepare(feature)], first=seq)
+    if corrects_place(stored, feature):  # the gazetteer learns the name as written
+        unlearn(conn, stored)
+        add_learned(conn, filter(None, [learned_place_of(feature, corrected=True)]))
+    return feature
+
+
+def remove_incident(conn: sqlite3.Connection, incident_id: str, author: str | None, action: str,
+                   reason: str | None) -> None:
+    """Take one stored feature off inside the caller's transaction, archiving it."""
+    seq, stored = _load(conn, incident_id)
+    archive(conn, stored, action, author, datetime.now(UTC), reason)
+    forget(conn, seq, stored)
+    unlearn(conn, stored)
 
 
 # --- the write loop of add_many -------------------------------------------------------------
