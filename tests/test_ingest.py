@@ -2,6 +2,7 @@
 refusals with their reasons, unreadable files, a killed ingest, and the CLI."""
 
 import contextlib
+import copy
 import os
 import shutil
 import signal
@@ -405,6 +406,39 @@ def test_a_worker_reads_a_file_as_this_process_does(tmp_path, monkeypatch):
     assert summaries["here"]["added"] == 27 and len(features["here"]) == 27
     assert features["worker"] == features["here"]
     assert {f["properties"]["status"] for f in features["worker"]} == {"draft"}
+
+
+def exported_collection(path: Path) -> Path:
+    """A FeatureCollection one feature a line, as geomap and GDAL write it: features in
+    stored form, the same in an analyst's raw form, and a few that parse_feature changes
+    or refuses."""
+    stored = [parse_feature(dict(f, id=f"exp-{n}")) for n, f in enumerate(samples().values())]
+    raw = list(samples().values())
+    odd = [dict(copy.deepcopy(stored[0]), id="exp-odd")]
+    odd[0]["properties"] = dict(odd[0]["properties"], id="exp-odd", country="sy",
+                                event_date="2022-02-30")
+    odd.append(dict(copy.deepcopy(stored[1]), id="exp-1"))
+    odd[1]["properties"]["fatalities"] = 40  # its id is stored with other content
+    lines = [orjson.dumps(feature) for feature in stored + raw + odd]
+    path.write_bytes(b'{"type": "FeatureCollection", "features": [\n' + b",\n".join(lines)
+                     + b"\n]}\n")
+    return path
+
+
+def test_a_worker_reads_exported_features_typed_to_the_same_incidents(tmp_path, monkeypatch):
+    path = exported_collection(tmp_path / "exported.geojson")
+    summaries, features = {}, {}
+    for where, least in (("here", 10**12), ("worker", 0)):
+        monkeypatch.setattr(ingest_worker, "WORKER_MIN_BYTES", least)
+        with SQLiteStore(tmp_path / f"{where}.sqlite") as store:
+            summaries[where] = ingest(store, path).to_dict()
+            features[where] = {i: without_times(f) for i, f in stored(store).items()}
+            again = ingest(store, path)  # the same file again: every incident is known
+    assert summaries["worker"] == summaries["here"]
+    assert [(r["where"], r["field"]) for r in summaries["here"]["files"][0]["refused"]] == [
+        ("features[12]", "properties.event_date"), ("features[13]", "id")]
+    assert features["worker"] == features["here"] and len(features["here"]) == 12
+    assert (again.added, again.skipped, len(again.refused)) == (0, 12, 2)
 
 
 class IteratingStore(SQLiteStore):

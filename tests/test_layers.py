@@ -6,8 +6,9 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "geomap"
-MODEL = {"geomap.incident", "geomap.geometry", "geomap.query", "geomap.aggregate", "geomap.errors",
-         "geomap.config", "geomap.datafiles", "geomap.crs", "geomap.cql"}
+MODEL = {"geomap.incident", "geomap.incident_json", "geomap.geometry", "geomap.query",
+         "geomap.aggregate", "geomap.errors", "geomap.config", "geomap.datafiles", "geomap.crs",
+         "geomap.cql"}
 # What each part may import from geomap, besides itself and the model.
 ALLOWED = {
     "model": set(),

@@ -38,9 +38,11 @@ class LineReading:
     done: bool = False
 
 
-def iter_line_features(f: BinaryIO, reading: LineReading,
-                       tick: Callable[[int], None]) -> Iterator[tuple[str, dict]]:
-    """(``features[n]``, feature) of each line while the file keeps one Feature a line."""
+def iter_line_features(f: BinaryIO, reading: LineReading, tick: Callable[[int], None],
+                       decode: Callable[[bytes], object] | None = None) -> Iterator[tuple]:
+    """(``features[n]``, feature) of each line while the file keeps one Feature a line;
+    ``decode`` (a FeatureDecoder) reads each line's object, else orjson does."""
+    decode = decode or _object
     header = _read_header(f)
     if header is None:
         return
@@ -52,7 +54,7 @@ def iter_line_features(f: BinaryIO, reading: LineReading,
         if text[:1] == b"]":
             reading.done = not comma and _whole(header, text + f.read(MAX_FRAME_BYTES + 1))
             break
-        feature = _feature(text) if comma and len(line) <= MAX_FEATURE_BYTES else None
+        feature = _feature(text, decode) if comma and len(line) <= MAX_FEATURE_BYTES else None
         if feature is None:
             return
         comma = text.endswith(b",")
@@ -81,15 +83,21 @@ def _read_header(f: BinaryIO) -> bytes | None:
     return header if isinstance(frame, dict) and frame.get("features") == [] else None
 
 
-def _feature(text: bytes) -> dict | None:
+def _feature(text: bytes, decode: Callable[[bytes], object]) -> object | None:
     """The line's JSON object (its comma cut), or None when it is not one, or too deep."""
     body = text[:-1] if text.endswith(b",") else text
     if body[:1] != b"{" or body.count(b"[") + body.count(b"{") > _MOST_BRACKETS:
         return None
+    return decode(body)
+
+
+def _object(data: bytes) -> dict | None:
+    """The JSON object ``data`` holds, or None."""
     try:
-        return orjson.loads(body)
+        obj = orjson.loads(data)
     except orjson.JSONDecodeError:
         return None
+    return obj if isinstance(obj, dict) else None
 
 
 def _whole(header: bytes, rest: bytes) -> bool:

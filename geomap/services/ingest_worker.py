@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from geomap.errors import SourceError, ValidationError
-from geomap.services.readers import READERS, Item
+from geomap.services.readers import READERS, TYPED_READERS, Item
 
 #: Files smaller than this are read here: starting a worker costs about half a second.
 WORKER_MIN_BYTES = 8_000_000
@@ -84,10 +84,12 @@ def as_draft(feature: dict) -> dict:
     return feature
 
 
-def iter_file_features(path: Path, suffix: str, drafts_only: bool, notes) -> Iterator[dict]:
-    """The features of a file, noting wheres, reader refusals, progress and errors."""
-    features = iter_valid(iter_guarded(READERS[suffix](path, notes.tick), notes),
-                          notes.wheres, notes)
+def iter_file_features(path: Path, suffix: str, drafts_only: bool, notes) -> Iterator:
+    """The features of a file, noting wheres, reader refusals, progress and errors; those
+    in stored form typed (for the store's prepare, which parses with parse_any), unless
+    every one is to be made a draft."""
+    reader = READERS[suffix] if drafts_only else TYPED_READERS.get(suffix, READERS[suffix])
+    features = iter_valid(iter_guarded(reader(path, notes.tick), notes), notes.wheres, notes)
     return map(as_draft, features) if drafts_only else features
 
 

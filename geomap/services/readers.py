@@ -11,6 +11,7 @@ the file).
 from __future__ import annotations
 
 import csv
+import functools
 import itertools
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,6 +20,7 @@ import ijson
 import orjson
 
 from geomap.errors import SourceError, ValidationError
+from geomap.incident_json import FeatureDecoder
 from geomap.services.columns import normalize_column, row_to_feature
 from geomap.services.geojson_lines import LineReading, iter_line_features
 from geomap.services.json_bounds import MAX_FEATURE_BYTES, BoundedJSONFile
@@ -41,14 +43,15 @@ def _no_tick(position: int) -> None:
 
 # --- GeoJSON ------------------------------------------------------------------------------
 
-def iter_geojson(path: Path, tick: Tick = _no_tick) -> Iterator[Item]:
+def iter_geojson(path: Path, tick: Tick = _no_tick, *, typed: bool = False) -> Iterator[Item]:
     """A FeatureCollection (or a list of Features, or one Feature): a line at a time while
-    it holds one Feature a line (geojson_lines.py), else streamed with ijson."""
+    it holds one Feature a line (geojson_lines.py), else streamed with ijson. ``typed``:
+    the lines' features in stored form come typed (incident_json.py), for parse_any."""
     reading = LineReading()
     with _open(path, "rb") as f:
         if _skip_bom(f) == b"{":
             start = f.tell()
-            yield from iter_line_features(f, reading, tick)
+            yield from iter_line_features(f, reading, tick, FeatureDecoder() if typed else None)
             f.seek(start)
     if not reading.done:
         yield from iter_geojson_streamed(path, tick, skip=reading.count)
@@ -99,8 +102,10 @@ def _lone_feature(path: Path) -> Iterator[Item]:
         raise SourceError(f"not a GeoJSON FeatureCollection or Feature (type {kind!r})")
 
 
-def iter_geojsonseq(path: Path, tick: Tick = _no_tick) -> Iterator[Item]:
-    """GeoJSON text sequences: one Feature per line (RFC 8142 separators allowed)."""
+def iter_geojsonseq(path: Path, tick: Tick = _no_tick, *, typed: bool = False) -> Iterator[Item]:
+    """GeoJSON text sequences: one Feature per line (RFC 8142 separators allowed); ``typed``
+    as for iter_geojson."""
+    decode = FeatureDecoder() if typed else None
     with _open(path, "rb") as f:
         position = 0
         for number, line in enumerate(_iter_lines(f, MAX_FEATURE_BYTES), 1):
@@ -110,7 +115,7 @@ def iter_geojsonseq(path: Path, tick: Tick = _no_tick) -> Iterator[Item]:
                 yield f"line {number}", ValidationError(
                     "line", f"longer than {MAX_FEATURE_BYTES:,} bytes (one feature's bound)")
             elif text:
-                yield f"line {number}", _json_line(text)
+                yield f"line {number}", (decode and decode(text)) or _json_line(text)
             if number % TICK_EVERY == 0:
                 tick(position)
         tick(position)
@@ -266,6 +271,10 @@ READERS: dict[str, Callable[..., Iterator[Item]]] = {
     ".geojsons": iter_geojsonseq, ".ndjson": iter_geojsonseq, ".jsonl": iter_geojsonseq,
     ".csv": iter_csv, ".gpkg": iter_gpkg,
 }
+#: The readers that can give features in stored form typed (incident_json.py).
+TYPED_READERS: dict[str, Callable[..., Iterator[Item]]] = {
+    suffix: functools.partial(reader, typed=True) for suffix, reader in READERS.items()
+    if reader in (iter_geojson, iter_geojsonseq)}
 
 
 def _open(path: Path, mode: str, **kwargs):

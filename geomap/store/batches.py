@@ -9,18 +9,19 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from geomap.errors import ValidationError
-from geomap.incident import parse_feature
+from geomap.incident_json import parse_any
 
 
 def validated_batch(items: Iterator[tuple[int, Mapping]], size: int,
                     prepare: Callable[[dict], tuple]) -> tuple[list, list, bool]:
     """The next ``size`` items: (position, *prepare(feature)) of each valid one, the
-    refusals as (position, field, message), and whether more items may follow."""
+    refusals as (position, field, message), and whether more items may follow. An item
+    is a raw feature or one decoded typed (incident_json.py)."""
     now, prepared, refused, count = datetime.now(UTC), [], [], 0
     for position, obj in itertools.islice(items, size):
         count += 1
         try:
-            prepared.append((position, *prepare(parse_feature(obj, now=now))))
+            prepared.append((position, *prepare(parse_any(obj, now=now))))
         except ValidationError as error:
             refused.append((position, error.field, error.message))
     return prepared, refused, count == size
