@@ -12,11 +12,14 @@ Both run against a store holding ``--learned`` learned places (names of the inde
 few km, as imported incidents teach them), which every resolution consults.
 
     python benchmarks/bench_geocode.py [--queries 10000] [--learned 5000] [--rebuild]
-        [--rounds 3] [--baseline OLD_CHECKOUT]
+        [--rounds 3] [--baseline OLD_CHECKOUT [--baseline-index OLD_INDEX]]
 
 With ``--baseline`` (a checkout of other code, e.g. ``git worktree add /tmp/old main~3``, run
 with PYTHONPATH pointing at it) the two take turns, ``--rounds`` times each, and the medians
-are printed side by side: on a shared machine only turns taken in one run compare.
+are printed side by side: on a shared machine only turns taken in one run compare. When the
+two build different indexes (a schema change), ``--baseline-index`` names the index the
+baseline built (e.g. ``GEOMAP_GAZETTEER_DB=/tmp/old.sqlite geomap gazetteer build`` run in
+the old checkout); both are asked the same queries, drawn from this code's index.
 """
 
 from __future__ import annotations
@@ -128,6 +131,8 @@ def main() -> None:
     parser.add_argument("--rebuild", action="store_true", help="time a full index build first")
     parser.add_argument("--rounds", type=int, default=1, help="turns of each code, medians printed")
     parser.add_argument("--baseline", type=Path, help="a checkout of other code to take turns with")
+    parser.add_argument("--baseline-index", type=Path, help="the index the baseline built, when its"
+                        " schema differs (default: this code's)")
     args = parser.parse_args()
     from geomap.config import Settings
     from geomap.gazetteer import open_gazetteer
@@ -148,6 +153,8 @@ def main() -> None:
         for _ in range(args.rounds):
             for tree, path in trees.items():
                 tree_env = env if path is None else dict(env, PYTHONPATH=str(path.resolve()))
+                if path is not None and args.baseline_index:
+                    tree_env["GEOMAP_GAZETTEER_DB"] = str(args.baseline_index)
                 measure_turn(tree_env, sets, runs, tree)
     print_medians(runs, trees, args.learned)
 

