@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.metadata
+import itertools
 import marshal
 import os
 import sqlite3
@@ -287,44 +288,56 @@ def finish(conn: sqlite3.Connection) -> None:
 
 
 def pack_key_rows(conn: sqlite3.Connection) -> int:
-    """Fill key_rows with each key's names rows (NAMES_OF_KEYS) and, for a key of KEY_ROWS
-    names, those of each start of its normal forms (NAMES_STARTING), every names row with
-    its places row appended; how many packed rows.
+    """Fill key_rows, in one pass over the names in key order; how many packed rows.
 
-    The rows are those the queries give, in their order: a packed look-up finds what the
-    queries would. marshal: the index is this program's own file, and the format's version
-    is in the fingerprint.
+    A key's packed rows are its first KEY_ROWS names rows in the table's primary-key order
+    (key, rank, place, norm), as NAMES_OF_KEYS gives them for one key (its plan reads the
+    primary key in order) and, for a key of KEY_ROWS names, for each start of its normal
+    forms the first KEY_ROWS of those starting so (NAMES_STARTING), every names row with its
+    places row appended. marshal: the index is this program's own file, and the format's
+    version is in the fingerprint.
     """
     conn.execute("DELETE FROM key_rows")
-    keys = [key for (key,) in conn.execute("SELECT DISTINCT key FROM names")]
+    names = conn.execute(f"SELECT {NAME_COLUMNS} FROM names ORDER BY key, rank, place, norm")
     count = 0
-    for batch in _batches(keys, 2000):
-        packed = [row for key in batch for row in _packed_of_key(conn, key)]
-        conn.executemany("INSERT INTO key_rows VALUES (?, ?, ?)", packed)
+    keys = ((key, list(rows)) for key, rows in itertools.groupby(names, key=lambda row: row[5]))
+    for batch in _batches(keys, 5000):
+        packed = [(key, start, rows) for key, rows in batch for start, rows in _starts(rows)]
+        places = _places_of(conn, {row[0] for _, _, rows in packed for row in rows})
+        conn.executemany("INSERT INTO key_rows VALUES (?, ?, ?)", [
+            (key, start, marshal.dumps(tuple((*row[:5], key, *row[6:], places.get(row[0]))
+                                             for row in rows)))
+            for key, start, rows in packed])
         count += len(packed)
     return count
 
 
-def _packed_of_key(conn: sqlite3.Connection, key: str) -> Iterator[tuple[str, str, bytes]]:
-    rows = conn.execute(NAMES_OF_KEYS.format(marks="?"), (key,)).fetchall()
-    yield key, "", marshal.dumps(with_places(conn, rows, key))
+def _starts(rows: list[tuple]) -> Iterator[tuple[str, list[tuple]]]:
+    """("", the first KEY_ROWS rows) and, when there are more, (start, the first KEY_ROWS
+    whose normal form begins with it) for each start of 1 to START_LETTERS letters."""
+    yield "", rows[:KEY_ROWS]
     if len(rows) < KEY_ROWS:
         return
-    norms = [norm for (norm,) in conn.execute("SELECT DISTINCT norm FROM names WHERE key = ?", (key,))]
-    for start in sorted({norm[:size] for norm in norms for size in range(1, START_LETTERS + 1)}):
-        alike = conn.execute(NAMES_STARTING, (key, start, start + "\uffff")).fetchall()
-        yield key, start, marshal.dumps(with_places(conn, alike, key))
+    by_start: dict[str, list[tuple]] = {}
+    for row in rows:
+        for size in range(1, min(START_LETTERS, len(row[3])) + 1):
+            start = row[3][:size]
+            alike = by_start.setdefault(start, [])
+            if len(alike) < KEY_ROWS and row[3] < start + "\uffff":  # NAMES_STARTING's range
+                alike.append(row)
+    yield from sorted(by_start.items())
 
 
-def with_places(conn: sqlite3.Connection, rows: list[tuple], key: str | None = None) -> tuple[tuple, ...]:
-    """Names rows with their places row appended (None when the place is missing); ``key``,
-    when all are of that key, is the one string they share (packed once)."""
-    ids = list(dict.fromkeys(row[0] for row in rows))
+def _places_of(conn: sqlite3.Connection, ids: set[int]) -> dict[int, tuple]:
     places = {}
-    for batch in _batches(ids, 500):
+    for batch in _batches(sorted(ids), 500):
         marks = ",".join("?" * len(batch))
         places.update((place[0], place) for place in
                       conn.execute(f"SELECT * FROM places WHERE id IN ({marks})", batch))
-    if key is not None:
-        rows = [(*row[:5], key, *row[6:]) for row in rows]
+    return places
+
+
+def with_places(conn: sqlite3.Connection, rows: list[tuple]) -> tuple[tuple, ...]:
+    """Names rows with their places row appended (None when the place is missing)."""
+    places = _places_of(conn, {row[0] for row in rows})
     return tuple((*row, places.get(row[0])) for row in rows)

@@ -15,7 +15,6 @@ import marshal
 import re
 import sqlite3
 import threading
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from rapidfuzz import fuzz, process
@@ -225,20 +224,20 @@ def _most_for_country(similarity: float, place_country: str | None, country: str
     return ACROSS_BORDER if similarity >= ACROSS_MIN else OTHER_COUNTRY
 
 
-@dataclass(frozen=True)
 class QueryForm:
-    """One way of reading the query: its normal form, skeleton key and implied kind."""
+    """One way of reading the query: its normal form, skeleton key and implied kind, with the
+    loose form and vowel pattern that every stored name found is compared with (computed
+    once; a plain class with slots: one or two are made for every query)."""
 
-    norm: str
-    key: str
-    kind: str | None
-    loose: str = field(init=False, compare=False)
-    vowels: str = field(init=False, compare=False)
+    __slots__ = ("norm", "key", "kind", "loose", "vowels")
 
-    def __post_init__(self):
-        # Computed once per query: every stored name found is compared with them.
-        object.__setattr__(self, "loose", normalize.loose_form(self.norm))
-        object.__setattr__(self, "vowels", normalize.vowel_pattern(self.norm))
+    def __init__(self, norm: str, key: str, kind: str | None):
+        self.norm, self.key, self.kind = norm, key, kind
+        self.loose = normalize.loose_form(norm)
+        self.vowels = normalize.vowel_pattern(norm)
+
+    def __repr__(self) -> str:
+        return f"QueryForm({self.norm!r}, {self.key!r}, {self.kind!r})"
 
 
 def answer_of(query: str, ranked: list[Scored], calibrated: bool = True) -> dict:
@@ -251,6 +250,8 @@ def answer_of(query: str, ranked: list[Scored], calibrated: bool = True) -> dict
 
 def compound_head(query: str) -> str | None:
     """The place before the hyphen of an ACLED-style "City-Neighbourhood" name, or None."""
+    if "-" not in query and "\u2013" not in query:
+        return None  # most names: the pattern need not be tried
     match = _COMPOUND.match(query)
     if match is None or match.group("head").split()[-1].lower() in normalize.ARTICLES:
         return None  # "Jabal al-Zawiyah": the hyphen joins an article to its name
