@@ -83,6 +83,11 @@ def assert_summaries_agree(store):
     kept = ("SELECT layer, cell, sub, event_type, status, count, round(sumlon, 6), "
             "round(sumlat, 6) FROM incident_subcells")
     assert sorted(inspected(store, point_subcells)) == sorted(inspected(store, kept))
+    totals = ("SELECT layer, cell, (CAST((minlat + 90) * 64.0 AS INTEGER) % 8) * 8 + "
+              "CAST((minlon + 180) * 64.0 AS INTEGER) % 8, count(*) FROM incidents "
+              "WHERE minlon = maxlon AND minlat = maxlat GROUP BY 1, 2, 3")
+    kept = "SELECT layer, cell, sub, count FROM incident_subcell_totals"
+    assert sorted(inspected(store, totals)) == sorted(inspected(store, kept))
     degrees = ("SELECT layer, CAST((minlat + 90) AS INTEGER) * 4096 + CAST((minlon + 180) AS INTEGER), "
                "event_type, status, count(*), round(sum(lon), 6), round(sum(lat), 6) FROM incidents "
                "WHERE minlon = maxlon AND minlat = maxlat GROUP BY 1, 2, 3, 4")
@@ -166,7 +171,8 @@ def test_migrations_apply_once(tmp_path, monkeypatch):
 
 
 #: The columns of the summaries that sqlite_tally writes, by its statement's name.
-TALLY_COLUMNS = {"_ACTORS": 3, "_DIVISIONS": 8, "_SUBCELLS": 8, "_MONTHS": 6, "_DEGREES": 7}
+TALLY_COLUMNS = {"_ACTORS": 3, "_DIVISIONS": 8, "_SUBCELLS": 8, "_MONTHS": 6, "_DEGREES": 7,
+                 "_TOTALS": 4}
 
 
 def unkept(monkeypatch, *names):
@@ -181,9 +187,9 @@ def test_migration_5_keeps_the_history_of_a_version_4_store(tmp_path, monkeypatc
     path = tmp_path / "geomap.sqlite"
     shipped = sqlite_schema.migrations()
     monkeypatch.setattr(sqlite_schema, "migrations", lambda: shipped[:4])
-    # A version-4 store kept no actor, division, sub-cell, month or degree summary
-    # (migrations 7, 8, 10, 11 and 12): this write leaves them out.
-    unkept(monkeypatch, "_ACTORS", "_DIVISIONS", "_SUBCELLS", "_MONTHS", "_DEGREES")
+    # A version-4 store kept no actor, division, sub-cell, month, degree or sub-cell total
+    # summary (migrations 7, 8, 10, 11, 12 and 14): this write leaves them out.
+    unkept(monkeypatch, "_ACTORS", "_DIVISIONS", "_SUBCELLS", "_MONTHS", "_DEGREES", "_TOTALS")
     with SQLiteStore(path) as store:
         store.add_many([samples()["green_village"]])
         [feature] = store.query(IncidentQuery())
@@ -413,7 +419,7 @@ def test_migration_8_counts_the_divisions_of_a_version_7_store(tmp_path, monkeyp
     path = tmp_path / "geomap.sqlite"
     shipped = sqlite_schema.migrations()
     monkeypatch.setattr(sqlite_schema, "migrations", lambda: shipped[:7])
-    unkept(monkeypatch, "_DIVISIONS", "_SUBCELLS", "_MONTHS", "_DEGREES")
+    unkept(monkeypatch, "_DIVISIONS", "_SUBCELLS", "_MONTHS", "_DEGREES", "_TOTALS")
     with SQLiteStore(path) as store:
         assert store.add_many(samples().values()).added == 6
     monkeypatch.undo()
@@ -428,7 +434,7 @@ def test_migration_10_counts_the_sub_cells_of_a_version_9_store(tmp_path, monkey
     path = tmp_path / "geomap.sqlite"
     shipped = sqlite_schema.migrations()
     monkeypatch.setattr(sqlite_schema, "migrations", lambda: shipped[:9])
-    unkept(monkeypatch, "_SUBCELLS", "_MONTHS", "_DEGREES")
+    unkept(monkeypatch, "_SUBCELLS", "_MONTHS", "_DEGREES", "_TOTALS")
     town = [parse_feature(raw) for raw in dense_town(300, 5)]
     with SQLiteStore(path) as store:
         assert store.add_many(town).added == 300
@@ -445,7 +451,7 @@ def test_migrations_11_and_12_sum_the_months_and_degrees_of_a_version_10_store(t
     path = tmp_path / "geomap.sqlite"
     shipped = sqlite_schema.migrations()
     monkeypatch.setattr(sqlite_schema, "migrations", lambda: shipped[:10])
-    unkept(monkeypatch, "_MONTHS", "_DEGREES")
+    unkept(monkeypatch, "_MONTHS", "_DEGREES", "_TOTALS")
     town = [parse_feature(raw) for raw in dense_town(300, 6)]
     with SQLiteStore(path) as store:
         assert store.add_many(town).added == 300
@@ -457,6 +463,25 @@ def test_migrations_11_and_12_sum_the_months_and_degrees_of_a_version_10_store(t
         assert store.histogram(query, "month") == IncidentStore.histogram(store, query, "month")
         wide = IncidentQuery(bbox=(41.0, 30.0, 47.9, 36.6), limit=None)
         assert store.count(wide) == 300 == store.aggregate(wide, 4)["numberMatched"]
+
+
+def test_migration_14_totals_the_sub_cells_of_a_version_13_store(tmp_path, monkeypatch):
+    path = tmp_path / "geomap.sqlite"
+    shipped = sqlite_schema.migrations()
+    monkeypatch.setattr(sqlite_schema, "migrations", lambda: shipped[:13])
+    unkept(monkeypatch, "_TOTALS")
+    town = [parse_feature(raw) for raw in dense_town(400, 7)]
+    with SQLiteStore(path) as store:
+        assert store.add_many(town).added == 400
+    monkeypatch.undo()
+    with SQLiteStore(path) as store:
+        assert store.schema_version == shipped[-1][0]
+        assert_summaries_agree(store)
+        for bbox in ((44.33, 33.29, 44.41, 33.35), (44.3, 33.2, 44.45, 33.4)):
+            expected = sum(meets(geometry_bbox(f["geometry"]), bbox) for f in town)
+            assert store.count(IncidentQuery(bbox=bbox)) == expected > 100
+        store.delete(town[0]["id"])
+        assert_summaries_agree(store)
 
 
 def test_bbox_counts_read_the_grid_index_alone(tmp_path):

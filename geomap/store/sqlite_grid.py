@@ -14,6 +14,8 @@ arithmetic) and Python get the very same numbers.
 
 from __future__ import annotations
 
+import functools
+
 #: The cell of the row aliased ``i`` as migration 002's generated column computes it; the
 #: grid index (migration 009) is on this very expression, which makes it a covering index.
 CELL_SQL = """(CASE
@@ -98,47 +100,60 @@ def cell_ranges(bbox: tuple[float, float, float, float]) -> list[tuple[int, int]
     return ranges
 
 
-def sub_runs(cell: int, columns: tuple[int, int], rows: tuple[int, int],
-             summed: list, scanned: list) -> None:
-    """Split the point ``cell`` into runs of its sub-cells (cell, first sub, last sub):
-    those wholly inside a bbox go to ``summed``, those on its edge to ``scanned``.
+def edge_runs(cell: int, columns: tuple[int, int], rows: tuple[int, int]) -> tuple:
+    """(edge, inside): runs (first sub, last sub) of the point ``cell``'s sub-cells that lie
+    on a bbox's edge, whose incidents the bbox test decides one by one, and of those
+    strictly inside, counted from their summary. Adjacent runs of one kind are joined.
 
     ``columns`` and ``rows`` are the first and last sub-cell (1/64 degree, counted from
     -180 and -90) that meet the bbox along each axis; the sub-cells strictly between them
-    lie wholly inside. Adjacent runs of one kind are joined.
+    lie wholly inside. Cells cut alike share their runs (cached), so that a count reads
+    its edge cells' runs without working each one out again.
 
-    >>> summed, scanned = [], []
     >>> cell = ROW + 1  # the bbox's south-west corner lies in its sub-cell 2 (2, 0)
-    >>> sub_runs(cell, (8 + 2, 99), (8 + 0, 99), summed, scanned)
-    >>> [(first, last) for _, first, last in scanned]
-    [(2, 7), (10, 10), (18, 18), (26, 26), (34, 34), (42, 42), (50, 50), (58, 58)]
-    >>> [(first, last) for _, first, last in summed]
-    [(11, 15), (19, 23), (27, 31), (35, 39), (43, 47), (51, 55), (59, 63)]
-    >>> summed, scanned = [], []
-    >>> sub_runs(cell, (0, 99), (8 + 5, 99), summed, scanned)  # south of the bbox's edge
-    >>> summed, scanned
-    ([(4097, 48, 63)], [(4097, 40, 47)])
+    >>> edge, inside = edge_runs(cell, (8 + 2, 99), (8 + 0, 99))
+    >>> edge
+    ((2, 7), (10, 10), (18, 18), (26, 26), (34, 34), (42, 42), (50, 50), (58, 58))
+    >>> inside
+    ((11, 15), (19, 23), (27, 31), (35, 39), (43, 47), (51, 55), (59, 63))
+    >>> edge_runs(cell, (0, 99), (8 + 5, 99))  # south of the bbox's edge
+    (((40, 47),), ((48, 63),))
     """
     column, row = cell % ROW * SUBDIVISION, cell // ROW * SUBDIVISION
-    first, last = max(columns[0], column), min(columns[1], column + SUBDIVISION - 1)
-    for sub_row in range(max(rows[0], row), min(rows[1], row + SUBDIVISION - 1) + 1):
-        base = (sub_row - row) * SUBDIVISION - column
-        if sub_row in rows:
-            _add_run(scanned, cell, base + first, base + last)
+    last = SUBDIVISION - 1
+    return _edge_pattern(max(columns[0] - column, 0), min(columns[1] - column, last),
+                         max(rows[0] - row, 0), min(rows[1] - row, last),
+                         (columns[0] >= column, columns[1] <= column + last,
+                          rows[0] >= row, rows[1] <= row + last))
+
+
+@functools.lru_cache(maxsize=4096)
+def _edge_pattern(west: int, east: int, south: int, north: int,
+                  sides: tuple[bool, bool, bool, bool]) -> tuple[tuple, tuple]:
+    """edge_runs of a cell whose sub-cells from (west, south) to (east, north) meet the
+    bbox, and which of its sides (west, east, south, north) the bbox's edge crosses."""
+    edge: list[tuple[int, int]] = []
+    inside: list[tuple[int, int]] = []
+    cut_west, cut_east, cut_south, cut_north = sides
+    for sub_row in range(south, north + 1):
+        base = sub_row * SUBDIVISION
+        if (sub_row == south and cut_south) or (sub_row == north and cut_north):
+            _add_run(edge, base + west, base + east)
             continue
-        low, high = first, last
-        if low == columns[0]:
-            _add_run(scanned, cell, base + low, base + low)
+        low, high = west, east
+        if cut_west:
+            _add_run(edge, base + low, base + low)
             low += 1
-        if high == columns[1] and high >= low:
-            _add_run(scanned, cell, base + high, base + high)
+        if cut_east and high >= low:
+            _add_run(edge, base + high, base + high)
             high -= 1
         if low <= high:
-            _add_run(summed, cell, base + low, base + high)
+            _add_run(inside, base + low, base + high)
+    return tuple(edge), tuple(inside)
 
 
-def _add_run(runs: list, cell: int, first: int, last: int) -> None:
-    if runs and runs[-1][0] == cell and runs[-1][2] + 1 == first:
-        runs[-1] = (cell, runs[-1][1], last)
+def _add_run(runs: list, first: int, last: int) -> None:
+    if runs and runs[-1][1] + 1 == first:
+        runs[-1] = (runs[-1][0], last)
     else:
-        runs.append((cell, first, last))
+        runs.append((first, last))

@@ -40,6 +40,8 @@ ADMIN1 = "json_extract(i.feature, '$.properties.admin1')"
 _SUB = SUB_SQL.format(t="i.")
 _BBOX = "i.minlon <= ? AND i.maxlon >= ? AND i.minlat <= ? AND i.maxlat >= ?"
 _FEATURE = "CAST({t}.feature AS BLOB)"  # bytes as stored: no UTF-8 decoding in Python
+#: values_table's padding rows (-1, ..., -2) are dropped before they cost a seek.
+_REAL_ROW = "r.column1 >= 0"
 _CELL_BBOX = "c.minlon <= ? AND c.maxlon >= ? AND c.minlat <= ? AND c.maxlat >= ?"
 _LAYER = ("SELECT count, first_date, last_date FROM incident_layers WHERE layer = ?")
 _ALL_LAYERS = ("SELECT coalesce(sum(count), 0), min(first_date), max(last_date) "
@@ -99,7 +101,7 @@ def estimate_hits(conn: sqlite3.Connection, layer: str | None,
     on = "c.layer = l.layer" if layer is None else "c.layer = ?"
     sql = (f"SELECT coalesce(sum(c.count), 0) FROM {layers}{values} AS r CROSS JOIN "
            f"incident_cells AS c ON {on} AND c.cell BETWEEN r.column1 AND r.column2 "
-           f"WHERE {_CELL_BBOX}")
+           f"WHERE {_REAL_ROW} AND {_CELL_BBOX}")
     args = [*params, *([] if layer is None else [layer]), *_box_params(bbox)]
     return conn.execute(sql, args).fetchone()[0]
 
@@ -168,7 +170,8 @@ def source_and_where(query: IncidentQuery, grid: bool,
         source = (f"{values} AS r CROSS JOIN incidents AS i INDEXED BY incidents_layer_cell "
                   "ON i.layer = ?")
         ranges = [*ranges, query.layer]
-    return f"{source} AND {CELL_SQL} BETWEEN r.column1 AND r.column2", where, [*ranges, *params]
+    return (f"{source} AND {CELL_SQL} BETWEEN r.column1 AND r.column2", f"{_REAL_ROW} AND {where}",
+            [*ranges, *params])
 
 
 def sub_source_and_where(query: IncidentQuery,
@@ -179,7 +182,7 @@ def sub_source_and_where(query: IncidentQuery,
     values, numbers = values_table(runs)
     source = (f"{values} AS r CROSS JOIN incidents AS i INDEXED BY incidents_layer_cell ON "
               f"i.layer = ? AND {CELL_SQL} = r.column1 AND {_SUB} BETWEEN r.column2 AND r.column3")
-    return source, where, [*numbers, query.layer, *params]
+    return source, f"{_REAL_ROW} AND {where}", [*numbers, query.layer, *params]
 
 
 def _where(query: IncidentQuery) -> tuple[str, list]:

@@ -18,7 +18,7 @@ from datetime import timedelta
 
 from geomap.aggregate import WORLD
 from geomap.query import IncidentQuery
-from geomap.store.sqlite_grid import LEVEL, LEVELS, ROW, SUBDIVISION, cell_ranges, sub_runs
+from geomap.store.sqlite_grid import LEVEL, LEVELS, ROW, SUBDIVISION, cell_ranges, edge_runs
 from geomap.store.sqlite_indexes import has_grid_index
 from geomap.store.sqlite_query import (
     ADMIN1,
@@ -39,7 +39,7 @@ _PER_DEGREE = LEVELS[0][1]  # point cells per degree
 #: Point cells along each side of a degree cell (incident_degree_types, migration 012).
 DEGREE = 8
 #: An edge cell holding more incidents than this is split into sub-cells (see
-#: sqlite_grid.sub_runs); a sparser one costs less scanned whole than sought run by run.
+#: sqlite_grid.edge_runs); a sparser one costs less scanned whole than sought run by run.
 SPLIT_ABOVE = 48
 #: At most this many runs of sub-cells in one count (three parameters each; SQLite takes
 #: 32,766): a bbox with more edge cells is counted scanning them whole.
@@ -82,22 +82,26 @@ def count(conn: sqlite3.Connection, query: IncidentQuery) -> int | None:
     shapes = [pair for pair in edges if pair[0] >= LEVEL] if runs else edges
     # one statement a part: each is compiled once for its size (see values_table)
     return sum(conn.execute(sql, params).fetchone()[0] for sql, params in
-               _count_parts(query, degrees, inner, *(runs or ([], [])), shapes))
+               _count_parts(query, degrees, inner, runs or ([], [], []), shapes))
 
 
-def _count_parts(query: IncidentQuery, degrees: list, inner: list, summed: list,
-                 scanned: list, shapes: list) -> Iterable[tuple[str, list]]:
+def _count_parts(query: IncidentQuery, degrees: list, inner: list, edge: tuple,
+                 shapes: list) -> Iterable[tuple[str, list]]:
     """The statements (and parameters) whose counts add up to the query's: inner degree
-    cells, cells and sub-cells from the summaries, the sub-cells on the bbox's edge and the
-    shapes scanned."""
+    cells and cells from the summaries, the sub-cells of the split edge cells strictly
+    inside, the sub-cells on the bbox's edge (and sparse edge cells) and the shapes scanned."""
     if degrees:
         values, where, params = _inner_sql(query, degrees, "incident_degree_types")
         yield f"SELECT coalesce(sum(t.count), 0) FROM {values} WHERE {where}", params
     if inner:
         values, where, params = _inner_sql(query, inner)
         yield f"SELECT coalesce(sum(t.count), 0) FROM {values} WHERE {where}", params
-    if summed:
-        values, where, params = _subcells_sql(query, summed)
+    split, inside, scanned = edge
+    if split and not (query.event_types or query.statuses):
+        values, where, params = _totals_sql(query, split)
+        yield f"SELECT coalesce(sum(t.count), 0) FROM {values} WHERE {where}", params
+    elif inside:
+        values, where, params = _subcells_sql(query, inside)
         yield f"SELECT coalesce(sum(t.count), 0) FROM {values} WHERE {where}", params
     if scanned:
         source, where, params = sub_source_and_where(query, scanned)
@@ -108,30 +112,44 @@ def _count_parts(query: IncidentQuery, degrees: list, inner: list, summed: list,
 
 
 def _edge_runs(conn: sqlite3.Connection, query: IncidentQuery,
-               edges: list[tuple[int, int]]) -> tuple[list, list] | None:
-    """(summed, scanned) runs of sub-cells (cell, first, last) of the incidents in the point
-    cell ranges ``edges`` on the bbox's edge: a cell with more than SPLIT_ABOVE is split
-    (sqlite_grid.sub_runs), a sparser one scanned whole, an empty one skipped; None when
-    there would be more than MAX_RUNS (the caller then scans the ranges as they are)."""
-    summed, scanned = [], []
+               edges: list[tuple[int, int]]) -> tuple[list, list, list] | None:
+    """(split, inside, scanned) for the point cell ranges ``edges`` on the bbox's edge:
+    ranges of the cells holding more than SPLIT_ABOVE incidents and the runs of their
+    sub-cells (cell, first, last) strictly inside, counted from the summaries, and runs to
+    scan: those cells' sub-cells on the edge (sqlite_grid.edge_runs) and each sparser
+    cell whole; None when there would be more than MAX_RUNS (the caller then scans the
+    ranges as they are)."""
     if not edges or len(edges) > MAX_RUNS:
         return None
-    minlon, minlat, maxlon, maxlat = query.bbox
-    per_degree = _PER_DEGREE * SUBDIVISION
-    columns = _cells(minlon, maxlon, 180, _COLUMNS * SUBDIVISION, per_degree)
-    rows = _cells(minlat, maxlat, 90, _ROWS * SUBDIVISION, per_degree)
+    columns, rows = _sub_bounds(query.bbox)
     values, numbers = values_table(edges)
     cells = conn.execute(
         f"SELECT c.cell, c.count FROM {values} AS r CROSS JOIN incident_cells AS c ON "
-        "c.layer = ? AND c.cell BETWEEN r.column1 AND r.column2", [*numbers, query.layer])
+        "c.layer = ? AND c.cell BETWEEN r.column1 AND r.column2 WHERE r.column1 >= 0",
+        [*numbers, query.layer])
+    split, inside, scanned = [], [], []
     for cell, count in cells:
-        if count > SPLIT_ABOVE:
-            sub_runs(cell, columns, rows, summed, scanned)
-        else:
+        if count <= SPLIT_ABOVE:
             scanned.append((cell, 0, SUBDIVISION * SUBDIVISION - 1))
-        if len(summed) + len(scanned) > MAX_RUNS:
+            continue
+        if split and split[-1][1] + 1 == cell:
+            split[-1] = (split[-1][0], cell)
+        else:
+            split.append((cell, cell))
+        on_edge, within = edge_runs(cell, columns, rows)
+        scanned += [(cell, first, last) for first, last in on_edge]
+        inside += [(cell, first, last) for first, last in within]
+        if len(scanned) + len(inside) > MAX_RUNS:
             return None
-    return summed, scanned
+    return split, inside, scanned
+
+
+def _sub_bounds(bbox: tuple[float, float, float, float]) -> tuple[tuple[int, int], ...]:
+    """The first and last sub-cell column and row (counted from -180 and -90) meeting ``bbox``."""
+    minlon, minlat, maxlon, maxlat = bbox
+    per_degree = _PER_DEGREE * SUBDIVISION
+    return (_cells(minlon, maxlon, 180, _COLUMNS * SUBDIVISION, per_degree),
+            _cells(minlat, maxlat, 90, _ROWS * SUBDIVISION, per_degree))
 
 
 def cell_rows(conn: sqlite3.Connection, query: IncidentQuery, size: float) -> Iterable[tuple]:
@@ -263,7 +281,7 @@ def _inner_sql(query: IncidentQuery, inner: list[tuple[int, int]],
     values, numbers = values_table(inner)
     where, params = _summary_where(query, "t", dates=False)
     source = f"{values} AS r CROSS JOIN {table} AS t ON t.cell BETWEEN r.column1 AND r.column2"
-    return source, where, [*numbers, *params]
+    return source, f"r.column1 >= 0 AND {where}", [*numbers, *params]
 
 
 def _degree_split(inner: list[tuple[int, int]]) -> tuple[list, list]:
@@ -296,13 +314,28 @@ def _degree_split(inner: list[tuple[int, int]]) -> tuple[list, list]:
     return degrees, left
 
 
+def _totals_sql(query: IncidentQuery, split: list[tuple[int, int]]) -> tuple[str, str, list]:
+    """(FROM, WHERE, parameters) of the sub-cell totals of the ``split`` point cell ranges
+    that lie strictly inside the query's bbox, aliased ``t``: one seek a range (a row of
+    edge cells is one), the sub-cells told apart by their position as sqlite_grid numbers
+    them, instead of one seek a run of sub-cells."""
+    values, numbers = values_table(split)
+    (west, east), (south, north) = _sub_bounds(query.bbox)
+    source = (f"{values} AS r CROSS JOIN incident_subcell_totals AS t ON t.layer = ? AND "
+              "t.cell BETWEEN r.column1 AND r.column2")
+    inside = (f"(t.cell % {ROW}) * {SUBDIVISION} + t.sub % {SUBDIVISION} BETWEEN ? AND ? AND "
+              f"(t.cell / {ROW}) * {SUBDIVISION} + t.sub / {SUBDIVISION} BETWEEN ? AND ?")
+    return source, f"r.column1 >= 0 AND {inside}", [
+        *numbers, query.layer, west + 1, east - 1, south + 1, north - 1]
+
+
 def _subcells_sql(query: IncidentQuery, runs: list[tuple[int, int, int]]) -> tuple[str, str, list]:
     """(FROM, WHERE, parameters) of the sub-cell summary rows in ``runs``, aliased ``t``."""
     values, numbers = values_table(runs)
     where, params = _summary_where(query, "t", dates=False)
     source = (f"{values} AS r CROSS JOIN incident_subcells AS t ON t.cell = r.column1 "
               "AND t.sub BETWEEN r.column2 AND r.column3")
-    return source, where, [*numbers, *params]
+    return source, f"r.column1 >= 0 AND {where}", [*numbers, *params]
 
 
 def _whole_months(query: IncidentQuery) -> bool:

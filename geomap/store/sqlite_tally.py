@@ -30,6 +30,8 @@ _TYPES = ("INSERT INTO incident_cell_types VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CO
 _SUBCELLS = ("INSERT INTO incident_subcells VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE "
              "SET count = count + excluded.count, sumlon = sumlon + excluded.sumlon, "
              "sumlat = sumlat + excluded.sumlat")
+_TOTALS = ("INSERT INTO incident_subcell_totals VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE "
+           "SET count = count + excluded.count")
 _DEGREES = ("INSERT INTO incident_degree_types VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE "
             "SET count = count + excluded.count, sumlon = sumlon + excluded.sumlon, "
             "sumlat = sumlat + excluded.sumlat")
@@ -104,12 +106,21 @@ class SummaryTally:
         conn.executemany(_LAYERS, [(*key, *sums) for key, sums in layers.items()])
         conn.executemany(_TYPES, [(*key, *sums[:4]) for key, sums in self.types.items()])
         conn.executemany(_SUBCELLS, [(*key, *sums) for key, sums in self.subcells.items()])
+        conn.executemany(_TOTALS, [(*key, count) for key, count in _totals(self.subcells).items()])
         conn.executemany(_DEGREES, [(*key, *sums) for key, sums in _degrees(self.subcells).items()])
         conn.executemany(_DAYS, [(*key, *sums) for key, sums in self.days.items()])
         conn.executemany(_MONTHS, [(*key, *sums) for key, sums in _months(self.days).items()])
         conn.executemany(_DIVISIONS, [(*key, *sums) for key, sums in self.divisions.items()])
         conn.executemany(_ACTORS, [(*key, count) for key, count in self.actors.items()])
         self.clear()
+
+
+def _totals(subcells: dict[tuple, list]) -> dict[tuple, int]:
+    """The count per point (layer, cell, sub-cell), of every type and status."""
+    totals: dict[tuple, int] = {}
+    for (layer, cell, sub, _, _), (count, _, _) in subcells.items():
+        totals[layer, cell, sub] = totals.get((layer, cell, sub), 0) + count
+    return totals
 
 
 def _degrees(subcells: dict[tuple, list]) -> dict[tuple, list]:

@@ -57,6 +57,9 @@ _TAKE_DEGREE = ("UPDATE incident_degree_types SET count = count - 1, sumlon = su
                 f"sumlat = sumlat - ? WHERE {_DEGREE_KEY} RETURNING count")
 _TAKE_SUBCELL = ("UPDATE incident_subcells SET count = count - 1, sumlon = sumlon - ?, "
                  f"sumlat = sumlat - ? WHERE {_SUBCELL_KEY} RETURNING count")
+_TOTAL_KEY = "layer = ? AND cell = ? AND sub = ?"
+_TAKE_TOTAL = (f"UPDATE incident_subcell_totals SET count = count - 1 WHERE {_TOTAL_KEY} "
+               "RETURNING count")
 _TAKE_DAY = ("UPDATE incident_days SET count = count - 1, fatalities = fatalities - ? "
              "WHERE layer = ? AND event_date = ? AND event_type = ? AND status = ? RETURNING count")
 _MONTH_KEY = "layer = ? AND month = ? AND event_type = ? AND status = ?"
@@ -174,11 +177,14 @@ def _subtract_typed(conn: sqlite3.Connection, row: dict) -> None:
 
 
 def _take_point(conn: sqlite3.Connection, row: dict, kind: tuple) -> None:
-    """One point fewer in its sub-cell's and its degree cell's summaries."""
+    """One point fewer in its sub-cell's (by type and in all) and its degree cell's summaries."""
     sub = (row["layer"], row["cell"], row["sub"], *kind)
     (left,) = conn.execute(_TAKE_SUBCELL, (row["lon"], row["lat"], *sub)).fetchone()
     if not left:
         conn.execute(f"DELETE FROM incident_subcells WHERE {_SUBCELL_KEY}", sub)
+    (left,) = conn.execute(_TAKE_TOTAL, sub[:3]).fetchone()
+    if not left:
+        conn.execute(f"DELETE FROM incident_subcell_totals WHERE {_TOTAL_KEY}", sub[:3])
     cell = row["cell"]
     degree = (row["layer"], cell // ROW // 8 * ROW + cell % ROW // 8, *kind)
     (left,) = conn.execute(_TAKE_DEGREE, (row["lon"], row["lat"], *degree)).fetchone()
