@@ -1,6 +1,7 @@
 """A dense 1°x1° page with its exact count, against a plain R*Tree + orjson floor; by hand:
 
     PYTHONPATH=. python benchmarks/bench_dense.py [--n 1000000] [--runs 200] [--clients 1 16]
+        [--before DIR --before-db FILE]
 
 Both sides run in this process on the same incidents, so that only the server's work is
 timed (no HTTP): geomap's one read path (``services.incidents.get_page``: a page of 1,000
@@ -11,6 +12,11 @@ no count, framed by orjson around the stored bytes. Each of ``--clients`` thread
 boxes in turn (SQLite lets go of the GIL while it reads); the two sides take turns, a
 tenth of the boxes at a time, so that the load of a shared machine weighs on both alike.
 Prints medians and the ratio.
+
+With ``--before DIR`` (say ``git archive main | tar -x -C DIR``) the geomap package in DIR,
+the code before a change, takes its turns too, in a child process of its own (another
+package cannot be imported beside this one) reading the same boxes with as many threads,
+on its own copy of the store (``--before-db``: a newer schema is refused by older code).
 Not a test.
 """
 
@@ -18,9 +24,13 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import json
+import os
 import random
 import sqlite3
 import statistics
+import subprocess
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -109,6 +119,50 @@ class Floor:
         return len(body)
 
 
+#: The child process of ``Before``: geomap's read path as ``Geomap`` reads it, for each
+#: line of [clients, boxes] it reads, answering a line of [wall ms, CPU ms] per box.
+_CHILD = """
+import json, sys, time
+from concurrent.futures import ThreadPoolExecutor
+from geomap.query import IncidentQuery
+from geomap.services.incidents import collection_bytes, get_page
+from geomap.store import SQLiteStore
+store = SQLiteStore(sys.argv[1])
+def timed(bbox):
+    wall, cpu = time.perf_counter(), time.thread_time()
+    page = get_page(store, IncidentQuery(bbox=tuple(bbox), limit=int(sys.argv[2])))
+    collection_bytes(page.features, {"numberMatched": page.matched,
+                                     "numberReturned": page.returned})
+    return (time.perf_counter() - wall) * 1000, (time.thread_time() - cpu) * 1000
+for line in sys.stdin:
+    clients, work = json.loads(line)
+    with ThreadPoolExecutor(clients) as pool:
+        print(json.dumps(list(pool.map(timed, work))), flush=True)
+"""
+
+
+class Before:
+    """The code before a change (the geomap package in ``folder``) on its own copy of the
+    store, in a child process that reads a piece of the boxes at a time."""
+
+    def __init__(self, folder: Path, db: Path):
+        env = {**os.environ, "PYTHONPATH": str(folder.resolve())}
+        self.child = subprocess.Popen([sys.executable, "-c", _CHILD, str(db.resolve()), str(LIMIT)],
+                                      cwd=folder, env=env, stdin=subprocess.PIPE,
+                                      stdout=subprocess.PIPE, text=True)
+
+    def run(self, work: list, clients: int) -> list[tuple[float, float]]:
+        """(wall ms, CPU ms) of each box of ``work``, read by ``clients`` threads."""
+        self.child.stdin.write(json.dumps([clients, work]) + "\n")
+        self.child.stdin.flush()
+        return [tuple(timing) for timing in json.loads(self.child.stdout.readline())]
+
+    def close(self) -> None:
+        """End the child process."""
+        self.child.stdin.close()
+        self.child.wait(timeout=60)
+
+
 def timed(read, bbox) -> tuple[float, float]:
     """(wall ms, this thread's CPU ms) of one read."""
     wall, cpu = time.perf_counter(), time.thread_time()
@@ -121,8 +175,7 @@ def compare(reads: dict, work: list, clients: int, rounds: int = 10) -> dict:
     ``clients`` threads: the work is cut into ``rounds`` pieces that each read in turn, so
     that the machine's load (shared with others) weighs on all of them alike."""
     for read in reads.values():
-        for bbox in work[:10]:
-            read(bbox)  # warm the caches and the connections
+        _read_piece(read, work[:10], clients, None)  # warm the caches and the connections
     results = {name: ([], 0.0) for name in reads}
     step = max(len(work) // rounds, 1)
     with ThreadPoolExecutor(clients) as pool:
@@ -130,10 +183,18 @@ def compare(reads: dict, work: list, clients: int, rounds: int = 10) -> dict:
             piece = work[first:first + step]
             for name, read in reads.items():
                 started = time.perf_counter()
-                timings = list(pool.map(lambda bbox, read=read: timed(read, bbox), piece))
+                timings = _read_piece(read, piece, clients, pool)
                 done, elapsed = results[name]
                 results[name] = (done + timings, elapsed + time.perf_counter() - started)
     return {name: _figures(timings, elapsed) for name, (timings, elapsed) in results.items()}
+
+
+def _read_piece(read, piece: list, clients: int, pool) -> list[tuple[float, float]]:
+    if isinstance(read, Before):
+        return read.run(piece, clients)
+    if pool is None:
+        return [timed(read, bbox) for bbox in piece]
+    return list(pool.map(lambda bbox: timed(read, bbox), piece))
 
 
 def _figures(results: list, elapsed: float) -> dict:
@@ -164,23 +225,34 @@ def main() -> None:
     parser.add_argument("--db", type=Path, default=Path(__file__).parent / "out" / "api.sqlite")
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 16])
+    parser.add_argument("--before", type=Path, help="a folder holding an older geomap package")
+    parser.add_argument("--before-db", type=Path, help="the before code's copy of the store")
     args = parser.parse_args()
     db = ensure_store(args.db, args.n)
     floor, work = ensure_floor(db), boxes(args.runs)
     geomap, plain = Geomap(db), Floor(floor)
+    reads = {"geomap": geomap, "floor": plain}
+    if args.before:
+        reads["before"] = Before(args.before, args.before_db or db)
     matched = [get_page(geomap.store, IncidentQuery(bbox=b, limit=1)).matched for b in work[:20]]
     print(f"{args.n:,} incidents; dense 1x1 boxes hold {statistics.median(matched):,.0f} "
           f"(median), pages of {LIMIT:,}")
     page_sizes(geomap.store, work[0])
+    names = {"geomap": "geomap page + count", "floor": "R*Tree + orjson floor",
+             "before": "before: page + count"}
     for clients in args.clients:
-        figures = compare({"geomap": geomap, "floor": plain}, work, clients)
-        ours, base = figures["geomap"], figures["floor"]
-        for name, figures in (("geomap page + count", ours), ("R*Tree + orjson floor", base)):
-            print(f"  {clients:>2} client(s)  {name:<22} p50 {figures['wall']:6.2f} ms  "
-                  f"p90 {figures['p90']:6.2f} ms  cpu p50 {figures['cpu']:6.2f} ms  "
-                  f"{figures['rate']:7.1f} pages/s")
-        print(f"  {clients:>2} client(s)  ratio geomap / floor: p50 {ours['wall'] / base['wall']:.2f}x,"
-              f" cpu {ours['cpu'] / base['cpu']:.2f}x")
+        figures = compare(reads, work, clients)
+        base = figures["floor"]
+        for name, figure in figures.items():
+            print(f"  {clients:>2} client(s)  {names[name]:<22} p50 {figure['wall']:6.2f} ms  "
+                  f"p90 {figure['p90']:6.2f} ms  cpu p50 {figure['cpu']:6.2f} ms  "
+                  f"{figure['rate']:7.1f} pages/s")
+        for name in ("geomap", "before")[:len(figures) - 1]:
+            ours = figures[name]
+            print(f"  {clients:>2} client(s)  ratio {name} / floor: p50 "
+                  f"{ours['wall'] / base['wall']:.2f}x, cpu {ours['cpu'] / base['cpu']:.2f}x")
+    if args.before:
+        reads["before"].close()
 
 
 if __name__ == "__main__":

@@ -49,7 +49,7 @@ from geomap.store.sqlite_learned import (
     learn,
     remove_learned,
 )
-from geomap.store.sqlite_query import count_sql, select_sql, use_grid
+from geomap.store.sqlite_query import count_sql, plan_page, select_sql, use_grid
 from geomap.store.sqlite_schema import CACHE_KIB, connect, migrate
 from geomap.store.sqlite_write import (
     bulk_settings,
@@ -286,8 +286,11 @@ class SQLiteStore(SQLiteHistory, SQLiteAccounts, IncidentStore):
     def query_json(self, query: IncidentQuery) -> list[bytes]:
         """The stored JSON bytes of ``query(query)``'s features, for a web layer to frame."""
         conn = self._conn()
-        sql, params = select_sql(query, grid=use_grid(conn, query))
-        return [data for (data,) in conn.execute(sql, params)]
+        grid, since = plan_page(conn, query)
+        features = [data for (data,) in conn.execute(*select_sql(query, grid=grid, since=since))]
+        if since is not None and len(features) < query.limit:  # the bound left rows out
+            features = [data for (data,) in conn.execute(*select_sql(query, grid=False))]
+        return features
 
     def count(self, query: IncidentQuery) -> int:
         """How many features match ``query``, ignoring limit and offset.

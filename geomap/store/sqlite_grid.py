@@ -28,6 +28,10 @@ CELL_SQL = """(CASE
     WHEN max(i.maxlon - i.minlon, i.maxlat - i.minlat) <= 4.0 THEN 50331648
         + CAST((i.minlat + 90) * 0.125 AS INTEGER) * 4096 + CAST((i.minlon + 180) * 0.125 AS INTEGER)
     ELSE 67108864 END)"""
+#: The 1-degree cell of a point (row * ROW + column, from -90 and -180), -1 for a line or
+#: polygon, as migration 015's date index within degree cells computes it.
+DEGREE_SQL = """(CASE WHEN max(i.maxlon - i.minlon, i.maxlat - i.minlat) <= 0.0 THEN
+    CAST(i.minlat + 90 AS INTEGER) * 4096 + CAST(i.minlon + 180 AS INTEGER) ELSE -1 END)"""
 #: A point cell's sub-cell, 0..63: eight by eight sub-cells of 1/64 degree, row by row,
 #: so that a count reads the sub-cells of an edge cell wholly inside a bbox from
 #: ``incident_subcells`` and scans only those on the bbox's edge (migration 010 indexes
@@ -70,6 +74,20 @@ def sub_of(lon: float, lat: float) -> int:
     per_degree = LEVELS[0][1] * SUBDIVISION
     return (int((lat + 90) * per_degree) % SUBDIVISION) * SUBDIVISION + int(
         (lon + 180) * per_degree) % SUBDIVISION
+
+
+def degree_ranges(bbox: tuple[float, float, float, float]) -> list[tuple[int, int]]:
+    """(first, last) 1-degree cells (as DEGREE_SQL numbers them) of the points in ``bbox``, a
+    range a row.
+
+    >>> degree_ranges((44.2, 33.5, 45.1, 34.0)) == [(123 * ROW + 224, 123 * ROW + 225),
+    ...                                              (124 * ROW + 224, 124 * ROW + 225)]
+    True
+    """
+    minlon, minlat, maxlon, maxlat = bbox
+    first_col, last_col = int(max(minlon, -180) + 180), int(min(maxlon, 180) + 180)
+    return [(row * ROW + first_col, row * ROW + last_col)
+            for row in range(int(max(minlat, -90) + 90), int(min(maxlat, 90) + 90) + 1)]
 
 
 def cell_ranges(bbox: tuple[float, float, float, float]) -> list[tuple[int, int]]:

@@ -27,6 +27,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 GRID_INDEX = "incidents_layer_cell"
+DEGREE_INDEX = "incidents_layer_degree"
 _SECONDARY = ("SELECT name, sql FROM sqlite_schema WHERE type = 'index' "
               "AND tbl_name = 'incidents' AND sql IS NOT NULL")
 
@@ -38,8 +39,13 @@ def secondary_indexes(conn: sqlite3.Connection) -> list[tuple[str, str]]:
 
 def has_grid_index(conn: sqlite3.Connection) -> bool:
     """Whether the grid index is there (an import may have put it off)."""
+    return has_index(conn, GRID_INDEX)
+
+
+def has_index(conn: sqlite3.Connection, name: str) -> bool:
+    """Whether the index ``name`` is there (an import may have put it off)."""
     return conn.execute("SELECT 1 FROM sqlite_schema WHERE type = 'index' AND name = ?",
-                        (GRID_INDEX,)).fetchone() is not None
+                        (name,)).fetchone() is not None
 
 
 @contextmanager
