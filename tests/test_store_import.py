@@ -13,7 +13,8 @@ from tests.incident_samples import samples
 from tests.test_store import assert_summaries_agree, index_names, inspected, many, untimed
 
 EVERYTHING = IncidentQuery(layer=None, limit=None)
-SECONDARY = ["incidents_layer_cell", "incidents_layer_date", "incidents_layer_degree"]
+SECONDARY = ["incidents_layer_cell", "incidents_layer_column", "incidents_layer_date",
+             "incidents_layer_degree"]
 #: What a map asks of a layer: a page in a bbox, a bbox count, cells, divisions, a histogram.
 QUESTIONS = (IncidentQuery(layer="a", bbox=(-60, -30, 60, 40), limit=50),
              IncidentQuery(layer="b", bbox=(0, 0, 180, 90), event_types=("Battles",)),

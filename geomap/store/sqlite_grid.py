@@ -32,6 +32,12 @@ CELL_SQL = """(CASE
 #: polygon, as migration 015's date index within degree cells computes it.
 DEGREE_SQL = """(CASE WHEN max(i.maxlon - i.minlon, i.maxlat - i.minlat) <= 0.0 THEN
     CAST(i.minlat + 90 AS INTEGER) * 4096 + CAST(i.minlon + 180 AS INTEGER) ELSE -1 END)"""
+#: A point's sub-cell column and row (1/64 degree, from -180 and -90), -1 for a line or
+#: polygon, as migration 016's index computes them.
+SUB_COLUMN_SQL = """(CASE WHEN max(i.maxlon - i.minlon, i.maxlat - i.minlat) <= 0.0 THEN
+    CAST((i.minlon + 180) * 64.0 AS INTEGER) ELSE -1 END)"""
+SUB_ROW_SQL = """(CASE WHEN max(i.maxlon - i.minlon, i.maxlat - i.minlat) <= 0.0 THEN
+    CAST((i.minlat + 90) * 64.0 AS INTEGER) ELSE -1 END)"""
 #: A point cell's sub-cell, 0..63: eight by eight sub-cells of 1/64 degree, row by row,
 #: so that a count reads the sub-cells of an edge cell wholly inside a bbox from
 #: ``incident_subcells`` and scans only those on the bbox's edge (migration 010 indexes
@@ -119,9 +125,11 @@ def cell_ranges(bbox: tuple[float, float, float, float]) -> list[tuple[int, int]
 
 
 def edge_runs(cell: int, columns: tuple[int, int], rows: tuple[int, int]) -> tuple:
-    """(edge, inside): runs (first sub, last sub) of the point ``cell``'s sub-cells that lie
-    on a bbox's edge, whose incidents the bbox test decides one by one, and of those
-    strictly inside, counted from their summary. Adjacent runs of one kind are joined.
+    """(edge, inside): runs (first sub, last sub) of the point ``cell``'s sub-cells in the
+    sub-cell rows of a bbox's south and north edges, whose incidents the bbox test decides
+    one by one, and of those strictly inside, counted from their summary. The sub-cells
+    of its west and east edges are in neither: they are read a column at a time (migration
+    016's index). Adjacent runs of one kind are joined.
 
     ``columns`` and ``rows`` are the first and last sub-cell (1/64 degree, counted from
     -180 and -90) that meet the bbox along each axis; the sub-cells strictly between them
@@ -130,8 +138,8 @@ def edge_runs(cell: int, columns: tuple[int, int], rows: tuple[int, int]) -> tup
 
     >>> cell = ROW + 1  # the bbox's south-west corner lies in its sub-cell 2 (2, 0)
     >>> edge, inside = edge_runs(cell, (8 + 2, 99), (8 + 0, 99))
-    >>> edge
-    ((2, 7), (10, 10), (18, 18), (26, 26), (34, 34), (42, 42), (50, 50), (58, 58))
+    >>> edge  # the south edge's row; the west edge's column (2) in neither
+    ((2, 7),)
     >>> inside
     ((11, 15), (19, 23), (27, 31), (35, 39), (43, 47), (51, 55), (59, 63))
     >>> edge_runs(cell, (0, 99), (8 + 5, 99))  # south of the bbox's edge
@@ -153,19 +161,12 @@ def _edge_pattern(west: int, east: int, south: int, north: int,
     edge: list[tuple[int, int]] = []
     inside: list[tuple[int, int]] = []
     cut_west, cut_east, cut_south, cut_north = sides
+    low, high = west + cut_west, east - cut_east
     for sub_row in range(south, north + 1):
         base = sub_row * SUBDIVISION
         if (sub_row == south and cut_south) or (sub_row == north and cut_north):
             _add_run(edge, base + west, base + east)
-            continue
-        low, high = west, east
-        if cut_west:
-            _add_run(edge, base + low, base + low)
-            low += 1
-        if cut_east and high >= low:
-            _add_run(edge, base + high, base + high)
-            high -= 1
-        if low <= high:
+        elif low <= high:
             _add_run(inside, base + low, base + high)
     return tuple(edge), tuple(inside)
 

@@ -28,6 +28,7 @@ from pathlib import Path
 
 GRID_INDEX = "incidents_layer_cell"
 DEGREE_INDEX = "incidents_layer_degree"
+COLUMN_INDEX = "incidents_layer_column"
 _SECONDARY = ("SELECT name, sql FROM sqlite_schema WHERE type = 'index' "
               "AND tbl_name = 'incidents' AND sql IS NOT NULL")
 

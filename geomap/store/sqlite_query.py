@@ -8,8 +8,16 @@ from datetime import date
 
 from geomap.incident import SUB_EVENT_TYPES
 from geomap.query import Condition, IncidentQuery
-from geomap.store.sqlite_grid import CELL_SQL, DEGREE_SQL, SUB_SQL, cell_ranges, degree_ranges
-from geomap.store.sqlite_indexes import DEGREE_INDEX, has_grid_index, has_index
+from geomap.store.sqlite_grid import (
+    CELL_SQL,
+    DEGREE_SQL,
+    SUB_COLUMN_SQL,
+    SUB_ROW_SQL,
+    SUB_SQL,
+    cell_ranges,
+    degree_ranges,
+)
+from geomap.store.sqlite_indexes import COLUMN_INDEX, DEGREE_INDEX, has_grid_index, has_index
 
 #: A bbox query starts from the grid when its hits H (read from incident_cells) cost less
 #: there than the walk down the (layer, event_date) index costs until the page is full:
@@ -251,6 +259,18 @@ def _degree_source_and_where(query: IncidentQuery, since: str) -> tuple[str, str
     return (f"incidents AS i INDEXED BY {DEGREE_INDEX}",
             f"{where} AND {DEGREE_SQL} IN ({marks}) AND i.event_date >= ?",
             [*params, *degrees, *[-2] * (size - len(degrees)), since])
+
+
+def column_source_and_where(query: IncidentQuery,
+                            strips: list[tuple[int, int, int]]) -> tuple[str, str, list]:
+    """(FROM, WHERE, parameters) of the query's matches (it names its layer) among the
+    points in ``strips`` of sub-cells, (column, first row, last row) each, aliased ``i``."""
+    where, params = _where(query)
+    values, numbers = values_table(strips)
+    source = (f"{values} AS r CROSS JOIN incidents AS i INDEXED BY {COLUMN_INDEX} ON "
+              f"i.layer = ? AND {SUB_COLUMN_SQL} = r.column1 AND {SUB_ROW_SQL} BETWEEN "
+              "r.column2 AND r.column3")
+    return source, f"{_REAL_ROW} AND {where}", [*numbers, query.layer, *params]
 
 
 def sub_source_and_where(query: IncidentQuery,

@@ -19,9 +19,10 @@ from datetime import timedelta
 from geomap.aggregate import WORLD
 from geomap.query import IncidentQuery
 from geomap.store.sqlite_grid import LEVEL, LEVELS, ROW, SUBDIVISION, cell_ranges, edge_runs
-from geomap.store.sqlite_indexes import has_grid_index
+from geomap.store.sqlite_indexes import COLUMN_INDEX, has_grid_index, has_index
 from geomap.store.sqlite_query import (
     ADMIN1,
+    column_source_and_where,
     like_pattern,
     source_and_where,
     sub_source_and_where,
@@ -38,9 +39,6 @@ ADMIN1_FILTERS = frozenset(("layer", "countries", "admin1", "event_types", "stat
 _PER_DEGREE = LEVELS[0][1]  # point cells per degree
 #: Point cells along each side of a degree cell (incident_degree_types, migration 012).
 DEGREE = 8
-#: An edge cell holding more incidents than this is split into sub-cells (see
-#: sqlite_grid.edge_runs); a sparser one costs less scanned whole than sought run by run.
-SPLIT_ABOVE = 48
 #: At most this many runs of sub-cells in one count (three parameters each; SQLite takes
 #: 32,766): a bbox with more edge cells is counted scanning them whole.
 MAX_RUNS = 4000
@@ -69,8 +67,9 @@ def count(conn: sqlite3.Connection, query: IncidentQuery) -> int | None:
         where, params = _summary_where(query, "d", dates=False, places=True)
         sql = f"SELECT coalesce(sum(d.count), 0) FROM incident_admin1 AS d WHERE {where}"
         return conn.execute(sql, params).fetchone()[0]
-    if query.bbox is None or not answerable(query, CELL_FILTERS) or not has_grid_index(conn):
-        return None  # the edge cells are read from the grid index
+    if query.bbox is None or not answerable(query, CELL_FILTERS) or not has_grid_index(conn) \
+            or not has_index(conn, COLUMN_INDEX):
+        return None  # the edge cells are read from the grid and sub-cell column indexes
     split = _split(conn, query)
     if split is None:
         return 0
@@ -88,23 +87,27 @@ def count(conn: sqlite3.Connection, query: IncidentQuery) -> int | None:
 def _count_parts(query: IncidentQuery, degrees: list, inner: list, edge: tuple,
                  shapes: list) -> Iterable[tuple[str, list]]:
     """The statements (and parameters) whose counts add up to the query's: inner degree
-    cells and cells from the summaries, the sub-cells of the split edge cells strictly
-    inside, the sub-cells on the bbox's edge (and sparse edge cells) and the shapes scanned."""
+    cells and cells from the summaries, the edge cells' sub-cells strictly inside, the
+    sub-cells on the bbox's edge (its south and north rows, then its west and east
+    columns) and the shapes scanned."""
     if degrees:
         values, where, params = _inner_sql(query, degrees, "incident_degree_types")
         yield f"SELECT coalesce(sum(t.count), 0) FROM {values} WHERE {where}", params
     if inner:
         values, where, params = _inner_sql(query, inner)
         yield f"SELECT coalesce(sum(t.count), 0) FROM {values} WHERE {where}", params
-    split, inside, scanned = edge
-    if split and not (query.event_types or query.statuses):
-        values, where, params = _totals_sql(query, split)
+    cells, inside, scanned = edge
+    if cells and not (query.event_types or query.statuses):
+        values, where, params = _totals_sql(query, cells)
         yield f"SELECT coalesce(sum(t.count), 0) FROM {values} WHERE {where}", params
     elif inside:
         values, where, params = _subcells_sql(query, inside)
         yield f"SELECT coalesce(sum(t.count), 0) FROM {values} WHERE {where}", params
     if scanned:
         source, where, params = sub_source_and_where(query, scanned)
+        yield f"SELECT count(*) FROM {source} WHERE {where}", params
+    if cells and (strips := _column_strips(query.bbox)):
+        source, where, params = column_source_and_where(query, strips)
         yield f"SELECT count(*) FROM {source} WHERE {where}", params
     if shapes:
         source, where, params = source_and_where(query, True, shapes)
@@ -113,35 +116,41 @@ def _count_parts(query: IncidentQuery, degrees: list, inner: list, edge: tuple,
 
 def _edge_runs(conn: sqlite3.Connection, query: IncidentQuery,
                edges: list[tuple[int, int]]) -> tuple[list, list, list] | None:
-    """(split, inside, scanned) for the point cell ranges ``edges`` on the bbox's edge:
-    ranges of the cells holding more than SPLIT_ABOVE incidents and the runs of their
-    sub-cells (cell, first, last) strictly inside, counted from the summaries, and runs to
-    scan: those cells' sub-cells on the edge (sqlite_grid.edge_runs) and each sparser
-    cell whole; None when there would be more than MAX_RUNS (the caller then scans the
-    ranges as they are)."""
+    """(cells, inside, scanned) for the point cell ranges ``edges`` on the bbox's edge:
+    ranges of the cells holding incidents, the runs of their sub-cells (cell, first, last)
+    strictly inside, counted from the summaries, and of those in the bbox's south and
+    north sub-cell rows, scanned (sqlite_grid.edge_runs; its west and east sub-cell
+    columns are scanned one range each, see _column_strips); None when there would be
+    more than MAX_RUNS (the caller then scans the ranges as they are)."""
     if not edges or len(edges) > MAX_RUNS:
         return None
     columns, rows = _sub_bounds(query.bbox)
     values, numbers = values_table(edges)
-    cells = conn.execute(
-        f"SELECT c.cell, c.count FROM {values} AS r CROSS JOIN incident_cells AS c ON "
+    found = conn.execute(
+        f"SELECT c.cell FROM {values} AS r CROSS JOIN incident_cells AS c ON "
         "c.layer = ? AND c.cell BETWEEN r.column1 AND r.column2 WHERE r.column1 >= 0",
         [*numbers, query.layer])
-    split, inside, scanned = [], [], []
-    for cell, count in cells:
-        if count <= SPLIT_ABOVE:
-            scanned.append((cell, 0, SUBDIVISION * SUBDIVISION - 1))
-            continue
-        if split and split[-1][1] + 1 == cell:
-            split[-1] = (split[-1][0], cell)
+    cells, inside, scanned = [], [], []
+    for (cell,) in found:
+        if cells and cells[-1][1] + 1 == cell:
+            cells[-1] = (cells[-1][0], cell)
         else:
-            split.append((cell, cell))
+            cells.append((cell, cell))
         on_edge, within = edge_runs(cell, columns, rows)
         scanned += [(cell, first, last) for first, last in on_edge]
         inside += [(cell, first, last) for first, last in within]
         if len(scanned) + len(inside) > MAX_RUNS:
             return None
-    return split, inside, scanned
+    return cells, inside, scanned
+
+
+def _column_strips(bbox: tuple[float, float, float, float]) -> list[tuple[int, int, int]]:
+    """(sub-cell column, first row, last row) of the bbox's west and east edges between the
+    sub-cell rows of its south and north edges (which edge_runs scans)."""
+    (west, east), (south, north) = _sub_bounds(bbox)
+    if north - south < 2:
+        return []
+    return [(column, south + 1, north - 1) for column in dict.fromkeys((west, east))]
 
 
 def _sub_bounds(bbox: tuple[float, float, float, float]) -> tuple[tuple[int, int], ...]:
