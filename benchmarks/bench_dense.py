@@ -134,10 +134,11 @@ def timed(bbox):
     collection_bytes(page.features, {"numberMatched": page.matched,
                                      "numberReturned": page.returned})
     return (time.perf_counter() - wall) * 1000, (time.thread_time() - cpu) * 1000
+pools = {}  # one pool a number of clients, kept: its threads keep their connections
 for line in sys.stdin:
     clients, work = json.loads(line)
-    with ThreadPoolExecutor(clients) as pool:
-        print(json.dumps(list(pool.map(timed, work))), flush=True)
+    pool = pools.setdefault(clients, ThreadPoolExecutor(clients))
+    print(json.dumps(list(pool.map(timed, work))), flush=True)
 """
 
 
