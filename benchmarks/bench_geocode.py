@@ -104,17 +104,18 @@ def fill_learned(index: Path, db: Path, count: int, seed: int = 5) -> None:
         store.add_learned_places(places)
 
 
-def run_batch(lines: list[str], env: dict) -> tuple[float, float, int]:
+def run_batch(lines: list[str], env: dict, folder: Path | None = None) -> tuple[float, float, int]:
     """Wall seconds and CPU seconds (user + system) of the child to answer all lines, and
     the peak RSS (KiB) of the children so far. On a loaded machine the CPU figure is the
-    one that says what one core does."""
+    one that says what one core does. ``folder``: where the child runs (``python -m`` looks
+    in its working folder before PYTHONPATH: a baseline runs in its own checkout)."""
     with tempfile.TemporaryFile() as source:
         source.write(("\n".join(lines) + "\n").encode())
         source.seek(0)
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         done = subprocess.run([sys.executable, "-m", "geomap", "geocode", "--json", "-"], stdin=source,
-                              capture_output=True, env=env, check=True)
+                              capture_output=True, env=env, check=True, cwd=folder)
         seconds = time.perf_counter() - started
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
     answered = done.stdout.count(b"\n")
@@ -155,16 +156,17 @@ def main() -> None:
                 tree_env = env if path is None else dict(env, PYTHONPATH=str(path.resolve()))
                 if path is not None and args.baseline_index:
                     tree_env["GEOMAP_GAZETTEER_DB"] = str(args.baseline_index)
-                measure_turn(tree_env, sets, runs, tree)
+                measure_turn(tree_env, sets, runs, tree, path)
     print_medians(runs, trees, args.learned)
 
 
-def measure_turn(env: dict, sets: dict[str, list[str]], runs: dict, tree: str) -> None:
+def measure_turn(env: dict, sets: dict[str, list[str]], runs: dict, tree: str,
+                 folder: Path | None = None) -> None:
     """One turn of one code: its start-up (best of three), then each set of queries."""
-    startup = min((run_batch(["Mosul"], env) for _ in range(3)), key=lambda run: run[1])
+    startup = min((run_batch(["Mosul"], env, folder) for _ in range(3)), key=lambda run: run[1])
     runs[(tree, "start-up")].append(startup)
     for label, queries in sets.items():
-        total, cpu, peak_kib = run_batch(queries, env)
+        total, cpu, peak_kib = run_batch(queries, env, folder)
         runs[(tree, label)].append((len(queries) / max(total - startup[0], 1e-9),
                                     len(queries) / max(cpu - startup[1], 1e-9), peak_kib))
 
