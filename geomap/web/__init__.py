@@ -72,6 +72,10 @@ def _compress(app: Flask) -> None:
         COMPRESS_ALGORITHM_STREAMING=["br", "gzip"], COMPRESS_BR_LEVEL=4, COMPRESS_LEVEL=5,
         COMPRESS_STREAMING_ENDPOINT_CONDITIONAL=["static", "pages.vendor"])
     Compress(app)
+    from geomap.web.static_cache import StaticCompression
+
+    static = StaticCompression(COMPRESSED_TYPES, br_level=4, gzip_level=5)
+    app.after_request(lambda response: static(request, response))  # runs before Compress's
 
 
 def _static_folder() -> str | None:
