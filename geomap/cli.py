@@ -116,7 +116,8 @@ def geocode_lines(gazetteer, lines, out, default_country: str | None) -> None:
     number = 0
     # Answering makes no reference cycles (none found after thousands of lines, bad ones
     # among them), yet the collector's passes over what the caches take in cost ~8% of
-    # the CPU: it is off while a batch is answered, and runs every CYCLE_BATCHES batches.
+    # the CPU: it is off, and every CYCLE_BATCHES batches it looks once at what they left
+    # (any cycle included), which then lives on out of its sight (frozen).
     collecting = gc.isenabled()
     gc.disable()
     try:
@@ -134,7 +135,7 @@ def geocode_lines(gazetteer, lines, out, default_country: str | None) -> None:
             out.flush()
             if batches % CYCLE_BATCHES == 0:
                 gc.collect()
-            gc.freeze()  # what the caches took in lives on: the collector need not scan it again
+                gc.freeze()
     finally:
         if collecting:
             gc.enable()

@@ -1,5 +1,7 @@
 """The `geomap geocode` contract of DESIGN.md, through the real console script."""
 
+import gc
+import io
 import json
 import os
 import select
@@ -9,6 +11,7 @@ import sys
 import pytest
 from click.testing import CliRunner
 
+from geomap import cli
 from geomap.cli import main
 
 
@@ -114,3 +117,33 @@ def test_batch_answers_a_line_before_the_next_one_is_sent(env):
         process.stdin.close()
         assert json.loads(process.stdout.read())["query"] == "Kirkuk"
     assert process.returncode == 0
+
+
+class OneLineReads(io.RawIOBase):
+    """A pipe whose every read brings one line, as a person typing sends them."""
+
+    def __init__(self, lines: list[bytes]):
+        self.lines = list(lines)
+
+    def readable(self) -> bool:
+        return True
+
+    def read1(self, size: int = -1) -> bytes:
+        return self.lines.pop(0) + b"\n" if self.lines else b""
+
+    read = read1
+
+
+def test_a_long_batch_is_answered_with_the_collector_looking_in_now_and_then(gazetteer, monkeypatch):
+    monkeypatch.setattr(cli, "CYCLE_BATCHES", 3)
+    collections = []
+    gc.callbacks.append(lambda phase, info: collections.append(phase))
+    try:
+        out = io.BytesIO()
+        cli.geocode_lines(gazetteer, OneLineReads([b"Deir Azor", b"Tripoli\tLB"] * 4), out, None)
+    finally:
+        gc.callbacks.pop()
+    answers = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [a["match"]["country"] for a in answers] == ["SY", "LB"] * 4
+    assert collections.count("stop") >= 2  # after the 3rd and the 6th read
+    assert gc.isenabled()  # as it was before the batch
