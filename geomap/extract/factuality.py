@@ -15,6 +15,7 @@ from geomap.extract.triggers import TRIGGER_WORDS
 # Verbs whose infinitive complement did happen ("began to shell", "managed to storm").
 ASPECTUAL = frozenset("begin start continue resume keep manage attempt try proceed go come".split())
 FREQUENCY = frozenset("repeatedly often frequently regularly routinely again constantly".split())
+EXPERIENCE = frozenset("before previously ever".split())
 # Verbs of saying: a clause they report keeps the event; their own phrase tells who said it, where.
 SAYING = frozenset("say tell report announce state add confirm claim quote cite".split())
 PROTESTING = frozenset("protest demonstrate rally denounce condemn".split())
@@ -27,11 +28,17 @@ _NOUN_LINKS = frozenset("dobj nsubj nsubjpass pobj prep conj compound attr appos
 def governing_verb(token):
     """The verb of the trigger's clause: itself, or the first verb above a noun."""
     current, steps = token, 0
-    while current.pos_ not in ("VERB", "AUX") and current.dep_ in _NOUN_LINKS and steps < 8:
+    while (current.pos_ not in ("VERB", "AUX") or _gerund_as_noun(current)) and current.dep_ in _NOUN_LINKS \
+            and steps < 8:
         if current.head is current:
             break
         current, steps = current.head, steps + 1
     return current
+
+
+def _gerund_as_noun(token) -> bool:
+    """ "Fighting has flared": the gerund is the subject, the verb it hangs from tells the tense."""
+    return token.tag_ == "VBG" and token.dep_ in ("nsubj", "nsubjpass")
 
 
 def why_not_fact(token) -> str | None:
@@ -47,6 +54,8 @@ def why_not_fact(token) -> str | None:
         return "generic"
     if _is_aggregate(token, verb):
         return "aggregate"
+    if _is_perfect(verb) and _past_event_beside(verb):
+        return "background"
     if _is_descriptive(token):
         return "descriptive"
     return None
@@ -134,16 +143,45 @@ def _is_descriptive(token) -> bool:
 
 
 def _is_aggregate(token, verb) -> bool:
-    """A present perfect over many events ("have carried out 40 attacks", "has been hit several times")."""
-    perfect = any(c.dep_ in ("aux", "auxpass") and c.lemma_ == "have" and c.tag_ in ("VBP", "VBZ")
-                  for c in verb.children)
-    if not perfect:
+    """A present perfect over many events or none in particular ("have carried out 40 attacks",
+    "has been hit several times", "clashes have flared there before")."""
+    if not _is_perfect(verb):
         return False
     objects = [c for c in verb.children if c.dep_ in ("dobj", "nsubjpass")]
-    plural = token.tag_ == "NNS" or any(o.tag_ == "NNS" for o in objects)
+    plural = token.tag_ == "NNS" or any(o.tag_ == "NNS" and not _counted(o) for o in objects)
     adverbs = (c for c in verb.subtree if c.dep_ in ("advmod", "npadvmod"))
     often = any(c.lower_ in FREQUENCY or c.lemma_ == "time" for c in adverbs)
-    return plural or often
+    return plural or often or _in_the_past(verb)
+
+
+def _in_the_past(verb) -> bool:
+    """ "has occurred before", "have previously clashed", "in the past": experience, not news."""
+    for child in verb.children:
+        if child.dep_ == "advmod" and child.lower_ in EXPERIENCE:
+            return True
+        if child.dep_ == "prep" and any(c.dep_ == "pobj" and c.lower_ == "past" for c in child.children):
+            return True
+    return False
+
+
+def _is_perfect(verb) -> bool:
+    return any(c.dep_ in ("aux", "auxpass") and c.lemma_ == "have" and c.tag_ in ("VBP", "VBZ")
+               for c in verb.children)
+
+
+def _past_event_beside(verb) -> bool:
+    """True when another verb of the sentence tells an event in the simple past.
+
+    Beside a past ("families whose children have been kidnapped continued their sit-in"),
+    a present perfect tells the state of things, not the news of the day.
+    """
+    return any(_tells_an_event(t) and governing_verb(t).tag_ == "VBD" and governing_verb(t).i != verb.i
+               and governing_verb(t).lemma_ not in SAYING for t in verb.sent)
+
+
+def _counted(noun) -> bool:
+    """A plural with its number ("three people have been killed") is one event's toll, not many events."""
+    return any(c.dep_ == "nummod" for c in noun.children)
 
 
 def _bare_plural_subject(verb) -> bool:
@@ -159,7 +197,7 @@ def attribution(token) -> set[int]:
     statement issued in Baghdad": the statement's place), and relative clauses the trigger
     is not in ("a man who died of wounds from riots in Tripoli" tells of another day).
     """
-    inside = _other_relative_clauses(token)
+    inside = _other_relative_clauses(token) | _sayer(token)
     clause = governing_verb(token)
     for _ in range(4):
         if clause.dep_ == "ccomp" and clause.head.lemma_ in SAYING:
@@ -169,6 +207,23 @@ def attribution(token) -> set[int]:
             return inside
         clause = clause.head
     return inside
+
+
+def _sayer(token) -> set[int]:
+    """Positions of the words naming who said it, when the sentence's root is a verb of saying.
+
+    "A drone strike killed four ..., authorities in the Kurdistan region said": even when the
+    parser does not hang the news from "said", the speaker's place is not the event's.
+    """
+    root = token.sent.root
+    if root.lemma_ not in SAYING:
+        return set()
+    words: set[int] = set()
+    for speaker in (c for c in root.children if c.dep_ == "nsubj" and c.i > token.i):
+        said_by = {t.i for t in speaker.subtree}
+        if token.i not in said_by:
+            words |= said_by
+    return words
 
 
 def _other_relative_clauses(token) -> set[int]:

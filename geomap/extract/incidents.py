@@ -351,6 +351,10 @@ def merge_duplicates(drafts: list[Draft], base: dt.date) -> list[Draft]:
         if same is None:
             same = next((k for k in reversed(kept) if _retold(k, draft)), None)
         if same is None:
+            same = next((k for k in kept if _summarised(k, draft, base)), None)
+            if same is not None:
+                same.place, same.region, same.places = draft.place, draft.region, draft.places
+        if same is None:
             kept.append(draft)
         else:
             _keep_the_graver(same, draft)
@@ -370,6 +374,23 @@ def _same_event(one: Draft, other: Draft, base: dt.date) -> bool:
     if one.event.sub_event_type == other.event.sub_event_type:
         return km <= SAME_PLACE_KM
     return km <= SAME_PLACE_KM / 2 and None in (one.actors[0], other.actors[0])
+
+
+def _summarised(summary: Draft, detail: Draft, base: dt.date) -> bool:
+    """A lead naming only the province or country, told again at a place inside it that day.
+
+    "Five people have been killed in an attack in Nigeria's Kaduna state ... gunmen attacked
+    Kaura" is one attack, at Kaura.
+    """
+    if summary.place.fallback or summary.place.is_specific or not detail.place.is_specific:
+        return False
+    if summary.event.event_type != detail.event.event_type or \
+            event_date(summary, base)[0] != event_date(detail, base)[0]:
+        return False
+    region, place = summary.place.place, detail.place.place
+    if region["country"] != place["country"]:
+        return False
+    return region["feature"] == "country" or region.get("admin1") == place.get("admin1") is not None
 
 
 def _retold(before: Draft, draft: Draft) -> bool:

@@ -18,7 +18,7 @@ from geomap.extract.geography import split_of
 
 KIND_WORDS = (r"(?:international airport|air base|airbase|airport|airfield|air field|province|governorate|"
               r"district|city|town|village|military base|base|garrison|oil field|gas field|border crossing|crossing|"
-              r"camp|dam|region)")
+              r"camp|dam|region|state)")
 _WORD = r"(?:[A-Z][\w'’-]*|(?:al|el|ad|ar|as|az|an|at|ash)-[\w'’-]+)"
 _MENTION = re.compile(rf"(?<![\w-]){_WORD}(?:\s+(?:(?:al|el|ad|ar|as|az|an|ash|bin|ibn|de|of|e)\s+)?{_WORD})*"
                       rf"(?:\s+{KIND_WORDS}\b)?")

@@ -97,6 +97,7 @@ class DocumentPlaces:
         # Nationalities named when nothing else says where: places there are read as in-country.
         self.leaning: Counter = Counter()
         self.provinces: list[dict] = []
+        self.landmarks: list[dict] = []
         # The countries the report's first text naming any (its title or lead) names: they govern
         # where a later sentence names none, however often other countries come up.
         self.lead: set[str] = set()
@@ -127,6 +128,7 @@ class DocumentPlaces:
                 (named if of_place else acted_by)[code] += 1
             self.lead = self.lead or set(named - before)
         self.provinces = [match for _, match in landmarks if match["feature"] == "division"]
+        self.landmarks = [match for _, match in landmarks]
         counts = named + self._landmark_countries(landmarks, named)
         if counts:
             return counts
@@ -144,11 +146,14 @@ class DocumentPlaces:
         readings = [(match, self._exact_countries(text), self._exact_countries(text, landmarks_only=True))
                     for text, match in landmarks]
         sure = named or Counter(match["country"] for match, _, grand in readings if grand <= {match["country"]})
+        # Ties go to the country where more of the landmarks can lie, then to the landmark's
+        # own best reading, then by code: a set's order changes from run to run, the answer must not.
+        support = Counter(code for _, countries, _ in readings for code in countries)
         counts: Counter = Counter()
         for match, countries, grand in readings:
             there = [code for code in countries if code in sure]
             if there:
-                counts[max(there, key=sure.get)] += 1
+                counts[max(there, key=lambda code: (sure[code], support[code], code == match["country"], code))] += 1
             else:  # as likely in each: the other names decide
                 counts.update(grand | {match["country"]})
         return counts
@@ -247,10 +252,21 @@ class DocumentPlaces:
         for mention in find_mentions(sentence, self.people):
             named = any(m.start <= mention.start < m.end for m in mentions)
             if not named and (_INTRODUCED_AREA.search(sentence[:mention.start]) or _KIND_AFTER.search(mention.text)):
-                provinces = {p["gazetteer_id"]: p for p in self.provinces if p["country"] == country["country"]}
-                region = next(iter(provinces.values())) if len(provinces) == 1 else country
-                return Mention(mention.text, mention.start, mention.end, region, fallback=True)
+                return Mention(mention.text, mention.start, mention.end, self._only_province(country), fallback=True)
         return None
+
+    def _only_province(self, country: dict) -> dict:
+        """The one province the report names in the country when its landmarks there all lie in it, else the country.
+
+        A report naming Kharkiv region among towns of Kherson and Donetsk does not place its
+        unknown villages in Kharkiv.
+        """
+        provinces = {p["gazetteer_id"]: p for p in self.provinces if p["country"] == country["country"]}
+        if len(provinces) != 1:
+            return country
+        province = next(iter(provinces.values()))
+        there = [m for m in self.landmarks if m["country"] == country["country"]]
+        return province if all(m.get("admin1") == province.get("admin1") for m in there) else country
 
     def _country_place(self, code: str) -> dict | None:
         country = pycountry.countries.get(alpha_2=code)

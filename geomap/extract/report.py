@@ -21,7 +21,7 @@ _CREDIT = re.compile(
     r"/\s*u\.s\. army|dvids|handout|photo by|file photo|\bepa\b|/\s*[A-Z][\w .]+/)", re.I)
 # "KIRKUK, Iraq, March 15 (GWS) - " or "WASHINGTON/BEIRUT (Wire desk) - ": where and when it was filed.
 DATELINE = re.compile(r"^(?P<place>[A-Z][A-Z/ .'’-]{2,40})(?:,\s*[A-Z][\w ]{1,30})?(?:,\s*(?P<date>[A-Z][a-z]{2,8}\.?"
-                      r"\s+\d{1,2}))?\s*(?:\([^)]{1,40}\))?\s*[-–—]\s+")
+                      r"\s+\d{1,2}))?\s*(?:\([^)]{1,40}\))?\s*(?:[-–—]|(?<=[A-Za-z]):)\s+")
 _TAG_LINE = re.compile(r"^[\w'.-]{1,20}( [\w'.-]{1,20})?(,\s*[\w'.-]{1,20}( [\w'.-]{1,20})?){3,}$")
 
 
@@ -86,7 +86,7 @@ def strip_dateline(paragraphs: list[Paragraph]) -> str | None:
         match = DATELINE.match(paragraph.text)
         if match and not paragraph.caption:
             paragraph.text = paragraph.text[match.end():]
-            return match.group(0).strip(" -–—")
+            return match.group(0).strip(" -–—:")
     return None
 
 

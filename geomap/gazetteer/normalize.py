@@ -58,6 +58,7 @@ KIND_SUFFIXES = [
     (("airbase",), "airfield"), (("airfield",), "airfield"), (("airport",), "airfield"),
     (("airstrip",), "airfield"), (("aerodrome",), "airfield"), (("air", "strip"), "airfield"),
     (("province",), "division"), (("governorate",), "division"), (("governate",), "division"),
+    (("state",), "division"),  # "Kaduna state", "Shan State": news names first-level divisions so
     (("muhafazah",), "division"), (("wilayah",), "division"), (("ostan",), "division"),
     (("sub", "district"), "district"), (("subdistrict",), "district"), (("district",), "district"),
     (("qada",), "district"), (("nahiya",), "district"), (("county",), "district"),
