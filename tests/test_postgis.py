@@ -330,6 +330,55 @@ def test_the_servers_grid_cell_is_pythons_for_points_lines_and_areas(schemas):
     assert found == [cell_of(*bbox) for bbox in boxes]
 
 
+def stored_cells(url: str) -> list[tuple]:
+    """(id, stored cell, the cell sqlite_grid.cell_of gives its bbox) of every row."""
+    from geomap.store.sqlite_grid import cell_of
+
+    with psycopg.connect(url) as conn:
+        rows = conn.execute("SELECT id, cell, minlon, minlat, maxlon, maxlat FROM incidents "
+                            "ORDER BY id").fetchall()
+    return [(row[0], row[1], cell_of(*row[2:])) for row in rows]
+
+
+def test_each_row_keeps_the_grid_cell_of_its_bbox_through_writes_and_moves(schemas):
+    """The cell column (migration 009) is cell_of of the row's bbox, or a bbox misses it."""
+    url = schemas("cell-column")
+    features = varied(300, seed=3)
+    with open_store(url) as store:
+        store.add_many(features[:200])
+        store.add_all(features[200:])
+        moved = features[5]["properties"]["id"]
+        store.update(moved, {"geometry": {"type": "LineString",
+                                          "coordinates": [[10.0, 10.0], [11.5, 10.25]]}})
+        assert [(i, cell) for i, cell, _ in stored_cells(url)] == [
+            (i, expected) for i, _, expected in stored_cells(url)]
+        layer = next(f["properties"]["layer"] for f in features if f["properties"]["id"] == moved)
+        found = store.query(IncidentQuery(layer=layer, bbox=(11.0, 10.1, 11.2, 10.2)))
+        assert [f["id"] for f in found] == [moved]  # the grid of its layer finds it moved
+
+
+def test_migration_009_gives_the_rows_of_an_older_store_their_cells(schemas):
+    url = schemas("cell-migration")
+    features = varied(120, seed=4)
+    with open_store(url) as store:
+        store.add_many(features)
+        box = (features[0]["geometry"]["coordinates"][0] - 1, features[0]["geometry"]["coordinates"][1] - 1,
+               features[0]["geometry"]["coordinates"][0] + 1, features[0]["geometry"]["coordinates"][1] + 1)
+        expected = store.query(IncidentQuery(bbox=box, limit=None))  # the grid of "incidents"
+    with psycopg.connect(url, autocommit=True) as conn:  # the store as version 8 left it
+        conn.execute("DROP INDEX incidents_layer_cell")
+        conn.execute("ALTER TABLE incidents DROP COLUMN cell")
+        conn.execute("CREATE INDEX incidents_layer_cell ON incidents "
+                     "(layer, geomap_cell(minlon, minlat, maxlon, maxlat))")
+        conn.execute("DELETE FROM geomap_schema WHERE version >= 9")
+    with open_store(url) as store:
+        assert store.schema_version >= 9
+        assert all(cell == wanted for _, cell, wanted in stored_cells(url))
+        assert len(stored_cells(url)) == 120
+        assert store.query(IncidentQuery(bbox=box, limit=None)) == expected
+        assert len(expected) > 1
+
+
 # --- migrate-store ----------------------------------------------------------------------
 
 def test_migrate_store_moves_every_incident_and_version(schemas, tmp_path):

@@ -14,11 +14,12 @@ import psycopg
 
 from geomap.incident import geometry_bbox
 from geomap.store.postgis_query import search_vector
+from geomap.store.sqlite_grid import cell_of
 from geomap.store.sqlite_query import search_text
 
 COLUMNS = ("id", "layer", "event_date", "event_type", "sub_event_type", "country",
            "fatalities", "geo_precision", "status", "actor1", "actor2", "minlon", "minlat",
-           "maxlon", "maxlat", "geom", "search", "feature")
+           "maxlon", "maxlat", "geom", "search", "feature", "cell")
 _COPY = "COPY incidents ({}) FROM STDIN".format(", ".join(COLUMNS))
 _REPLACE = "UPDATE incidents SET ({}) = ({}) WHERE id = %s".format(
     ", ".join(COLUMNS[1:]), ", ".join(["%s"] * (len(COLUMNS) - 1)))
@@ -53,7 +54,8 @@ def prepare(feature: dict) -> tuple[dict, tuple]:
     row = (p["id"], p["layer"], p["event_date"], p["event_type"], p["sub_event_type"],
            p["country"], p["fatalities"], p["geo_precision"], p["status"], p["actor1"],
            p["actor2"], minlon, minlat, maxlon, maxlat, ewkt(geometry),
-           search_vector(search_text(p)), orjson.dumps(feature).decode())
+           search_vector(search_text(p)), orjson.dumps(feature).decode(),
+           cell_of(minlon, minlat, maxlon, maxlat))
     return feature, row
 
 
