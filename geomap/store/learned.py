@@ -53,6 +53,13 @@ def learned_place_of(feature: Mapping, *, corrected: bool = False) -> LearnedPla
     mistakes) or its point stands for a whole region (geo_precision 3). An analyst's
     correction (``corrected``) is learned whatever its gazetteer_id says.
     """
+    row = learned_row(feature, corrected=corrected)
+    return None if row is None else LearnedPlace(*row)
+
+
+def learned_row(feature: Mapping, *, corrected: bool = False) -> tuple | None:
+    """learned_place_of's (name, country, lat, lon, admin1, source), or None: a plain
+    tuple, as an import makes one a feature."""
     props, geometry = feature["properties"], feature["geometry"]
     name = (props.get("location") or "").strip()
     if geometry["type"] != "Point" or not name or len(name) > MAX_NAME:
@@ -60,37 +67,30 @@ def learned_place_of(feature: Mapping, *, corrected: bool = False) -> LearnedPla
     if props.get("geo_precision") == 3 or (props.get("gazetteer_id") and not corrected):
         return None
     lon, lat = geometry["coordinates"][:2]
-    return LearnedPlace(name, props.get("country") or "", round(lat, POINT_DECIMALS),
-                        round(lon, POINT_DECIMALS), props.get("admin1"),
-                        source_of(props, corrected))
+    return (name, props.get("country") or "", round(lat, POINT_DECIMALS),
+            round(lon, POINT_DECIMALS), props.get("admin1"), source_of(props, corrected))
 
 
 def source_of(props: Mapping, corrected: bool) -> str:
     """``analyst`` for a correction, ``acled`` for ACLED's rows, else ``import``."""
     if corrected:
         return "analyst"
-    return "acled" if any(mark in props for mark in ACLED_MARKS) else "import"
+    return "import" if props.keys().isdisjoint(ACLED_MARKS) else "acled"
 
 
 def learned_from(features: Iterable[Mapping]) -> dict[tuple, LearnedPlace]:
     """The places a batch teaches, each once with its count, by key."""
-    return counted_places(place_row(learned_place_of(feature)) for feature in features)
-
-
-def place_row(place: LearnedPlace | None) -> tuple | None:
-    """(name, country, lat, lon, admin1, source) of a place taught once, or None."""
-    return None if place is None else (place.name, place.country, place.lat, place.lon,
-                                       place.admin1, place.source)
+    return counted_places(learned_row(feature) for feature in features)
 
 
 def counted_places(rows: Iterable[tuple | None]) -> dict[tuple, LearnedPlace]:
-    """The places of ``place_row`` rows (None skipped), each once with its count, by key;
+    """The places of ``learned_row`` rows (None skipped), each once with its count, by key;
     the first row of a key gives its admin1 and source."""
     return {key: LearnedPlace(*row, count=count) for key, (row, count) in counted_rows(rows).items()}
 
 
 def counted_rows(rows: Iterable[tuple | None]) -> dict[tuple, list]:
-    """[first row, count] of each key of ``place_row`` rows (None skipped)."""
+    """[first row, count] of each key of ``learned_row`` rows (None skipped)."""
     counts: dict[tuple, list] = {}
     for row in rows:
         if row is not None:

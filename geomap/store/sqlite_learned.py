@@ -24,7 +24,7 @@ def learn(conn: sqlite3.Connection, features: Iterable[Mapping]) -> None:
 
 
 def learn_places(conn: sqlite3.Connection, rows: Iterable[tuple | None]) -> None:
-    """Count the ``place_row`` rows of stored features (None: taught nothing) in; the
+    """Count the ``learned_row`` rows of stored features (None: taught nothing) in; the
     rows go to SQLite as they are (an import teaches a place for most features)."""
     now = format_timestamp()
     conn.executemany(_UPSERT, [(*row, count, now, now)

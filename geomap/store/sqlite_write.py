@@ -21,7 +21,7 @@ from geomap.errors import NotFoundError
 from geomap.incident import format_timestamp, geometry_bbox, parse_feature
 from geomap.store.base import AddResult, merge_patch, same_content
 from geomap.store.batches import validated_batch
-from geomap.store.learned import corrects_place, learned_place_of, place_row
+from geomap.store.learned import corrects_place, learned_place_of, learned_row
 from geomap.store.sqlite_grid import LEVEL, ROW, SUB_SQL
 from geomap.store.sqlite_history import archive
 from geomap.store.sqlite_learned import add_learned, learn_places, unlearn
@@ -87,7 +87,7 @@ _REFRESH = {  # the summary of one cell, or of one layer, counted again
 
 def prepare(feature: dict) -> tuple[tuple, str, tuple | None, str | None]:
     """The feature's row without seq (its id first, its JSON last), its search text, the
-    place it teaches as ``place_row`` gives it (or None), and its admin1 for the division
+    place it teaches as ``learned_row`` gives it (or None), and its admin1 for the division
     summary: plain values, cheap to send from a worker process."""
     p, geometry = feature["properties"], feature["geometry"]
     minlon, minlat, maxlon, maxlat = geometry_bbox(geometry)
@@ -95,7 +95,7 @@ def prepare(feature: dict) -> tuple[tuple, str, tuple | None, str | None]:
            p["country"], p["fatalities"], p["geo_precision"], p["status"], p["actor1"],
            p["actor2"], (minlon + maxlon) / 2, (minlat + maxlat) / 2, minlon, minlat, maxlon,
            maxlat, orjson.dumps(feature).decode())
-    return row, search_text(p), place_row(learned_place_of(feature)), p["admin1"]
+    return row, search_text(p), learned_row(feature), p["admin1"]
 
 
 def prepare_batch(items: Iterator[tuple[int, Mapping]], size: int) -> tuple[list, list, bool]:
