@@ -37,6 +37,17 @@ def gazetteer(gazetteer_path: Path) -> Gazetteer:
     return Gazetteer(gazetteer_path, curated_files())
 
 
+@pytest.fixture
+def extract_text(gazetteer) -> Callable:
+    """Extract one report's text (published on the day given) to its incidents' properties."""
+    from geomap.extract import extract_report, parse_report
+
+    def extract(text: str, published) -> list[dict]:
+        report = parse_report(text, document="report.txt", published=published)
+        return [f["properties"] for f in extract_report(report, gazetteer)]
+    return extract
+
+
 # --- stores of every backend --------------------------------------------------------------
 
 @contextlib.contextmanager

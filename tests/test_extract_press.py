@@ -3,20 +3,16 @@ independent wire copy: an unknown village, a namesake abroad, a weekday told onc
 that kills civilians, and an event whose only place is in no index."""
 
 import datetime as dt
+import functools
 
 import pytest
-
-from geomap.extract import extract_report, parse_report
 
 PUBLISHED = dt.date(2024, 5, 10)  # a Friday
 
 
 @pytest.fixture
-def read(gazetteer):
-    def extract(text):
-        report = parse_report(text, document="press.txt", published=PUBLISHED)
-        return [f["properties"] for f in extract_report(report, gazetteer)]
-    return extract
+def read(extract_text):
+    return functools.partial(extract_text, published=PUBLISHED)
 
 
 def test_an_unknown_village_in_a_town_falls_back_to_that_town_not_the_capital_named_elsewhere(read):

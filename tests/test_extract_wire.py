@@ -3,6 +3,7 @@ names only the province, a dateline closed by a colon, a speaker's place, a repo
 provinces, and the same answer on every run."""
 
 import datetime as dt
+import functools
 import json
 import os
 import subprocess
@@ -10,17 +11,14 @@ import sys
 
 import pytest
 
-from geomap.extract import extract_report, parse_report
+from geomap.extract import parse_report
 
 PUBLISHED = dt.date(2021, 8, 16)  # a Monday
 
 
 @pytest.fixture
-def read(gazetteer):
-    def extract(text, published=PUBLISHED):
-        report = parse_report(text, document="wire.txt", published=published)
-        return [f["properties"] for f in extract_report(report, gazetteer)]
-    return extract
+def read(extract_text):
+    return functools.partial(extract_text, published=PUBLISHED)
 
 
 def test_a_toll_told_in_the_present_perfect_today_is_an_incident_of_the_day(read):

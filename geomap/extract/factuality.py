@@ -175,8 +175,8 @@ def _past_event_beside(verb) -> bool:
     Beside a past ("families whose children have been kidnapped continued their sit-in"),
     a present perfect tells the state of things, not the news of the day.
     """
-    return any(_tells_an_event(t) and governing_verb(t).tag_ == "VBD" and governing_verb(t).i != verb.i
-               and governing_verb(t).lemma_ not in SAYING for t in verb.sent)
+    others = (governing_verb(t) for t in verb.sent if _tells_an_event(t))
+    return any(other.tag_ == "VBD" and other.i != verb.i and other.lemma_ not in SAYING for other in others)
 
 
 def _counted(noun) -> bool:

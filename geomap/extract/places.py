@@ -96,7 +96,7 @@ class DocumentPlaces:
         self.countries: Counter = Counter()
         # Nationalities named when nothing else says where: places there are read as in-country.
         self.leaning: Counter = Counter()
-        self.provinces: list[dict] = []
+        # Large towns and provinces named by their own names (their divisions: ``provinces``).
         self.landmarks: list[dict] = []
         # The countries the report's first text naming any (its title or lead) names: they govern
         # where a later sentence names none, however often other countries come up.
@@ -127,7 +127,6 @@ class DocumentPlaces:
             for code, of_place in nationalities(sentence):
                 (named if of_place else acted_by)[code] += 1
             self.lead = self.lead or set(named - before)
-        self.provinces = [match for _, match in landmarks if match["feature"] == "division"]
         self.landmarks = [match for _, match in landmarks]
         counts = named + self._landmark_countries(landmarks, named)
         if counts:
@@ -255,10 +254,14 @@ class DocumentPlaces:
                 return Mention(mention.text, mention.start, mention.end, self._only_province(country), fallback=True)
         return None
 
+    @property
+    def provinces(self) -> list[dict]:
+        return [match for match in self.landmarks if match["feature"] == "division"]
+
     def _only_province(self, country: dict) -> dict:
         """The one province the report names in the country when its landmarks there all lie in it, else the country.
 
-        A report naming Kharkiv region among towns of Kherson and Donetsk does not place its
+        A report naming Kharkiv province among towns of Kherson and Donetsk does not place its
         unknown villages in Kharkiv.
         """
         provinces = {p["gazetteer_id"]: p for p in self.provinces if p["country"] == country["country"]}

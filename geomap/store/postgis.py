@@ -59,6 +59,7 @@ from geomap.store.postgis_write import (
     prepare,
     replace_row,
 )
+from geomap.store.sql import history_entry
 from geomap.store.sqlite_query import like_pattern
 
 #: Features per transaction in add_many: large enough that COPY runs at full speed.
@@ -230,9 +231,7 @@ class PostGISStore(PostGISAccounts, IncidentStore):
         rows = self._read(_HISTORY, [incident_id])
         if not rows and self.find(incident_id) is None:
             raise NotFoundError(f"no incident {incident_id!r}")
-        return [{"action": action, "author": author, "recorded_at": recorded_at, "reason": reason,
-                 "feature": orjson.loads(feature) if feature is not None else None}
-                for action, author, recorded_at, reason, feature in rows]
+        return [history_entry(*row) for row in rows]
 
     def iter_history(self) -> Iterator[dict]:
         """Stream every kept version, oldest first (see IncidentStore.iter_history)."""
@@ -241,10 +240,8 @@ class PostGISStore(PostGISAccounts, IncidentStore):
                 cur.itersize = STREAM_ROWS
                 cur.execute("SELECT id, action, author, recorded_at, reason, feature "
                             "FROM incident_history ORDER BY hid")
-                for incident_id, action, author, recorded_at, reason, feature in cur:
-                    yield {"id": incident_id, "action": action, "author": author,
-                           "recorded_at": recorded_at, "reason": reason,
-                           "feature": orjson.loads(feature) if feature is not None else None}
+                for incident_id, *version in cur:
+                    yield {"id": incident_id, **history_entry(*version)}
 
     def add_history(self, entries: Iterable[Mapping]) -> int:
         """Append versions shaped as ``iter_history`` gives them, in one transaction (COPY)."""

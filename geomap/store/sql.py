@@ -15,6 +15,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import closing
 from typing import Any
 
+import orjson
+
 from geomap.errors import ConflictError, NotFoundError
 from geomap.incident import format_timestamp
 from geomap.store.records import get_record_table
@@ -188,6 +190,13 @@ class SQLBackend:
         with self._writing() as conn, closing(conn.cursor()) as cursor:
             cursor.executemany(table.upsert_sql(self.MARK), values)
         return len(values)
+
+
+def history_entry(action: str, author: str | None, recorded_at: str, reason: str | None,
+                  feature: str | bytes | None) -> dict:
+    """One kept version as both stores give it, its feature read back from the stored JSON."""
+    return {"action": action, "author": author, "recorded_at": recorded_at, "reason": reason,
+            "feature": orjson.loads(feature) if feature is not None else None}
 
 
 def _user(row: tuple | None) -> dict | None:

@@ -10,6 +10,7 @@ import orjson
 
 from geomap.errors import NotFoundError
 from geomap.incident import format_timestamp
+from geomap.store.sql import history_entry
 from geomap.store.sqlite_schema import connect
 
 
@@ -24,20 +25,16 @@ class SQLiteHistory:
             "WHERE id = ? ORDER BY hid", (incident_id,)).fetchall()
         if not rows and self.find(incident_id) is None:
             raise NotFoundError(f"no incident {incident_id!r}")
-        return [{"action": action, "author": author, "recorded_at": recorded_at, "reason": reason,
-                 "feature": orjson.loads(feature) if feature is not None else None}
-                for action, author, recorded_at, reason, feature in rows]
+        return [history_entry(*row) for row in rows]
 
     def iter_history(self) -> Iterator[dict]:
         """Stream every kept version, oldest first (see IncidentStore.iter_history)."""
         conn = connect(self.path)  # its own snapshot, closed when done
         try:
-            for incident_id, action, author, recorded_at, reason, feature in conn.execute(
+            for incident_id, *version in conn.execute(
                     "SELECT id, action, author, recorded_at, reason, feature "
                     "FROM incident_history ORDER BY hid"):
-                yield {"id": incident_id, "action": action, "author": author,
-                       "recorded_at": recorded_at, "reason": reason,
-                       "feature": orjson.loads(feature) if feature is not None else None}
+                yield {"id": incident_id, **history_entry(*version)}
         finally:
             conn.close()
 
