@@ -10,8 +10,6 @@ can. Columns of both ACLED sets are written: the older one (``data_id``,
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -22,7 +20,7 @@ import pycountry
 from geomap.incident import representative_point
 from geomap.query import IncidentQuery
 from geomap.services import incidents
-from geomap.services.columns import spreadsheet_safe
+from geomap.services.columns import write_spreadsheet_csv
 from geomap.store import IncidentStore
 
 
@@ -135,15 +133,4 @@ def iter_acled_rows(store: IncidentStore, query: IncidentQuery) -> Iterator[tupl
 def write_acled(store: IncidentStore, query: IncidentQuery, out: BinaryIO) -> int:
     """UTF-8 CSV with ACLED's header, then one row per match; returns how many. Cells a
     spreadsheet would run as formulas are guarded as in the CSV export (ingest reads them back)."""
-    text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=False)
-    try:
-        writer = csv.writer(text)
-        writer.writerow(HEADER)
-        count = 0
-        for row in iter_acled_rows(store, query):
-            writer.writerow([spreadsheet_safe(value) for value in row])
-            count += 1
-        text.flush()
-    finally:
-        text.detach()
-    return count
+    return write_spreadsheet_csv(HEADER, iter_acled_rows(store, query), out)

@@ -7,11 +7,14 @@ Values read are converted but not validated: ``parse_feature`` does that afterwa
 
 from __future__ import annotations
 
+import csv
+import io
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from functools import lru_cache
+from typing import BinaryIO
 
 import orjson
 import pycountry
@@ -259,3 +262,22 @@ def spreadsheet_safe(value: object) -> object:
     if isinstance(value, str) and value[:1] in _FORMULA_STARTS and not _PLAIN_NUMBER.fullmatch(value):
         return "'" + value
     return value
+
+
+def write_spreadsheet_csv(header: Iterable[str], rows: Iterable[Iterable[object]], out: BinaryIO) -> int:
+    """UTF-8 CSV: ``header``, then ``rows`` with every cell ``spreadsheet_safe``; returns how many rows.
+
+    ``out`` stays open: the CSV is written through a wrapper that is flushed and let go of.
+    """
+    text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=False)
+    try:
+        writer = csv.writer(text)
+        writer.writerow(header)
+        count = 0
+        for row in rows:
+            writer.writerow([spreadsheet_safe(value) for value in row])
+            count += 1
+        text.flush()
+    finally:
+        text.detach()
+    return count

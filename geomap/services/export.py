@@ -8,9 +8,7 @@ CSV and GeoPackage readers read back: export then ingest gives the same features
 from __future__ import annotations
 
 import contextlib
-import csv
 import html
-import io
 import itertools
 import os
 import sys
@@ -26,7 +24,7 @@ from geomap.incident import DEFAULT_LAYER
 from geomap.query import IncidentQuery, parse_query
 from geomap.services import incidents
 from geomap.services.acled import write_acled
-from geomap.services.columns import COLUMNS, TABLE, feature_to_row, spreadsheet_safe
+from geomap.services.columns import COLUMNS, TABLE, feature_to_row, write_spreadsheet_csv
 from geomap.services.html_map import write_html_map
 from geomap.store import IncidentStore
 
@@ -141,18 +139,7 @@ def iter_csv_rows(store: IncidentStore, query: IncidentQuery) -> Iterator[tuple]
 
 def write_csv(store: IncidentStore, query: IncidentQuery, out: BinaryIO) -> int:
     """UTF-8 CSV: a header of ``COLUMNS``, then one row per match."""
-    text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=False)
-    try:
-        writer = csv.writer(text)
-        writer.writerow(COLUMNS)
-        count = 0
-        for row in iter_csv_rows(store, query):
-            writer.writerow([spreadsheet_safe(value) for value in row])
-            count += 1
-        text.flush()
-    finally:
-        text.detach()
-    return count
+    return write_spreadsheet_csv(COLUMNS, iter_csv_rows(store, query), out)
 
 
 # --- KML ----------------------------------------------------------------------------------

@@ -26,16 +26,21 @@ export function typeSlices(byType, total) {
   return `conic-gradient(${stops.join(', ')})`;
 }
 
-function cellIcon(cell, largest, layerId) {
-  const size = Math.round(MIN_SIZE + (MAX_SIZE - MIN_SIZE) * Math.sqrt(cell.count / largest));
+/**
+ * A disc whose area grows with `counted.count` against `largest` (between `sizes` px), its
+ * slices `counted.by_type` and the count written on it: a cell's or a division's symbol.
+ */
+export function countDisc(counted, largest, [least, most], discClass, iconClass) {
+  // Area, not radius, in proportion to the count: a disc of twice the incidents looks twice as big.
+  const size = Math.round(least + (most - least) * Math.sqrt(counted.count / largest));
   const disc = document.createElement('span');
-  disc.className = 'aggregate-disc';
-  disc.style.background = typeSlices(cell.by_type, cell.count);
+  disc.className = discClass;
+  disc.style.background = typeSlices(counted.by_type, counted.count);
   const count = document.createElement('span');
   count.className = 'aggregate-count';
-  count.textContent = cell.count >= 10000 ? `${Math.round(cell.count / 1000)}k` : number.format(cell.count);
+  count.textContent = counted.count >= 10000 ? `${Math.round(counted.count / 1000)}k` : number.format(counted.count);
   disc.append(count);
-  return L.divIcon({ html: disc, className: `aggregate layer-${layerId}`, iconSize: [size, size] });
+  return L.divIcon({ html: disc, className: iconClass, iconSize: [size, size] });
 }
 
 /** Draw the cells of an aggregate answer into a layer group; a click zooms into the cell. */
@@ -44,7 +49,7 @@ export function drawCells(group, cells, layerId, map) {
   const largest = Math.max(1, ...cells.map((cell) => cell.count));
   for (const cell of cells) {
     const marker = L.marker([cell.lat, cell.lon], {
-      icon: cellIcon(cell, largest, layerId), title: cellLabel(cell), alt: cellLabel(cell),
+      icon: countDisc(cell, largest, [MIN_SIZE, MAX_SIZE], 'aggregate-disc', `aggregate layer-${layerId}`), title: cellLabel(cell), alt: cellLabel(cell),
       keyboard: true, riseOnHover: true,
     });
     marker.on('add', () => {

@@ -2,6 +2,7 @@
 
 import { fetchDensity } from './api.js';
 import { viewBbox } from './map.js';
+import { legendControl } from './legend.js';
 import { toggleRow } from './layers.js';
 
 const L = window.L;
@@ -20,17 +21,6 @@ export function classBreaks(counts) {
 function colourOf(count, breaks) {
   const index = breaks.findIndex((upper) => count <= upper);
   return COLOURS[Math.round((index / Math.max(1, breaks.length - 1)) * (COLOURS.length - 1))] || COLOURS.at(-1);
-}
-
-function legendControl() {
-  const control = L.control({ position: 'bottomright' });
-  control.onAdd = () => {
-    const box = L.DomUtil.create('div', 'density-legend');
-    box.setAttribute('role', 'group');
-    box.setAttribute('aria-label', 'Density legend: incidents per hexagon');
-    return box;
-  };
-  return control;
 }
 
 function drawLegend(box, breaks, answer) {
@@ -55,7 +45,7 @@ function drawLegend(box, breaks, answer) {
 export function createDensity(map, list) {
   if (!map.getPane(PANE)) map.createPane(PANE).style.zIndex = '410'; // over the offline outlines (400), under labels and markers
   const group = L.layerGroup();
-  const legend = legendControl();
+  const legend = legendControl('density-legend', 'Density legend: incidents per hexagon');
   const { row, box } = toggleRow('density', 'sym-density', 'Density (H3 hexagons)');
   let last = null;
   let controller = null;

@@ -1,7 +1,8 @@
 // Counts per first-level division (admin1) as proportional discs at the divisions' points.
 
 import { fetchDivisionCounts } from './api.js';
-import { cellLabel, typeSlices } from './aggregates.js';
+import { cellLabel, countDisc } from './aggregates.js';
+import { legendControl } from './legend.js';
 import { toggleRow } from './layers.js';
 
 const L = window.L;
@@ -15,30 +16,6 @@ export function divisionLabel(division) {
   const name = division.name ? `${division.name}${division.code ? ` (${division.code})` : ''}`
     : `No division stated${division.country ? ` (${division.country})` : ''}`;
   return `${name}: ${cellLabel(division)}`;
-}
-
-function discIcon(division, largest) {
-  // Area, not radius, in proportion to the count: a disc of twice the incidents looks twice as big.
-  const size = Math.round(MIN_SIZE + (MAX_SIZE - MIN_SIZE) * Math.sqrt(division.count / largest));
-  const disc = document.createElement('span');
-  disc.className = 'aggregate-disc division-disc';
-  disc.style.background = typeSlices(division.by_type, division.count);
-  const count = document.createElement('span');
-  count.className = 'aggregate-count';
-  count.textContent = division.count >= 10000 ? `${Math.round(division.count / 1000)}k` : number.format(division.count);
-  disc.append(count);
-  return L.divIcon({ html: disc, className: 'aggregate division', iconSize: [size, size] });
-}
-
-function legendControl() {
-  const control = L.control({ position: 'bottomright' });
-  control.onAdd = () => {
-    const box = L.DomUtil.create('div', 'density-legend division-legend');
-    box.setAttribute('role', 'group');
-    box.setAttribute('aria-label', 'Legend: incidents per first-level division');
-    return box;
-  };
-  return control;
 }
 
 function drawLegend(box, answer) {
@@ -57,7 +34,7 @@ function drawLegend(box, answer) {
 export function createDivisions(map, onPick) {
   if (!map.getPane(PANE)) map.createPane(PANE).style.zIndex = '620'; // over the markers
   const group = L.layerGroup();
-  const legend = legendControl();
+  const legend = legendControl('density-legend division-legend', 'Legend: incidents per first-level division');
   const { row, box } = toggleRow('divisions', 'sym-layer', 'Counts per division (admin1)');
   let last = null;
   let controller = null;
@@ -68,7 +45,7 @@ export function createDivisions(map, onPick) {
     for (const division of answer.divisions) {
       const text = divisionLabel(division) + (division.code ? '. Pick to filter to it' : '');
       const marker = L.marker([division.lat, division.lon], {
-        icon: discIcon(division, largest), title: divisionLabel(division), alt: text,
+        icon: countDisc(division, largest, [MIN_SIZE, MAX_SIZE], 'aggregate-disc division-disc', 'aggregate division'), title: divisionLabel(division), alt: text,
         keyboard: true, pane: PANE, riseOnHover: true,
       });
       marker.on('add', () => {
