@@ -137,6 +137,9 @@ def geocode_lines(gazetteer, lines, out, default_country: str | None) -> None:
                 gc.collect()
                 gc.freeze()
     finally:
+        # What the last batches left lives on unseen too: a pass over it, then the teardown of
+        # the caches at exit, cost 0.25 s of CPU after 10,000 lines.
+        gc.freeze()
         if collecting:
             gc.enable()
 

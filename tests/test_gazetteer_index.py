@@ -28,9 +28,10 @@ def queried_rows(conn: sqlite3.Connection, key: str, start: str = "") -> tuple:
 
 
 def packed_rows(conn: sqlite3.Connection, key: str, start: str = "") -> tuple:
+    """A key's packed rows, each places row read back as a look-up reads it."""
     (blob,) = conn.execute("SELECT rows FROM key_rows WHERE key = ? AND start = ?",
                            (key, start)).fetchone()
-    return marshal.loads(blob)
+    return tuple((*row[:8], index.place_of(row)) for row in marshal.loads(blob))
 
 
 @pytest.fixture

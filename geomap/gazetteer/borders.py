@@ -48,8 +48,6 @@ def km_outside(country: str, lat: float, lon: float, within: float | None = None
     With ``within``, a place clearly farther than that from the country's bounding box is
     answered with the box's distance (a lower bound) without measuring the outline.
     """
-    from shapely.geometry import Point
-
     outline = _outlines().get(country)
     if outline is None:
         return None
@@ -57,6 +55,8 @@ def km_outside(country: str, lat: float, lon: float, within: float | None = None
         box_km = _km_outside_box(_bounds()[country], lat, lon)
         if box_km > within:
             return box_km
+    from shapely.geometry import Point  # here: most places are answered by the box alone
+
     point = Point(lon, lat)
     if outline.contains(point):
         return 0.0

@@ -294,8 +294,8 @@ def pack_key_rows(conn: sqlite3.Connection) -> int:
     (key, rank, place, norm), as NAMES_OF_KEYS gives them for one key (its plan reads the
     primary key in order) and, for a key of KEY_ROWS names, for each start of its normal
     forms the first KEY_ROWS of those starting so (NAMES_STARTING), every names row with its
-    places row appended. marshal: the index is this program's own file, and the format's
-    version is in the fingerprint.
+    places row appended (pack_rows). marshal: the index is this program's own file, and the
+    format's version is in the fingerprint.
     """
     conn.execute("DELETE FROM key_rows")
     names = conn.execute(f"SELECT {NAME_COLUMNS} FROM names ORDER BY key, rank, place, norm")
@@ -304,12 +304,36 @@ def pack_key_rows(conn: sqlite3.Connection) -> int:
     for batch in _batches(keys, 5000):
         packed = [(key, start, rows) for key, rows in batch for start, rows in _starts(rows)]
         places = _places_of(conn, {row[0] for _, _, rows in packed for row in rows})
-        conn.executemany("INSERT INTO key_rows VALUES (?, ?, ?)", [
-            (key, start, marshal.dumps(tuple((*row[:5], key, *row[6:], places.get(row[0]))
-                                             for row in rows)))
-            for key, start, rows in packed])
+        conn.executemany("INSERT INTO key_rows VALUES (?, ?, ?)",
+                         [(key, start, pack_rows(rows, places)) for key, start, rows in packed])
         count += len(packed)
     return count
+
+
+def pack_rows(rows: list[tuple], places: dict[int, tuple]) -> bytes:
+    """Names rows, each with its places row appended as marshal bytes (place_of reads it).
+
+    A look-up compares every row's name but weighs the places of a shortlist only: a places
+    row left packed is one object to load instead of twelve. Equal strings (the key, a name
+    many places share and its loose form) are one object, which marshal writes once and
+    every row refers to.
+    """
+    strings: dict[str, str] = {}
+    packed_places: dict[int, bytes | None] = {}
+    out = []
+    for row in rows:
+        place = packed_places.get(row[0], False)
+        if place is False:
+            found = places.get(row[0])
+            place = packed_places[row[0]] = None if found is None else marshal.dumps(found)
+        out.append((*(strings.setdefault(v, v) if type(v) is str else v for v in row), place))
+    return marshal.dumps(tuple(out))
+
+
+def place_of(row: tuple) -> tuple | None:
+    """The places row appended to a names row: packed rows keep it as marshal bytes."""
+    place = row[8]
+    return marshal.loads(place) if type(place) is bytes else place
 
 
 def _starts(rows: list[tuple]) -> Iterator[tuple[str, list[tuple]]]:

@@ -160,7 +160,7 @@ class Resolver:
 
     def _names_for_keys(self, keys: list[str], norm: str = "") -> tuple[tuple, ...]:
         """Names rows (index.NAME_COLUMNS) of the keys, most important first, each with its
-        places row appended (index.with_places)."""
+        places row appended (index.place_of reads it)."""
         if not keys:
             return ()
         return self._rows_for_keys(tuple(keys), norm[:index.START_LETTERS])
@@ -198,17 +198,20 @@ class Resolver:
 
 def _score_the_best(shortlist: list[tuple], country, near) -> list[Scored]:
     """The shortlist's candidates scored in full, best first by what they could score at most,
-    until FULLY_SCORED are known to rank above every one left (``row[8]``: the places row)."""
-    bounded = sorted(((similarity * _most_for_country(similarity, row[8][5], country)
-                       + IMPORTANCE_WEIGHT * row[8][9], similarity, form, row)
-                      for similarity, form, row in shortlist if row[8] is not None),
-                     key=lambda b: b[0], reverse=True)
+    until FULLY_SCORED are known to rank above every one left."""
+    bounded = []
+    for similarity, form, row in shortlist:
+        place = index.place_of(row)
+        if place is not None:
+            bounded.append((similarity * _most_for_country(similarity, place[5], country)
+                            + IMPORTANCE_WEIGHT * place[9], similarity, form, row, place))
+    bounded.sort(key=lambda b: b[0], reverse=True)
     scored: list[Scored] = []
     ranks: list[float] = []  # the FULLY_SCORED best ranks so far, least first
-    for bound, similarity, form, row in bounded:
+    for bound, similarity, form, row, place in bounded:
         if len(ranks) == FULLY_SCORED and bound < ranks[0]:
             break
-        candidate = score_candidate(row[8], row, form, similarity, country, near)
+        candidate = score_candidate(place, row, form, similarity, country, near)
         scored.append(candidate)
         if len(ranks) < FULLY_SCORED:
             heapq.heappush(ranks, candidate.rank)
