@@ -149,20 +149,30 @@ def parse_any(obj: DecodedFeature | Mapping, *, now: datetime) -> dict:
 
 def parse_decoded(feature: DecodedFeature, *, now: datetime) -> dict:
     """What parse_feature gives for the decoded feature (and the same error, if any)."""
-    props = feature.properties
-    if not _checked(feature, props):
+    ready = stored_form(feature, now=now)
+    if ready is None:
         return parse_feature(msgspec.to_builtins(feature), now=now)
-    if props.created_at is None:
-        props.created_at = _timestamp_of(now)
-    if props.updated_at is None:
-        props.updated_at = props.created_at
-    elif props.updated_at < props.created_at:
-        return parse_feature(msgspec.to_builtins(feature), now=now)
-    parsed = msgspec.to_builtins(feature)
-    parsed["id"] = props.id
+    parsed = msgspec.to_builtins(ready)
     geometry = parsed["geometry"]
     geometry["coordinates"] = list(geometry["coordinates"])  # a list, as parse_feature's
     return parsed
+
+
+def stored_form(feature: DecodedFeature, *, now: datetime) -> DecodedFeature | None:
+    """The decoded feature completed as parse_feature stores it (its id given, its times
+    filled in), or None when only parse_feature can say what it is. ``msgspec.json.encode``
+    of it gives the bytes ``orjson.dumps(parse_decoded(...))`` gives: its numbers are
+    coordinates and small integers, which both write alike."""
+    props = feature.properties
+    if not _checked(feature, props):
+        return None
+    created = _timestamp_of(now) if props.created_at is None else props.created_at
+    updated = created if props.updated_at is None else props.updated_at
+    if updated < created:
+        return None
+    props.created_at, props.updated_at = created, updated
+    feature.id = props.id
+    return feature
 
 
 def _checked(feature: DecodedFeature, props: Properties) -> bool:

@@ -10,6 +10,8 @@ import pytest
 from geomap.errors import ValidationError
 from geomap.incident import parse_feature
 from geomap.incident_json import MAX_MISSES, DecodedFeature, FeatureDecoder, decode_feature, parse_any
+from geomap.store.batches import validated_batch
+from geomap.store.sqlite_write import prepare, prepare_batch
 from tests.incident_samples import SEED_SOURCE, samples
 
 NOW = datetime(2024, 5, 1, 12, 30, tzinfo=UTC)
@@ -136,3 +138,43 @@ def test_features_not_in_stored_form_all_along_are_read_plainly_and_alike():
 def test_bytes_that_are_not_a_json_object_are_none():
     for data in (b'{"type": "Feature", "geometry": ', b"[1, 2]", b'{"a": "\\ud800"}', b"nan"):
         assert decode_feature(data) is None
+
+
+#: Positions and places that the store's row and learned place are made from.
+STORED_VARIANTS = (
+    (("geometry", "coordinates"), [1e-07, -0.0]),
+    (("geometry", "coordinates"), [-179.99999, 89.123456789]),
+    (("geometry", "coordinates"), [40, 35]),
+    (("properties", "gazetteer_id"), None),
+    (("properties", "geo_precision"), 3),
+    (("properties", "location"), None),
+    (("properties", "location"), "l" * 201),
+    (("properties", "country"), None),
+    (("properties", "quote"), None),
+)
+
+
+def test_a_feature_read_typed_is_stored_as_the_same_row_text_and_place():
+    features = [changed(feature, where, value) for feature in stored_form().values()
+                for where, value in STORED_VARIANTS + tuple(row[1:] for row in CHANGES)]
+    lines = [orjson.dumps(feature) for feature in features]
+    typed_items = prepare_batch(enumerate(map(decode_feature, lines)), len(lines))
+    plain_items = validated_batch(enumerate(map(orjson.loads, lines)), len(lines), prepare)
+    assert sum(isinstance(decode_feature(data), DecodedFeature) for data in lines) > 50
+    assert len(typed_items[0]) > 60 and typed_items[1]  # stored ones and refused ones
+    assert _untimed(typed_items) == _untimed(plain_items)
+
+
+def _untimed(batch: tuple) -> tuple:
+    """A batch with the features' times blanked: each lane stamps with its own ``now``."""
+    prepared, refused, more = batch
+    blank = [(position, (*row[:-1], _blank_times(row[-1])), *rest)
+             for position, row, *rest in prepared]
+    return blank, refused, more
+
+
+def _blank_times(data: str) -> bytes:
+    feature = orjson.loads(data)
+    for name in ("created_at", "updated_at"):
+        feature["properties"][name] = "-"
+    return orjson.dumps(feature)

@@ -61,14 +61,25 @@ def learned_row(feature: Mapping, *, corrected: bool = False) -> tuple | None:
     """learned_place_of's (name, country, lat, lon, admin1, source), or None: a plain
     tuple, as an import makes one a feature."""
     props, geometry = feature["properties"], feature["geometry"]
-    name = (props.get("location") or "").strip()
-    if geometry["type"] != "Point" or not name or len(name) > MAX_NAME:
-        return None
-    if props.get("geo_precision") == 3 or (props.get("gazetteer_id") and not corrected):
+    if geometry["type"] != "Point":
         return None
     lon, lat = geometry["coordinates"][:2]
-    return (name, props.get("country") or "", round(lat, POINT_DECIMALS),
-            round(lon, POINT_DECIMALS), props.get("admin1"), source_of(props, corrected))
+    return place_row(props.get("location"), props.get("country"), lon, lat, props.get("admin1"),
+                     props.get("geo_precision"), props.get("gazetteer_id"),
+                     source_of(props, corrected), corrected=corrected)
+
+
+def place_row(location: str | None, country: str | None, lon: float, lat: float,
+              admin1: str | None, precision: int | None, gazetteer_id: str | None, source: str,
+              *, corrected: bool = False) -> tuple | None:
+    """learned_row's row of a Point's values (or None): the rule of what is learned."""
+    name = (location or "").strip()
+    if not name or len(name) > MAX_NAME:
+        return None
+    if precision == 3 or (gazetteer_id and not corrected):
+        return None
+    return (name, country or "", round(lat, POINT_DECIMALS), round(lon, POINT_DECIMALS), admin1,
+            source)
 
 
 def source_of(props: Mapping, corrected: bool) -> str:

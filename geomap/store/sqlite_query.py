@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 import sqlite3
 from collections.abc import Iterator
 from datetime import date
@@ -180,10 +181,20 @@ def estimate_hits(conn: sqlite3.Connection, layer: str | None,
     return conn.execute(sql, args).fetchone()[0]
 
 
+#: The properties that ``IncidentQuery.text`` searches in.
+TEXT_FIELDS = ("summary", "quote", "location", "location_mention", "actor1", "actor2")
+_TEXT_VALUES = operator.itemgetter(*TEXT_FIELDS)
+_TEXT_ATTRIBUTES = operator.attrgetter(*TEXT_FIELDS)
+
+
 def search_text(properties: dict) -> str:
     """The text that ``IncidentQuery.text`` searches in."""
-    names = ("summary", "quote", "location", "location_mention", "actor1", "actor2")
-    return "\n".join(properties[name] for name in names if properties[name])
+    return "\n".join(filter(None, _TEXT_VALUES(properties)))
+
+
+def search_text_of(properties: object) -> str:
+    """search_text of properties held as attributes (a decoded struct's)."""
+    return "\n".join(filter(None, _TEXT_ATTRIBUTES(properties)))
 
 
 def like_pattern(text: str) -> str:

@@ -15,17 +15,19 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
+import msgspec
 import orjson
 
 from geomap.errors import NotFoundError
 from geomap.incident import format_timestamp, geometry_bbox, parse_feature
+from geomap.incident_json import DecodedFeature
 from geomap.store.base import AddResult, merge_patch, same_content
 from geomap.store.batches import validated_batch
-from geomap.store.learned import corrects_place, learned_place_of, learned_row
+from geomap.store.learned import corrects_place, learned_place_of, learned_row, place_row
 from geomap.store.sqlite_grid import LEVEL, ROW, SUB_SQL
 from geomap.store.sqlite_history import archive
 from geomap.store.sqlite_learned import add_learned, learn_places, unlearn
-from geomap.store.sqlite_query import search_text
+from geomap.store.sqlite_query import search_text, search_text_of
 from geomap.store.sqlite_schema import CACHE_KIB, MMAP_BYTES
 from geomap.store.sqlite_tally import SummaryTally
 
@@ -75,6 +77,7 @@ _EXISTING = ("SELECT id, seq, CAST(feature AS BLOB) FROM incidents "
 _DELETED = (f"SELECT DISTINCT id FROM incident_history WHERE action IN {REMOVALS} "
             "AND id IN (SELECT value FROM json_each(?))")
 _DELETE_TEXT = "INSERT INTO incidents_fts (incidents_fts, rowid, body) VALUES ('delete', ?, ?)"
+_encode = msgspec.json.Encoder().encode
 _STATS = "count, minlon, minlat, maxlon, maxlat, first_date, last_date"
 _REFRESH = {  # the summary of one cell, or of one layer, counted again
     "incident_cells": (f"SELECT layer, cell, {_SUMMARY} FROM incidents "
@@ -98,9 +101,22 @@ def prepare(feature: dict) -> tuple[tuple, str, tuple | None, str | None]:
     return row, search_text(p), learned_row(feature), p["admin1"]
 
 
+def prepare_stored(feature: DecodedFeature) -> tuple[tuple, str, tuple | None, str | None]:
+    """prepare's item of a typed feature in stored form (incident_json.stored_form), from
+    its fields: turning it into a dict and that into JSON cost three times as much."""
+    p, (lon, lat) = feature.properties, feature.geometry.coordinates
+    row = (p.id, p.layer, p.event_date, p.event_type, p.sub_event_type, p.country, p.fatalities,
+           p.geo_precision, p.status, p.actor1, p.actor2, lon, lat, lon, lat, lon, lat,
+           _encode(feature).decode())
+    # a typed feature holds the contract's properties only: none of ACLED's own marks
+    place = place_row(p.location, p.country, lon, lat, p.admin1, p.geo_precision,
+                      p.gazetteer_id, "import")
+    return row, search_text_of(p), place, p.admin1
+
+
 def prepare_batch(items: Iterator[tuple[int, Mapping]], size: int) -> tuple[list, list, bool]:
     """validated_batch with SQLite's rows (module level, so a worker process can run it)."""
-    return validated_batch(items, size, prepare)
+    return validated_batch(items, size, prepare, prepare_stored)
 
 
 def existing(conn: sqlite3.Connection, ids: list[str]) -> dict[str, tuple[int, dict]]:
