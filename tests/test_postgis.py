@@ -35,6 +35,7 @@ from geomap.query import IncidentQuery
 from geomap.store import SQLiteStore, open_store
 from tests.conftest import postgis_schemas, postgres_dsn, schema_url
 from tests.incident_samples import sample, samples
+from tests.test_postgis_cells import assert_cells_agree
 
 ROOT = Path(__file__).parent.parent
 WAIT = 30.0  # seconds any wait for the servers is bounded by
@@ -267,7 +268,7 @@ def test_a_writer_killed_mid_import_leaves_whole_batches_and_a_rerun_completes(s
 
 
 #: The secondary indexes of incidents that an import into an empty store puts off.
-FULL_INDEXES = {"incidents_box", "incidents_geom", "incidents_layer_cell",
+FULL_INDEXES = {"incidents_box", "incidents_cell_date", "incidents_geom", "incidents_layer_cell",
                 "incidents_layer_date", "incidents_search"}
 
 
@@ -303,7 +304,9 @@ def assert_bbox_reads_agree(store, written: list[dict]) -> None:
 
 
 def assert_summaries_agree(store) -> None:
-    """Each layer's summary says what its rows say (precision 3 keeps every row)."""
+    """Each layer's summary and the cell counts say what the rows say (precision 3 keeps
+    every row)."""
+    assert_cells_agree(store.url)
     for layer in store.layers():
         every = IncidentQuery(layer=layer["id"], limit=None)
         dates = sorted(f["properties"]["event_date"] for f in store.iter_features(every))
@@ -366,6 +369,8 @@ def test_migration_009_gives_the_rows_of_an_older_store_their_cells(schemas):
                features[0]["geometry"]["coordinates"][0] + 1, features[0]["geometry"]["coordinates"][1] + 1)
         expected = store.query(IncidentQuery(bbox=box, limit=None))  # the grid of "incidents"
     with psycopg.connect(url, autocommit=True) as conn:  # the store as version 8 left it
+        conn.execute("DROP TABLE incident_cells")
+        conn.execute("DROP INDEX incidents_cell_date")
         conn.execute("DROP INDEX incidents_layer_cell")
         conn.execute("ALTER TABLE incidents DROP COLUMN cell")
         conn.execute("CREATE INDEX incidents_layer_cell ON incidents "

@@ -17,6 +17,7 @@ from itertools import chain, repeat
 
 from geomap.incident import SUB_EVENT_TYPES
 from geomap.query import QUERYABLE, Condition, IncidentQuery
+from geomap.store import postgis_cells
 from geomap.store.sqlite_grid import cell_ranges
 from geomap.store.sqlite_query import MAX_SEARCH_WORDS, like_pattern
 
@@ -37,6 +38,9 @@ _BOX = "box(point(minlon, minlat), point(maxlon, maxlat)) && box(point(%s, %s), 
 _EXACT = "minlon <= %s AND maxlon >= %s AND minlat <= %s AND maxlat >= %s"
 #: About a 4 by 4 degree bbox; one B-tree descent per cell.
 MAX_CELLS = 4000
+#: A page newest first that the summaries count reads the days from which its matches are
+#: expected to be this many times the page's end (postgis_query._dated_page_sql).
+DATE_MARGIN = 2.0
 #: Sorts on columns of the bbox indexes, which can choose a page without the table.
 _INDEXED_SORTS = frozenset(("event_date", "event_date_asc", "id"))
 _TOKEN = re.compile(r"[^\W_]+")
@@ -70,26 +74,33 @@ def page_sql(query: IncidentQuery) -> tuple[str, list]:
     """One statement for a whole page: rows (feature, matched, NULL) in the query's order,
     then a last row (NULL, matched, whether the layer holds incidents).
 
-    ``matched`` rides on the page's rows when a bbox page is chosen from the box index
-    (the scan that sorts finds every match, so a window count costs next to nothing);
-    otherwise the last row counts, and only when the page cannot tell (a full page, or an
-    empty one past the start): PostgreSQL runs an uncorrelated subquery only when a CASE
-    reaches it. One round trip, where the page, its count and the layer's existence took
-    three.
+    A bbox page is chosen from the grid index first. ``matched`` rides on its rows when
+    the cell summaries cannot count it (the scan that sorts finds every match, so a
+    window count costs little more); otherwise the last row counts, and only when the
+    page cannot tell (a full page, or an empty one past the start): PostgreSQL runs an
+    uncorrelated subquery only when a CASE reaches it. One round trip, where the page,
+    its count and the layer's existence took three.
     """
+    summed = summary_count_sql(query)
+    if summed is not None and query.sort == "event_date":
+        return _dated_page_sql(query, summed)
     where, params = where_sql(query)
     order, paging = _ORDER[query.sort], [query.limit, query.offset]
     count, count_params = count_sql(query)
-    windowed = query.bbox is not None and query.sort in _INDEXED_SORTS
-    if windowed:
-        page = (f"SELECT id, count(*) OVER () AS matched FROM incidents WHERE {where} "
+    by_id = query.bbox is not None and query.sort in _INDEXED_SORTS
+    windowed = by_id and summed is None
+    if by_id:
+        matched = "count(*) OVER ()" if windowed else "NULL::bigint"
+        page = (f"SELECT id, {matched} AS matched FROM incidents WHERE {where} "
                 f"ORDER BY {order} LIMIT %s OFFSET %s")
         rows = f"SELECT feature, matched FROM incidents JOIN page USING (id) ORDER BY {order}"
-        needed, needed_params = "NOT EXISTS (SELECT FROM page) AND %s > 0", [query.offset]
     else:
         page = (f"SELECT row_number() OVER () AS n, feature FROM (SELECT feature FROM incidents "
                 f"WHERE {where} ORDER BY {order} LIMIT %s OFFSET %s) AS chosen")
         rows = "SELECT feature, NULL::bigint AS matched FROM page ORDER BY n"
+    if windowed:
+        needed, needed_params = "NOT EXISTS (SELECT FROM page) AND %s > 0", [query.offset]
+    else:
         needed = "(SELECT count(*) FROM page) = %s OR (NOT EXISTS (SELECT FROM page) AND %s > 0)"
         needed_params = [query.limit, query.offset]
     stored, stored_params = _layer_stored(query.layer)
@@ -99,6 +110,31 @@ def page_sql(query: IncidentQuery) -> tuple[str, list]:
     return sql, [*params, *paging, *needed_params, *count_params, *stored_params]
 
 
+def _dated_page_sql(query: IncidentQuery, summed: tuple[str, list]) -> tuple[str, list]:
+    """page_sql of a page newest first that the summaries count: its ids are chosen among
+    the matches from the day on which DATE_MARGIN times the page's end is expected
+    (``total``, its dates spread as the layer's), a few thousand entries of the grid's
+    date index (migration 011) instead of every match; and again among every match only
+    when that day left the page short of what ``total`` says it holds."""
+    where, params = where_sql(query)
+    count, count_params = summed
+    order, paging = _ORDER[query.sort], [query.limit, query.offset]
+    since = ("SELECT l.last_date - ((l.last_date - l.first_date) * least(1.0, %s / "
+             "greatest(t.n, 1)))::integer FROM total AS t, incident_layers AS l WHERE l.layer = %s")
+    since_params = [DATE_MARGIN * (query.offset + query.limit), query.layer]
+    short = "(SELECT count(*) FROM bounded) < least(%s, (SELECT n FROM total) - %s)"
+    stored, stored_params = _layer_stored(query.layer)
+    sql = (f"WITH total AS MATERIALIZED ({count} AS n), bounded AS MATERIALIZED (SELECT id "
+           f"FROM incidents WHERE {where} AND event_date >= ({since}) ORDER BY {order} "
+           f"LIMIT %s OFFSET %s), page AS MATERIALIZED (SELECT id FROM bounded WHERE NOT {short} "
+           f"UNION ALL (SELECT id FROM incidents WHERE {where} AND {short} ORDER BY {order} "
+           f"LIMIT %s OFFSET %s)) (SELECT feature, NULL::bigint, NULL::boolean FROM (SELECT "
+           f"feature FROM incidents JOIN page USING (id) ORDER BY {order}) AS ordered) "
+           f"UNION ALL SELECT NULL, (SELECT n FROM total), {stored}")
+    return sql, [*count_params, *params, *since_params, *paging, *paging, *params, *paging,
+                 *paging, *stored_params]
+
+
 def _layer_stored(layer: str | None) -> tuple[str, list]:
     if layer is None:
         return "TRUE", []
@@ -106,21 +142,41 @@ def _layer_stored(layer: str | None) -> tuple[str, list]:
 
 
 def count_sql(query: IncidentQuery) -> tuple[str, list]:
-    """SELECT count(*) of every match (from incident_layers when only the layer is asked)."""
+    """SELECT count(*) of every match: from incident_layers when only the layer is asked,
+    from the cell summaries and the edge cells when they can tell, else by scanning."""
     clauses = list(_clauses(query))
     if len(clauses) <= (query.layer is not None):
         if query.layer is None:
             return "SELECT coalesce(sum(count), 0)::bigint FROM incident_layers", []
         return ("SELECT coalesce(sum(count), 0)::bigint FROM incident_layers WHERE layer = %s",
                 [query.layer])
+    summed = summary_count_sql(query)
+    if summed is not None:
+        return summed
     where, params = where_sql(query)
     return f"SELECT count(*) FROM incidents WHERE {where}", params
 
 
-def where_sql(query: IncidentQuery) -> tuple[str, list]:
-    """The WHERE condition of ``query`` and its parameters."""
+def summary_count_sql(query: IncidentQuery) -> tuple[str, list] | None:
+    """SELECT the count of a bbox's matches as the summaries of the point cells wholly
+    inside it and a scan of the rest (postgis_cells), or None when they cannot tell."""
+    cells = grid_cells(query.bbox) if postgis_cells.answerable(query) else None
+    if cells is None:
+        return None
+    inner, edge = postgis_cells.split(query.bbox, cells)
+    if not inner:
+        return None
+    summed, summed_params = postgis_cells.inner_sql(query, inner)
+    where, params = where_sql(query, cells=edge)
+    return (f"SELECT ({summed})::bigint + (SELECT count(*) FROM incidents WHERE {where})",
+            [*summed_params, *params])
+
+
+def where_sql(query: IncidentQuery, *, cells: list[int] | None = None) -> tuple[str, list]:
+    """The WHERE condition of ``query`` and its parameters; with ``cells``, its bbox is
+    looked for in those grid cells only."""
     clauses, params = ["TRUE"], []
-    for clause, values in _clauses(query):
+    for clause, values in _clauses(query, cells):
         clauses.append(clause)
         params.extend(values)
     return " AND ".join(clauses), params
@@ -166,7 +222,7 @@ def search_query(text: str) -> str | None:
     return " & ".join(phrases) or None
 
 
-def _clauses(q: IncidentQuery) -> Iterator[tuple[str, list]]:
+def _clauses(q: IncidentQuery, cells: list[int] | None = None) -> Iterator[tuple[str, list]]:
     if q.layer is not None:
         yield "layer = %s", [q.layer]
     if q.start:
@@ -195,7 +251,7 @@ def _clauses(q: IncidentQuery) -> Iterator[tuple[str, list]]:
     if q.text:
         yield _text_clause(q.text)
     if q.bbox:
-        yield _bbox_clause(q.bbox, grid=q.layer is not None)
+        yield _bbox_clause(q.bbox, grid=q.layer is not None, cells=cells)
     for condition in q.where:
         yield condition_sql(condition)
 
@@ -223,11 +279,14 @@ def condition_sql(condition: Condition) -> tuple[str, list]:
     return f"{column} {op} %s", [value]
 
 
-def _bbox_clause(bbox: tuple[float, float, float, float], *, grid: bool) -> tuple[str, list]:
-    """The cells of the grid index (migration 007) when they are few, else the box index."""
+def _bbox_clause(bbox: tuple[float, float, float, float], *, grid: bool,
+                 cells: list[int] | None = None) -> tuple[str, list]:
+    """The cells of the grid index (migration 007) when they are few (or ``cells``, some
+    of them), else the box index."""
     minlon, minlat, maxlon, maxlat = bbox
     exact = [maxlon, minlon, maxlat, minlat]
-    cells = grid_cells(bbox) if grid else None
+    if cells is None:
+        cells = grid_cells(bbox) if grid else None
     if cells is None:
         return f"{_BOX} AND {_EXACT}", [minlon, minlat, maxlon, maxlat, *exact]
     return f"{_CELL} = ANY(%s) AND {_EXACT}", [cells, *exact]

@@ -1,8 +1,8 @@
 """How the PostGIS store writes: rows made in Python, loaded with COPY, summaries kept.
 
-Every write runs inside one transaction that the caller opens; the layer summaries are
-updated in the same transaction, so a reader never sees a count that disagrees with the
-rows, and a killed writer leaves whole transactions only.
+Every write runs inside one transaction that the caller opens; the layer, actor and cell
+summaries are updated in the same transaction, so a reader never sees a count that
+disagrees with the rows, and a killed writer leaves whole transactions only.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import orjson
 import psycopg
 
 from geomap.incident import geometry_bbox
+from geomap.store import postgis_cells
 from geomap.store.postgis_query import search_vector
 from geomap.store.sqlite_grid import cell_of
 from geomap.store.sqlite_query import search_text
@@ -104,6 +105,7 @@ def copy_rows(conn: psycopg.Connection, rows: list[tuple]) -> None:
             copy.write_row(row)
     add_to_summaries(conn, rows)
     add_actors(conn, rows)
+    postgis_cells.change(conn, added=map(postgis_cells.row_key, rows))
 
 
 def add_actors(conn: psycopg.Connection, rows: list[tuple]) -> None:
@@ -143,10 +145,11 @@ def add_to_summaries(conn: psycopg.Connection, rows: list[tuple]) -> None:
 
 
 def forget(conn: psycopg.Connection, stored: dict) -> None:
-    """Remove a stored feature from the table and the layer summary."""
+    """Remove a stored feature from the table and the summaries."""
     conn.execute("DELETE FROM incidents WHERE id = %s", (stored["id"],))
     _subtract(conn, stored)
     take_actors(conn, stored)
+    postgis_cells.change(conn, removed=[postgis_cells.stored_key(stored)])
 
 
 def replace_row(conn: psycopg.Connection, stored: dict, row: tuple) -> None:
@@ -158,6 +161,8 @@ def replace_row(conn: psycopg.Connection, stored: dict, row: tuple) -> None:
         add_to_summaries(conn, [row])
     take_actors(conn, stored)
     add_actors(conn, [row])
+    postgis_cells.change(conn, added=[postgis_cells.row_key(row)],
+                         removed=[postgis_cells.stored_key(stored)])
 
 
 def _subtract(conn: psycopg.Connection, stored: dict) -> bool:
