@@ -12,9 +12,12 @@ this process and of the PostgreSQL processes, primary and ``--standby``, read fr
 HTTP: single requests of the issue-4 workload (p50, p99, and the PostGIS/SQLite ratio of
 the medians), the whole-layer download, and random map requests from 1, 4 and 16
 concurrent clients on one and on two workers (requests/s and p50). ``--reuse`` times the
-stores an earlier run built; ``--ingest-only`` stops after loading. Both servers run on
-this machine with the client, so the figures are for comparison side by side, not
-absolute. Not a test.
+stores an earlier run built; ``--ingest-only`` stops after loading (``--only`` one
+backend; ``--schema`` names the PostGIS schema, ``bench`` by default); ``--floor`` then
+times bare ``COPY`` of the same rows into a table without indexes, the ingest's floor
+(``benchmarks/bench_postgis_pages.py`` gives the server CPU of each page). Both servers
+run on this machine with the client, so the figures are for comparison side by side,
+not absolute. Not a test.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ import subprocess
 import sys
 import threading
 import time
+from itertools import islice
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -78,14 +82,54 @@ def load(location: str, path: Path, servers: list[str]) -> str:
 def cluster_cpu(dsns: list[str]) -> float:
     """CPU seconds spent so far by every process of these servers (their postmasters and
     children, ended ones included), read from /proc: only for servers on this machine."""
-    total = 0.0
+    return postmasters_cpu(postmasters(dsns))
+
+
+def postmasters(dsns: list[str]) -> list[int]:
+    """The process ids of these servers' postmasters."""
+    pids = []
     for dsn in dsns:
         with psycopg.connect(dsn) as conn:
             folder = conn.execute("SHOW data_directory").fetchone()[0]
-        postmaster = int(Path(folder, "postmaster.pid").read_text().split()[0])
+        pids.append(int(Path(folder, "postmaster.pid").read_text().split()[0]))
+    return pids
+
+
+def postmasters_cpu(pids: list[int]) -> float:
+    """CPU seconds of these postmasters and their children (see cluster_cpu)."""
+    total = 0.0
+    for postmaster in pids:
         children = Path(f"/proc/{postmaster}/task/{postmaster}/children").read_text().split()
         total += sum(_process_cpu(pid) for pid in [postmaster, *map(int, children)])
     return total
+
+
+def copy_floor(url: str, path: Path, servers: list[str], batch: int = 5000) -> None:
+    """Bare COPY of the same rows, made untimed as the store makes them, into a table like
+    incidents without an index, a transaction a batch: rows/s and CPU per row of this
+    process and of the ``servers``, the floor under an ingest."""
+    from geomap.incident import parse_feature
+    from geomap.store.postgis_write import COLUMNS, prepare
+
+    pids, spent, client, server, rows = postmasters(servers), 0.0, 0.0, 0.0, 0
+    sql = f"COPY bare_copy ({', '.join(COLUMNS)}) FROM STDIN"
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DROP TABLE IF EXISTS bare_copy")
+        conn.execute("CREATE TABLE bare_copy (LIKE incidents)")
+        features = read_features(path)
+        while chunk := [prepare(parse_feature(f))[1] for f in islice(features, batch)]:
+            started, cpu, server_cpu = time.perf_counter(), time.process_time(), postmasters_cpu(pids)
+            with conn.transaction(), conn.cursor() as cur, cur.copy(sql) as copy:
+                for row in chunk:
+                    copy.write_row(row)
+            spent += time.perf_counter() - started
+            client += time.process_time() - cpu
+            server += postmasters_cpu(pids) - server_cpu
+            rows += len(chunk)
+        conn.execute("DROP TABLE bare_copy")
+    print(f"  bare COPY of the same {rows:,} rows into a table without indexes: "
+          f"{rows / spent:,.0f} rows/s; CPU per row: client {client / rows * 1e6:.0f} µs, "
+          f"servers {server / rows * 1e6:.0f} µs", flush=True)
 
 
 def _process_cpu(pid: int) -> float:
@@ -97,17 +141,17 @@ def _process_cpu(pid: int) -> float:
     return sum(map(int, fields[11:15])) / os.sysconf("SC_CLK_TCK")
 
 
-def fresh_schema(dsn: str) -> str:
-    """An empty schema ``bench`` on the server; the URL whose connections use it."""
+def fresh_schema(dsn: str, schema: str = SCHEMA) -> str:
+    """An empty schema (``bench``) on the server; the URL whose connections use it."""
     with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
-        conn.execute(f"CREATE SCHEMA {SCHEMA}")
-    return schema_url(dsn)
+        conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        conn.execute(f"CREATE SCHEMA {schema}")
+    return schema_url(dsn, schema)
 
 
-def schema_url(dsn: str) -> str:
-    """The URL whose connections work in the schema ``bench``."""
-    return f"{dsn}{'&' if '?' in dsn else '?'}options=-csearch_path%3D{SCHEMA},public"
+def schema_url(dsn: str, schema: str = SCHEMA) -> str:
+    """The URL whose connections work in the schema (``bench``)."""
+    return f"{dsn}{'&' if '?' in dsn else '?'}options=-csearch_path%3D{schema},public"
 
 
 def serve(db: str, workers: int) -> tuple[subprocess.Popen, int]:
@@ -215,6 +259,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--reuse", action="store_true",
                         help="keep the stores of an earlier run of the same --n")
     parser.add_argument("--ingest-only", action="store_true", help="load, then stop")
+    parser.add_argument("--schema", default=SCHEMA, help="the PostGIS schema to fill or reuse")
+    parser.add_argument("--floor", action="store_true",
+                        help="then time bare COPY of the same rows (the ingest's floor)")
+    parser.add_argument("--only", choices=("sqlite", "postgis"),
+                        help="with --ingest-only: load this backend alone")
     args = parser.parse_args(argv)
     if not args.pg:
         raise SystemExit("give --pg postgresql://... or set GEOMAP_TEST_POSTGRES_DSN")
@@ -225,15 +274,21 @@ def main(argv: list[str] | None = None) -> None:
     write_features(features, args.n, args.seed)
     sqlite_path = args.out / f"side-by-side-{args.n}.sqlite"
     if args.reuse:
-        stores = {"sqlite": str(sqlite_path), "postgis": schema_url(args.pg)}
+        stores = {"sqlite": str(sqlite_path), "postgis": schema_url(args.pg, args.schema)}
     else:
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{sqlite_path}{suffix}").unlink(missing_ok=True)
-        stores = {"sqlite": str(sqlite_path), "postgis": fresh_schema(args.pg)}
+        stores = {"sqlite": str(sqlite_path), "postgis": args.schema}
+        stores = {name: where for name, where in stores.items() if args.only in (None, name)}
+        if "sqlite" in stores:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{sqlite_path}{suffix}").unlink(missing_ok=True)
+        if "postgis" in stores:
+            stores["postgis"] = fresh_schema(args.pg, args.schema)
         servers = {"sqlite": [], "postgis": [args.pg, *filter(None, [args.standby])]}
         for name, location in stores.items():
             print(f"{name}:", flush=True)
             load(location, features, servers[name])
+        if args.floor and "postgis" in stores:
+            copy_floor(stores["postgis"], features, servers["postgis"])
     if not args.ingest_only:
         compare(stores, args)
     print(f"load average {os.getloadavg()[0]:.1f} at the end", flush=True)

@@ -66,10 +66,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--requests", type=int, default=40)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--schema", default=SCHEMA)
     args = parser.parse_args(argv)
-    print(f"geomap from {Path(geomap.__file__).parent}; schema {SCHEMA}; load average "
+    print(f"geomap from {Path(geomap.__file__).parent}; schema {args.schema}; load average "
           f"{os.getloadavg()[0]:.1f}", flush=True)
-    with psycopg.connect(schema_url(args.pg), autocommit=True) as conn:
+    with psycopg.connect(schema_url(args.pg, args.schema), autocommit=True) as conn:
         conn.adapters.register_loader("json", JsonBytesLoader)
         conn.execute("SELECT set_config('jit', 'off', false), "
                      "set_config('plan_cache_mode', 'force_custom_plan', false)")
