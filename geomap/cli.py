@@ -16,6 +16,7 @@ from geomap.services.accounts import ROLES
 
 MAX_BATCH_LINE = 1000
 CYCLE_BATCHES = 64  # geocode --json -: a collection every so many batches of lines
+READ_LINES = 256  # ... and one read of the index for so many lines (a writer waits ~0.1 s at most)
 
 
 def _settings(ctx: click.Context) -> Settings:
@@ -122,16 +123,8 @@ def geocode_lines(gazetteer, lines, out, default_country: str | None) -> None:
     gc.disable()
     try:
         for batches, batch in enumerate(iter_line_batches(lines), start=1):
-            answers = []
-            for raw in batch:
-                number += 1
-                try:
-                    query, country = parse_batch_line(raw, default_country)
-                    answer = gazetteer.resolve(query, country=country)
-                except ValidationError as exc:
-                    answer = {"line": number, **exc.to_dict()}
-                answers.append(orjson.dumps(answer))
-            out.write(b"\n".join(answers) + b"\n")
+            out.write(b"\n".join(_answer_batch(gazetteer, batch, number, default_country)) + b"\n")
+            number += len(batch)
             out.flush()
             if batches % CYCLE_BATCHES == 0:
                 gc.collect()
@@ -142,6 +135,26 @@ def geocode_lines(gazetteer, lines, out, default_country: str | None) -> None:
         gc.freeze()
         if collecting:
             gc.enable()
+
+
+def _answer_batch(gazetteer, batch: list[bytes], number: int, default_country) -> list[bytes]:
+    """The JSON answers of a batch's lines (``number``: how many lines came before), each
+    READ_LINES of them answered in one read of the index."""
+    answers = []
+    for start in range(0, len(batch), READ_LINES):
+        with gazetteer.reading():
+            for raw in batch[start:start + READ_LINES]:
+                number += 1
+                answers.append(orjson.dumps(_answer_line(gazetteer, raw, number, default_country)))
+    return answers
+
+
+def _answer_line(gazetteer, raw: bytes, number: int, default_country: str | None) -> dict:
+    try:
+        query, country = parse_batch_line(raw, default_country)
+        return gazetteer.resolve(query, country=country)
+    except ValidationError as exc:
+        return {"line": number, **exc.to_dict()}
 
 
 def iter_line_batches(stream, size: int = 65_536):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import io
+import json
 import shutil
 import socket
 import sqlite3
@@ -14,6 +16,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from geomap import cli
 from geomap.cli import main
 from geomap.errors import SourceError
 from geomap.gazetteer import Gazetteer, geonames_dump, index
@@ -129,6 +132,33 @@ def test_resolve_finds_imported_village_by_alternate_spellings(gazetteer_db, dum
         assert (match["lat"], match["lon"]) == (35.8858, 43.1925)
     assert gazetteer.resolve("ZZH2")["match"]["gazetteer_id"] == "geonames:99100007"
     assert gazetteer.resolve("Gogjali")["match"]["admin1"] == "Nineveh"
+
+
+class ImportBetweenReads:
+    """stdin of `geocode --json -` whose second read comes after a GeoNames import."""
+
+    def __init__(self, reads: list[bytes], dump_dir: Path, index_path: Path):
+        self.reads, self.dump_dir, self.index_path = reads, dump_dir, index_path
+
+    def read1(self, size: int = -1) -> bytes:
+        if len(self.reads) == 1:
+            geonames_dump.import_dump(self.index_path, self.dump_dir / "IQ.txt")
+        return self.reads.pop(0) if self.reads else b""
+
+    read = read1
+
+
+def test_lines_read_after_an_import_are_answered_from_it(gazetteer_db, dump_dir, monkeypatch):
+    # Lines are answered READ_LINES to one read of the index; a read that ended before the
+    # import must not keep the next lines from seeing it.
+    monkeypatch.setattr(cli, "READ_LINES", 2)
+    stream = ImportBetweenReads([b"Imam Gharbi\nMosul\nImam Gharbi\n", b"Imam Gharbi\nMosul\n"],
+                                dump_dir, gazetteer_db)
+    out = io.BytesIO()
+    cli.geocode_lines(Gazetteer(gazetteer_db, curated=[]), stream, out, "IQ")
+    answers = [json.loads(line) for line in out.getvalue().splitlines()]
+    found = [a["match"] and a["match"]["gazetteer_id"] for a in answers]
+    assert found == [None, "geonames:99072", None, IMAM_GHARBI, "geonames:99072"]
 
 
 def test_features_are_mapped_and_others_skipped(gazetteer_db, dump_dir):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 from geomap.config import Settings
@@ -63,6 +64,11 @@ class Gazetteer:
                 answer["match"] = online
                 answer["candidates"] = [online, *answer["candidates"]][:5]
         return answer
+
+    def reading(self):
+        """A context in which many names are resolved as one read of the index
+        (Resolver.reading); a gazetteer that may ask the network holds no read open."""
+        return contextlib.nullcontext() if self.fallback is not None else self._resolver.reading()
 
     def get_place(self, gazetteer_id: str) -> dict:
         """One place by its gazetteer id; raises NotFoundError."""

@@ -9,12 +9,14 @@ name similarity, then weighed by the kind of place the query implies ("air base"
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import heapq
 import marshal
 import re
 import sqlite3
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 from rapidfuzz import fuzz, process
@@ -77,13 +79,32 @@ class Resolver:
         """
         country = country.upper() if country else None
         generation = self.learned.refresh()
-        self._check_index()
+        if not getattr(self._local, "reading", False):
+            self._check_index()
         if near is not None:
             return answer_of(query, self._rank(query, country, tuple(near)), calibrated)
         top, matched = self._cached_top(query, country, generation, calibrated)
         candidates = [dict(candidate) for candidate in top]  # the caller's own copies
         return {"query": query, "match": candidates[0] if matched else None,
                 "candidates": candidates}
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[None]:
+        """Resolve many names as one read of the index: one check that no other connection
+        changed it, and one read transaction (one lock of the file, not one a statement)
+        for all their look-ups. A writer waits for the read to end: keep it short."""
+        if getattr(self._local, "reading", False):
+            yield
+            return
+        conn = self.conn
+        conn.execute("BEGIN")
+        try:
+            self._check_index()
+            self._local.reading = True
+            yield
+        finally:
+            self._local.reading = False
+            conn.execute("COMMIT")
 
     def _check_index(self) -> None:
         """Forget what was read from the index when another connection changed it (an import)."""
