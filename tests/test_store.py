@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -501,11 +502,11 @@ def two_towns(first_year: int, second_year: int):
 
 
 @pytest.mark.parametrize("years", [(2021, 2021), (2020, 2021)])
-def test_a_dense_page_walks_its_degree_cells_dates_and_gives_the_newest(store, years):
-    """A page newest first of a dense bbox reads the dates of its few degree cells from a
-    bound guessed from the layer's days (migration 015); when the bbox's incidents are
-    older than the layer's newest (the second case), the bound leaves rows out and the
-    page is read down the layer's dates instead: the page is the same either way."""
+def test_a_dense_page_merges_its_degree_cells_dates_and_gives_the_newest(store, years):
+    """A page newest first of a dense bbox merges the date indexes of the few degree cells
+    it meets (migration 015), with the roads among them read from the grid's cells of
+    shapes: the page is the one of sorting every match, also when the bbox's incidents
+    are older than the layer's newest (the second case) and within a date range."""
     features = [parse_feature(raw) for raw in two_towns(*years)]
     store.add_many(features)
     bbox = (44.1, 33.05, 44.65, 33.6)
@@ -515,12 +516,17 @@ def test_a_dense_page_walks_its_degree_cells_dates_and_gives_the_newest(store, y
     conn = store.inspect()
     for limit, offset in ((50, 0), (40, 60), (100, 150), (100, 300)):
         query = IncidentQuery(bbox=bbox, limit=limit, offset=offset)
-        grid, since = sqlite_query.plan_page(conn, query)
-        assert (not grid and since is not None) == (offset < 300)  # deep: from the grid
+        grid, degrees = sqlite_query.plan_page(conn, query)
+        assert (not grid and degrees is not None) == (offset < 300)  # deep: from the grid
+        assert degrees is None or -1 in degrees  # the roads' arm
         expected = [f["id"] for f in newest[offset:offset + limit]]
         assert [f["id"] for f in store.query(query)] == expected
         assert [f["id"] for f in store.query(replace(query, statuses=("draft",)))] == [
             f["id"] for f in newest if f["properties"]["status"] == "draft"][offset:offset + limit]
+        until = replace(query, end=date(years[0], 6, 30))
+        assert [f["id"] for f in store.query(until)] == [
+            f["id"] for f in newest
+            if f["properties"]["event_date"] <= until.end.isoformat()][offset:offset + limit]
     conn.close()
 
 

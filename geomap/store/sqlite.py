@@ -286,11 +286,8 @@ class SQLiteStore(SQLiteHistory, SQLiteAccounts, IncidentStore):
     def query_json(self, query: IncidentQuery) -> list[bytes]:
         """The stored JSON bytes of ``query(query)``'s features, for a web layer to frame."""
         conn = self._conn()
-        grid, since = plan_page(conn, query)
-        features = [data for (data,) in conn.execute(*select_sql(query, grid=grid, since=since))]
-        if since is not None and len(features) < query.limit:  # the bound left rows out
-            features = [data for (data,) in conn.execute(*select_sql(query, grid=False))]
-        return features
+        grid, degrees = plan_page(conn, query)
+        return [data for (data,) in conn.execute(*select_sql(query, grid=grid, degrees=degrees))]
 
     def count(self, query: IncidentQuery) -> int:
         """How many features match ``query``, ignoring limit and offset.

@@ -12,6 +12,7 @@ from geomap.query import Condition, IncidentQuery
 from geomap.store.sqlite_grid import (
     CELL_SQL,
     DEGREE_SQL,
+    LEVEL,
     SUB_COLUMN_SQL,
     SUB_ROW_SQL,
     SUB_SQL,
@@ -34,15 +35,14 @@ SHARE = {"event_types": 1 / 6, "sub_event_types": 1 / 25, "statuses": 1 / 2,
          "countries": 1 / 4, "admin1": 1 / 20, "actor": 1 / 20, "text": 1 / 50, "min_fatalities": 1 / 2,
          "precision": 2 / 3}
 MAX_SEARCH_WORDS = 16
-#: A page newest first of a bbox meeting at most MAX_DEGREES degree cells that hold at most
-#: DEGREE_SHARE of the layer's points walks down their own date index (migration 015) from
-#: the day where DEGREE_MARGIN times the page's matches are expected; it reads again down
-#: the layer's date index when that day came too late for a whole page. Measured at
-#: 1,000,000 incidents (dense 1x1 boxes: 101,000 match, 4 degree cells hold 150,000): the
-#: degree walk reads about 2,000 entries and sorts 1,500 where the layer's read 15,000.
+#: A page newest first of a bbox meeting at most MAX_DEGREES degree cells merges their
+#: own date indexes (migration 015: each cell's points newest first), one arm of a UNION
+#: ALL a cell, which SQLite walks side by side and stops once the page is full: no sort,
+#: and no guess of how far back to read. Measured at 1,000,000 incidents (dense 1x1 boxes:
+#: 101,000 match, 4 degree cells hold 150,000): it reads about 1,500 entries; walking the
+#: cells from a day guessed from the layer's days read 2,000 and sorted 1,500, 0.3-0.4 ms
+#: more, and the layer's own date index read 15,000.
 MAX_DEGREES = 16
-DEGREE_SHARE = 0.5
-DEGREE_MARGIN = 1.6
 
 _ORDER = {
     "event_date": "{t}.event_date DESC, {t}.id",
@@ -66,10 +66,11 @@ _ALL_LAYERS = ("SELECT coalesce(sum(count), 0), min(first_date), max(last_date) 
                "FROM incident_layers")
 
 
-def select_sql(query: IncidentQuery, *, grid: bool, since: str | None = None) -> tuple[str, list]:
+def select_sql(query: IncidentQuery, *, grid: bool,
+               degrees: tuple[int, ...] | None = None) -> tuple[str, list]:
     """SELECT the matches' feature JSON (bytes), in the query's order, one page of them;
-    from the grid if ``grid``, or down the degree cells' date index from the date ``since``
-    (see plan_page).
+    from the grid if ``grid``, or merged from the date indexes of the degree cells
+    ``degrees`` (see plan_page).
 
     From the grid or the degree cells the page is chosen on the small columns first, so
     that the sort does not carry every hit's feature JSON; the features of a page with a
@@ -77,22 +78,45 @@ def select_sql(query: IncidentQuery, *, grid: bool, since: str | None = None) ->
     loop of the CROSS JOIN): sorting them again would carry the JSON after all (a dense
     page: 0.6 ms more).
     """
-    if since is None:
-        source, where, params = source_and_where(query, grid)
-    else:
-        source, where, params = _degree_source_and_where(query, since)
+    if degrees is not None:
+        sql, params = merge_sql(query, degrees)
+        return (f"SELECT {_FEATURE.format(t='f')} FROM ({sql} LIMIT ? OFFSET ?) AS page "
+                "CROSS JOIN incidents AS f ON f.seq = page.seq",
+                [*params, query.limit, query.offset])
+    source, where, params = source_and_where(query, grid)
     sql = f"FROM {source} WHERE {where} ORDER BY {_ORDER[query.sort].format(t='i')}"
     if query.limit is not None:
         sql, params = f"{sql} LIMIT ? OFFSET ?", [*params, query.limit, query.offset]
     elif query.offset:
         sql, params = f"{sql} LIMIT -1 OFFSET ?", [*params, query.offset]
-    if not grid and since is None:
+    if not grid:
         return f"SELECT {_FEATURE.format(t='i')} {sql}", params
     sql = (f"SELECT {_FEATURE.format(t='f')} FROM (SELECT i.seq {sql}) AS page "
            "CROSS JOIN incidents AS f ON f.seq = page.seq")
     if query.limit is None:  # SQLite drops a subquery's ORDER BY that has no LIMIT
         sql = f"{sql} ORDER BY {_ORDER[query.sort].format(t='f')}"
     return sql, params
+
+
+def merge_sql(query: IncidentQuery, degrees: tuple[int, ...]) -> tuple[str, list]:
+    """SELECT (event_date, id, seq) of the query's matches newest first (then by id), as a
+    UNION ALL of one arm a degree cell, each read down that cell's dates (migration 015)
+    in this order already, which SQLite merges as it goes; degree -1 stands for the
+    lines and polygons, read from the grid's cells of shapes and sorted (they are few).
+    No LIMIT: the caller adds it."""
+    where, params = _where(query)
+    arms, numbers = [], []
+    for degree in degrees:
+        if degree < 0:
+            source, shapes_where, shapes_params = source_and_where(
+                query, True, [pair for pair in cell_ranges(query.bbox) if pair[0] >= LEVEL])
+            arms.append(f"SELECT i.event_date, i.id, i.seq FROM {source} WHERE {shapes_where}")
+            numbers += shapes_params
+        else:
+            arms.append(f"SELECT i.event_date, i.id, i.seq FROM incidents AS i INDEXED BY "
+                        f"{DEGREE_INDEX} WHERE {where} AND {DEGREE_SQL} = ?")
+            numbers += [*params, degree]
+    return f"{' UNION ALL '.join(arms)} ORDER BY 1 DESC, 2", numbers
 
 
 def count_sql(query: IncidentQuery, *, grid: bool) -> tuple[str, list]:
@@ -113,72 +137,51 @@ def use_grid(conn: sqlite3.Connection, query: IncidentQuery) -> bool:
     return _grid_plan(conn, query)[0]
 
 
-def plan_page(conn: sqlite3.Connection, query: IncidentQuery) -> tuple[bool, str | None]:
-    """(whether to start from the grid, the date from which to walk down the date index of
-    the degree cells the bbox meets or None): a page newest first of a dense bbox walks
-    those (degree_bound) rather than the whole layer's dates, when the index is there."""
-    grid, rows, hits = _grid_plan(conn, query)
+def plan_page(conn: sqlite3.Connection, query: IncidentQuery) -> tuple[bool, tuple | None]:
+    """(whether to start from the grid, the degree cells whose date indexes a page newest
+    first merges, or None): a dense bbox meeting at most MAX_DEGREES of them merges those
+    (merge_sql, with -1 for the shapes when the bbox's cells hold some) rather than
+    walking the whole layer's dates, when the index is there."""
+    grid, _, hits, shapes = _grid_plan(conn, query)
     if (grid or not hits or query.limit is None or query.sort != "event_date"
             or query.layer is None or not has_index(conn, DEGREE_INDEX)):
         return grid, None
-    return False, degree_bound(conn, query, rows, hits)
+    degrees = [cell for first, last in degree_ranges(query.bbox) for cell in range(first, last + 1)]
+    if len(degrees) > MAX_DEGREES:
+        return False, None
+    return False, (*degrees, *((-1,) if shapes else ()))
 
 
-def degree_bound(conn: sqlite3.Connection, query: IncidentQuery, rows: int,
-                 hits: int) -> str | None:
-    """The date from which the bbox's degree cells are expected to hold DEGREE_MARGIN times
-    the page's matches (the layer's days, scaled by the bbox's share ``hits`` of its
-    ``rows``); None when they hold more than DEGREE_SHARE of the layer (its own date walk
-    then reads little more), or the layer's days never reach it."""
-    ranges = degree_ranges(query.bbox)
-    if len(ranges) * (ranges[0][1] - ranges[0][0] + 1) > MAX_DEGREES:
-        return None
-    values, numbers = values_table(ranges)
-    points = conn.execute(
-        f"SELECT coalesce(sum(t.count), 0) FROM {values} AS r CROSS JOIN incident_degree_types "
-        f"AS t ON t.layer = ? AND t.cell BETWEEN r.column1 AND r.column2 WHERE {_REAL_ROW}",
-        [*numbers, query.layer]).fetchone()[0]
-    if points > DEGREE_SHARE * rows:
-        return None
-    need = DEGREE_MARGIN * (query.limit + query.offset) * rows / (hits * _filter_share(query))
-    until = query.end.isoformat() if query.end else "9999-12-31"
-    cursor = conn.execute("SELECT event_date, sum(count) FROM incident_days WHERE layer = ? "
-                          "AND event_date <= ? GROUP BY event_date ORDER BY event_date DESC",
-                          (query.layer, until))
-    try:
-        total = 0
-        for day, count in cursor:
-            total += count
-            if total >= need:
-                return day
-        return None
-    finally:
-        cursor.close()
-
-
-def _grid_plan(conn: sqlite3.Connection, query: IncidentQuery) -> tuple[bool, int, int]:
-    """(whether to start from the grid, the layer's rows, the bbox's hits as estimated)."""
+def _grid_plan(conn: sqlite3.Connection, query: IncidentQuery) -> tuple[bool, int, int, int]:
+    """(whether to start from the grid, the layer's rows, the bbox's hits as estimated, and
+    how many of them are lines and polygons)."""
     if query.bbox is None or not has_grid_index(conn):
-        return False, 0, 0
+        return False, 0, 0, 0
     rows, first, last = conn.execute(*_layer_sql(query.layer)).fetchone() or (0, None, None)
-    hits = estimate_hits(conn, query.layer, query.bbox)
+    hits, shapes = _hits(conn, query.layer, query.bbox)
     walk = rows * _date_share(query, first, last)
     if query.limit is not None and hits:
         walk = min(walk, (query.limit + query.offset) * rows / (hits * _filter_share(query)))
-    return hits <= DATE_WALK_COST * walk, rows, hits
+    return hits <= DATE_WALK_COST * walk, rows, hits, shapes
 
 
 def estimate_hits(conn: sqlite3.Connection, layer: str | None,
                   bbox: tuple[float, float, float, float]) -> int:
     """How many incidents the cells that meet ``bbox`` hold (all of each edge cell)."""
+    return _hits(conn, layer, bbox)[0]
+
+
+def _hits(conn: sqlite3.Connection, layer: str | None,
+          bbox: tuple[float, float, float, float]) -> tuple[int, int]:
+    """(estimate_hits, how many of them are lines and polygons: in cells of a level above 0)."""
     values, params = _ranges(bbox)
     layers = "incident_layers AS l CROSS JOIN " if layer is None else ""
     on = "c.layer = l.layer" if layer is None else "c.layer = ?"
-    sql = (f"SELECT coalesce(sum(c.count), 0) FROM {layers}{values} AS r CROSS JOIN "
-           f"incident_cells AS c ON {on} AND c.cell BETWEEN r.column1 AND r.column2 "
-           f"WHERE {_REAL_ROW} AND {_CELL_BBOX}")
+    sql = (f"SELECT coalesce(sum(c.count), 0), coalesce(sum(c.count) FILTER (WHERE c.cell >= "
+           f"{LEVEL}), 0) FROM {layers}{values} AS r CROSS JOIN incident_cells AS c ON {on} "
+           f"AND c.cell BETWEEN r.column1 AND r.column2 WHERE {_REAL_ROW} AND {_CELL_BBOX}")
     args = [*params, *([] if layer is None else [layer]), *_box_params(bbox)]
-    return conn.execute(sql, args).fetchone()[0]
+    return conn.execute(sql, args).fetchone()
 
 
 #: The properties that ``IncidentQuery.text`` searches in.
@@ -257,19 +260,6 @@ def source_and_where(query: IncidentQuery, grid: bool,
         ranges = [*ranges, query.layer]
     return (f"{source} AND {CELL_SQL} BETWEEN r.column1 AND r.column2", f"{_REAL_ROW} AND {where}",
             [*ranges, *params])
-
-
-def _degree_source_and_where(query: IncidentQuery, since: str) -> tuple[str, str, list]:
-    """(FROM, WHERE, parameters) of the query's matches from ``since`` on in the degree cells
-    its bbox meets, and every line and polygon (degree -1), aliased ``i``."""
-    where, params = _where(query)
-    degrees = [-1, *(cell for first, last in degree_ranges(query.bbox)
-                     for cell in range(first, last + 1))]
-    size = 1 << (len(degrees) - 1).bit_length()
-    marks = ", ".join("?" * size)  # padded with -2 (no degree), as values_table pads
-    return (f"incidents AS i INDEXED BY {DEGREE_INDEX}",
-            f"{where} AND {DEGREE_SQL} IN ({marks}) AND i.event_date >= ?",
-            [*params, *degrees, *[-2] * (size - len(degrees)), since])
 
 
 def column_source_and_where(query: IncidentQuery,
