@@ -11,6 +11,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -20,8 +21,9 @@ import pytest
 from geomap.errors import SourceError
 from geomap.incident import geometry_bbox, parse_feature
 from geomap.query import IncidentQuery
-from geomap.store import IncidentStore, SQLiteStore, sqlite_query, sqlite_schema
+from geomap.store import IncidentStore, SQLiteStore, sqlite_query, sqlite_schema, sqlite_summaries
 from geomap.store.sqlite_grid import cell_of
+from geomap.store.sqlite_prefix import PrefixSums
 from geomap.store.sqlite_query import estimate_hits, source_and_where
 from geomap.store.sqlite_write import prepare
 from tests.incident_samples import sample, samples
@@ -541,3 +543,55 @@ def test_bbox_counts_read_the_grid_index_alone(tmp_path):
             plan = conn.execute(f"EXPLAIN QUERY PLAN SELECT count(*) FROM {source} WHERE {where}",
                                 params).fetchall()
         assert any("COVERING INDEX incidents_layer_cell" in row[-1] for row in plan), plan
+
+
+#: Another process adding the features of a GeoJSON file to a store: argv store, file.
+ADD_FROM_FILE = """
+import json, sys
+from geomap.store import SQLiteStore
+with SQLiteStore(sys.argv[1]) as store, open(sys.argv[2]) as given:
+    store.add_many(json.load(given)["features"])
+"""
+
+
+def test_dense_counts_from_summed_area_tables_see_every_writer(tmp_path):
+    """A count without type or status filters reads the sub-cells inside its bbox from
+    summed-area tables its connection keeps (sqlite_prefix): another process's import,
+    another handle's deletes and moves each show in the next count (its own writes do
+    too: the contract's dense counts, on one connection), and a type filter is still
+    counted from the summaries."""
+    path, more = tmp_path / "geomap.sqlite", tmp_path / "more.geojson"
+    town = [parse_feature(raw) for raw in dense_town(900, 5)]
+    bbox, kept = (44.3, 33.25, 44.45, 33.37), PrefixSums()
+
+    def counted(conn, features, **given):
+        query = IncidentQuery(bbox=bbox, **given)
+        expected = sum(meets(geometry_bbox(f["geometry"]), bbox) and f["properties"][
+            "event_type"] in given.get("event_types", (f["properties"]["event_type"],))
+            for f in features)
+        assert sqlite_summaries.count(conn, query, kept) == expected > 50
+        return expected
+
+    with SQLiteStore(path) as store, contextlib.closing(store.inspect()) as conn:
+        store.add_many(town[:600])
+        counted(conn, town[:600])
+        assert len(kept) == 1  # one degree cell's table built
+        more.write_text(json.dumps({"type": "FeatureCollection", "features": town[600:]}))
+        subprocess.run([sys.executable, "-c", ADD_FROM_FILE, str(path), str(more)], check=True,
+                       cwd=Path(__file__).parent.parent)
+        counted(conn, town)
+        for feature in town[::4]:
+            store.delete(feature["id"])
+        for feature in town[1::4]:
+            feature["geometry"] = {"type": "Point", "coordinates": [44.31, 33.2]}  # outside
+            store.update(feature["id"], {"geometry": feature["geometry"]})
+        left = [f for n, f in enumerate(town) if n % 4 != 0]
+        counted(conn, left)
+        counted(conn, left, event_types=("Battles",))
+        inside = [f for f in left if meets(geometry_bbox(f["geometry"]), bbox)]
+        with ThreadPoolExecutor(4) as pool:  # the store's connections share their tables
+            def counts():
+                return set(pool.map(lambda _: store.count(IncidentQuery(bbox=bbox)), range(12)))
+            assert counts() == {len(inside)}
+            store.delete(inside[0]["id"])
+            assert counts() == {len(inside) - 1}

@@ -49,6 +49,7 @@ from geomap.store.sqlite_learned import (
     learn,
     remove_learned,
 )
+from geomap.store.sqlite_prefix import PrefixSums, PrefixTables
 from geomap.store.sqlite_query import count_sql, plan_page, select_sql, use_grid
 from geomap.store.sqlite_schema import CACHE_KIB, connect, migrate
 from geomap.store.sqlite_write import (
@@ -107,6 +108,7 @@ class SQLiteStore(SQLiteHistory, SQLiteAccounts, IncidentStore):
         self._import_batch = batch_size  # its next transaction's size
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
+        self._prefix_tables = PrefixTables()  # summed-area tables for counts (sqlite_prefix)
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
         try:
@@ -295,7 +297,7 @@ class SQLiteStore(SQLiteHistory, SQLiteAccounts, IncidentStore):
         From the summaries where they can tell (see sqlite_summaries), else by counting.
         """
         conn = self._conn()
-        counted = sqlite_summaries.count(conn, query)
+        counted = sqlite_summaries.count(conn, query, self._local.prefix)
         if counted is not None:
             return counted
         sql, params = count_sql(query, grid=has_grid_index(conn))
@@ -362,6 +364,7 @@ class SQLiteStore(SQLiteHistory, SQLiteAccounts, IncidentStore):
         conn = getattr(self._local, "conn", None)
         if conn is None:
             conn = self._local.conn = connect(self.path)
+            self._local.prefix = PrefixSums(self._prefix_tables)
             with self._lock:
                 self._connections.append(conn)
         return conn

@@ -153,6 +153,22 @@ def edge_runs(cell: int, columns: tuple[int, int], rows: tuple[int, int]) -> tup
                           rows[0] >= row, rows[1] <= row + last))
 
 
+def south_north_runs(columns: tuple[int, int], rows: tuple[int, int]) -> list[tuple[int, int, int]]:
+    """(cell, first sub, last sub) runs of the point sub-cells in a bbox's south and north
+    sub-cell rows (edge_runs' edge runs of each cell along them), from the first and last
+    sub-cell ``columns`` and ``rows`` that meet the bbox.
+
+    >>> south_north_runs((8 + 2, 8 + 9), (8 + 0, 8 + 5)) == [  # both rows in cells ROW + 1, 2
+    ...     (ROW + 1, 2, 7), (ROW + 1, 42, 47), (ROW + 2, 0, 1), (ROW + 2, 40, 41)]
+    True
+    """
+    return [(cell, first, last)
+            for row in dict.fromkeys((rows[0] // SUBDIVISION, rows[1] // SUBDIVISION))
+            for column in range(columns[0] // SUBDIVISION, columns[1] // SUBDIVISION + 1)
+            for cell in (row * ROW + column,)
+            for first, last in edge_runs(cell, columns, rows)[0]]
+
+
 @functools.lru_cache(maxsize=4096)
 def _edge_pattern(west: int, east: int, south: int, north: int,
                   sides: tuple[bool, bool, bool, bool]) -> tuple[tuple, tuple]:

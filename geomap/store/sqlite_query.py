@@ -267,10 +267,7 @@ def column_source_and_where(query: IncidentQuery,
     """(FROM, WHERE, parameters) of the query's matches (it names its layer) among the
     points in ``strips`` of sub-cells, (column, first row, last row) each, aliased ``i``."""
     where, params = _where(query)
-    values, numbers = values_table(strips)
-    source = (f"{values} AS r CROSS JOIN incidents AS i INDEXED BY {COLUMN_INDEX} ON "
-              f"i.layer = ? AND {SUB_COLUMN_SQL} = r.column1 AND {SUB_ROW_SQL} BETWEEN "
-              "r.column2 AND r.column3")
+    source, numbers = _strips_source(strips)
     return source, f"{_REAL_ROW} AND {where}", [*numbers, query.layer, *params]
 
 
@@ -279,10 +276,41 @@ def sub_source_and_where(query: IncidentQuery,
     """(FROM, WHERE, parameters) of the query's matches (it names its layer) in ``runs`` of
     point sub-cells, (cell, first sub, last sub) each, aliased ``i``."""
     where, params = _where(query)
-    values, numbers = values_table(runs)
-    source = (f"{values} AS r CROSS JOIN incidents AS i INDEXED BY incidents_layer_cell ON "
-              f"i.layer = ? AND {CELL_SQL} = r.column1 AND {_SUB} BETWEEN r.column2 AND r.column3")
+    source, numbers = _runs_source(runs)
     return source, f"{_REAL_ROW} AND {where}", [*numbers, query.layer, *params]
+
+
+def edge_points_sql(layer: str, bbox: tuple[float, float, float, float],
+                    runs: list[tuple[int, int, int]],
+                    strips: list[tuple[int, int, int]]) -> tuple[str, list]:
+    """SELECT how many points of ``layer`` in ``bbox`` lie in ``runs`` of point sub-cells (as
+    sub_source_and_where reads them) and in ``strips`` of sub-cell columns whose rows lie
+    strictly inside the bbox (as column_source_and_where reads them), neither empty, for
+    a query with no other filter. A point's bbox is its position, so its test is two
+    ranges (a strip's only its longitudes'): a dense 1x1 count's 1,900 entries cost a
+    quarter less than with the four sides of the bbox test."""
+    minlon, minlat, maxlon, maxlat = bbox
+    runs_source, runs_numbers = _runs_source(runs)
+    strips_source, strips_numbers = _strips_source(strips)
+    return (f"SELECT (SELECT count(*) FROM {runs_source} WHERE {_REAL_ROW} AND i.minlat "
+            f"BETWEEN ? AND ? AND i.minlon BETWEEN ? AND ?) + (SELECT count(*) FROM "
+            f"{strips_source} WHERE {_REAL_ROW} AND i.minlon BETWEEN ? AND ?)",
+            [*runs_numbers, layer, minlat, maxlat, minlon, maxlon, *strips_numbers, layer,
+             minlon, maxlon])
+
+
+def _strips_source(strips: list[tuple[int, int, int]]) -> tuple[str, list]:
+    values, numbers = values_table(strips)
+    return (f"{values} AS r CROSS JOIN incidents AS i INDEXED BY {COLUMN_INDEX} ON "
+            f"i.layer = ? AND {SUB_COLUMN_SQL} = r.column1 AND {SUB_ROW_SQL} BETWEEN "
+            "r.column2 AND r.column3"), numbers
+
+
+def _runs_source(runs: list[tuple[int, int, int]]) -> tuple[str, list]:
+    values, numbers = values_table(runs)
+    return (f"{values} AS r CROSS JOIN incidents AS i INDEXED BY incidents_layer_cell ON "
+            f"i.layer = ? AND {CELL_SQL} = r.column1 AND {_SUB} BETWEEN r.column2 AND "
+            "r.column3"), numbers
 
 
 def _where(query: IncidentQuery) -> tuple[str, list]:

@@ -18,11 +18,13 @@ from datetime import timedelta
 
 from geomap.aggregate import WORLD
 from geomap.query import IncidentQuery
-from geomap.store.sqlite_grid import LEVEL, LEVELS, ROW, SUBDIVISION, cell_ranges, edge_runs
+from geomap.store.sqlite_grid import LEVEL, LEVELS, ROW, SUBDIVISION, cell_ranges, edge_runs, south_north_runs
 from geomap.store.sqlite_indexes import COLUMN_INDEX, has_grid_index, has_index
+from geomap.store.sqlite_prefix import MAX_DEGREES, SIDE, PrefixSums
 from geomap.store.sqlite_query import (
     ADMIN1,
     column_source_and_where,
+    edge_points_sql,
     like_pattern,
     source_and_where,
     sub_source_and_where,
@@ -57,8 +59,10 @@ def answerable(query: IncidentQuery, allowed: frozenset[str]) -> bool:
                for f in fields(query))
 
 
-def count(conn: sqlite3.Connection, query: IncidentQuery) -> int | None:
-    """How many incidents match, from the summaries; None when they cannot say."""
+def count(conn: sqlite3.Connection, query: IncidentQuery,
+          prefix: PrefixSums | None = None) -> int | None:
+    """How many incidents match, from the summaries (and ``prefix``, the summed-area tables
+    of ``conn``, when given); None when they cannot say."""
     if query.bbox is None and answerable(query, DAY_FILTERS):
         where, params = _summary_where(query, "d", dates=True)
         sql = f"SELECT coalesce(sum(d.count), 0) FROM incident_days AS d WHERE {where}"
@@ -75,6 +79,10 @@ def count(conn: sqlite3.Connection, query: IncidentQuery) -> int | None:
         return 0
     inner, edges, bbox = split
     query = replace(query, bbox=bbox)
+    counted = None if prefix is None else _prefix_count(conn, query, prefix, [
+        pair for pair in edges if pair[0] >= LEVEL])
+    if counted is not None:
+        return counted
     degrees, inner = _degree_split(inner)
     points = [pair for pair in edges if pair[0] < LEVEL]
     runs = _edge_runs(conn, query, points)
@@ -82,6 +90,31 @@ def count(conn: sqlite3.Connection, query: IncidentQuery) -> int | None:
     # one statement a part: each is compiled once for its size (see values_table)
     return sum(conn.execute(sql, params).fetchone()[0] for sql, params in
                _count_parts(query, degrees, inner, runs or ([], [], []), shapes))
+
+
+def _prefix_count(conn: sqlite3.Connection, query: IncidentQuery, prefix: PrefixSums,
+                  shapes: list[tuple[int, int]]) -> int | None:
+    """The count with the sub-cells strictly inside the (clipped) bbox from summed-area
+    tables (sqlite_prefix), those on its edge scanned in one statement, and the ``shapes``
+    cell ranges; None when the tables cannot tell: filters by type or status, a bbox
+    under three sub-cells a side or meeting more than MAX_DEGREES degree cells (the
+    inner ones are then read from incident_degree_types), or within a transaction."""
+    (west, east), (south, north) = _sub_bounds(query.bbox)
+    degrees = ((east - 1) // SIDE - (west + 1) // SIDE + 1) * (
+        (north - 1) // SIDE - (south + 1) // SIDE + 1)
+    if query.event_types or query.statuses or min(east - west, north - south) < 2 \
+            or degrees > MAX_DEGREES:
+        return None
+    inside = prefix.inside(conn, query.layer, (west + 1, east - 1), (south + 1, north - 1))
+    if inside is None:
+        return None
+    runs = south_north_runs((west, east), (south, north))
+    counted = inside + conn.execute(*edge_points_sql(
+        query.layer, query.bbox, runs, _column_strips(query.bbox))).fetchone()[0]
+    if shapes:
+        source, where, params = source_and_where(query, True, shapes)
+        counted += conn.execute(f"SELECT count(*) FROM {source} WHERE {where}", params).fetchone()[0]
+    return counted
 
 
 def _count_parts(query: IncidentQuery, degrees: list, inner: list, edge: tuple,
