@@ -12,26 +12,29 @@ from pathlib import Path
 
 import pytest
 
-from geomap.gazetteer import Gazetteer, index
+from geomap.gazetteer import Gazetteer, index, normalize
 from geomap.gazetteer.sources import PlaceRecord, curated_files
 
 
-def queried_rows(conn: sqlite3.Connection, key: str, start: str = "") -> tuple:
-    """A key's rows as the names and places tables give them, each with its places row."""
+def queried_rows(conn: sqlite3.Connection, key: str | tuple, start: str = "") -> tuple:
+    """A key's (or keys') rows as the names and places tables give them, each with its place's
+    country and places row."""
     if start:
         names = conn.execute(index.NAMES_STARTING, (key, start, start + "\uffff")).fetchall()
     else:
-        names = conn.execute(index.NAMES_OF_KEYS.format(marks="?"), (key,)).fetchall()
+        keys = (key,) if isinstance(key, str) else key
+        names = conn.execute(index.NAMES_OF_KEYS.format(marks=",".join("?" * len(keys))),
+                             keys).fetchall()
     places = {place[0]: place for place in conn.execute(
         f"SELECT * FROM places WHERE id IN ({','.join('?' * len(names))})", [n[0] for n in names])}
-    return tuple((*name, places[name[0]]) for name in names)
+    return tuple((*name, places[name[0]][5], places[name[0]]) for name in names)
 
 
 def packed_rows(conn: sqlite3.Connection, key: str, start: str = "") -> tuple:
     """A key's packed rows, each places row read back as a look-up reads it."""
     (blob,) = conn.execute("SELECT rows FROM key_rows WHERE key = ? AND start = ?",
                            (key, start)).fetchone()
-    return tuple((*row[:8], index.place_of(row)) for row in marshal.loads(blob))
+    return tuple((*row[:9], index.place_of(row)) for row in marshal.loads(blob))
 
 
 @pytest.fixture
@@ -62,6 +65,15 @@ def test_a_key_shared_by_many_names_is_packed_per_start(index_conn):
     # A start no name has is not packed: the look-up adds nothing.
     assert index_conn.execute("SELECT count(*) FROM key_rows WHERE key = 'kl' AND start = 'kzz'"
                               ).fetchone() == (0,)
+
+
+def test_similar_keys_are_read_from_their_packed_rows_as_the_names_query_orders_them(index_conn):
+    # A look-up of similar keys reads each key's packed rows; thousands of villages share a
+    # rank, so the order between equal ranks must be the query's too.
+    keys = tuple(normalize.skeleton(name) for name in ("Kala", "Qalat", "Kalak", "Halab", "Hama"))
+    rows = index.first_of_keys(packed_rows(index_conn, key) for key in keys)
+    assert len(rows) == index.KEY_ROWS and len({row[1] for row in rows}) < len(rows)
+    assert rows == queried_rows(index_conn, keys)
 
 
 def test_every_key_of_the_names_is_packed(index_conn):

@@ -23,8 +23,6 @@ from typing import NamedTuple
 
 from rapidfuzz import fuzz
 
-from geomap.gazetteer import normalize
-
 # Countries whose place names are written in another script and romanised (Arabic, Persian,
 # Hebrew, Cyrillic, Greek, Armenian, Georgian, Ethiopic, Indic, Thai, Lao, Khmer, Burmese,
 # Chinese, Japanese, Korean, Thaana): there one name has many spellings.
@@ -73,18 +71,12 @@ class Doubt:
     tentative: bool = False  # lowers the reported score only, not the rank (see the module)
 
 
-@functools.lru_cache(maxsize=65_536)
-def own_skeleton(name: str) -> str:
-    """The skeleton of a place's own (main) name, diacritics and all ("Ḩawrah")."""
-    return normalize.skeleton_of_normal(normalize.name_forms(name)[0])
-
-
 def is_another_name(reading: Reading) -> bool:
     """The matched name is listed for the place but unlike its own name ("Berea" for Aleppo)."""
     key = reading.row[5]
     if reading.row[2] == reading.place[2] or key.startswith(("u:", "code:")):
         return False
-    own = own_skeleton(reading.place[2])
+    own = reading.place[12]  # the skeleton of its own name ("Ḩawrah"), kept in the index
     return key != own and fuzz.ratio(key, own) < OWN_NAME_RATIO
 
 
@@ -103,7 +95,7 @@ DOUBTS = (
                     " may be meant", tentative=True),
     Doubt("small village by another name", TENTATIVE,
           lambda r: r.similarity == 1.0 and r.small_village and r.row[2] != r.place[2]
-          and r.row[5] != own_skeleton(r.place[2]),
+          and r.row[5] != r.place[12],
           lambda r: f"tentative: '{r.row[2]}' is another name of a small village", tentative=True),
     Doubt("village of few people", TENTATIVE,
           lambda r: r.embedded_village and 0 < r.place[8] < FEW_PEOPLE,

@@ -24,7 +24,8 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS places (
     id INTEGER PRIMARY KEY, gid TEXT UNIQUE NOT NULL, name TEXT NOT NULL,
     lat REAL NOT NULL, lon REAL NOT NULL, country TEXT, admin1 TEXT, feature TEXT NOT NULL,
-    population INTEGER NOT NULL DEFAULT 0, importance REAL NOT NULL, source TEXT NOT NULL, note TEXT
+    population INTEGER NOT NULL DEFAULT 0, importance REAL NOT NULL, source TEXT NOT NULL, note TEXT,
+    skeleton TEXT NOT NULL  -- of the place's own name: a look-up's doubts compare it (evidence.py)
 );
 -- rank is minus the place's importance: a key's most important places are read first.
 -- loose and vowels (normalize.loose_form, vowel_pattern) are kept so that look-ups compare
@@ -40,9 +41,9 @@ CREATE INDEX IF NOT EXISTS names_key_norm ON names(key, norm);
 CREATE TABLE IF NOT EXISTS skeletons (key TEXT PRIMARY KEY, block TEXT NOT NULL, klen INTEGER NOT NULL)
     WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS skeletons_block ON skeletons(block, klen);
--- The names rows a look-up reads, each with its places row, packed in one row per key and,
--- for a key of KEY_ROWS names or more, per start of the name (see pack_key_rows): a look-up
--- reads one row, not a names row and a places row a name.
+-- The names rows a look-up reads, each with its place's country and places row, packed in
+-- one row per key and, for a key of KEY_ROWS names or more, per start of the name (see
+-- pack_key_rows): a look-up reads one row, not a names row and a places row a name.
 CREATE TABLE IF NOT EXISTS key_rows (
     key TEXT NOT NULL, start TEXT NOT NULL, rows BLOB NOT NULL, PRIMARY KEY (key, start)
 ) WITHOUT ROWID;
@@ -52,8 +53,12 @@ IMPORTED_SOURCE = "geonames-dump"
 NAME_COLUMNS = "place, rank, name, norm, kind, key, loose, vowels"
 KEY_ROWS = 120  # names a key gives at most: a short key is shared by thousands ...
 START_LETTERS = 3  # ... and then as many more whose normal form starts as the query's does
+# A look-up reads a packed row of ~4 KB (20 KB for a key of KEY_ROWS names): in pages of
+# 64 KB it is one page, not a chain of overflow pages (a fresh process's read 7.8 -> 4.4 us).
+PAGE_SIZE = 65_536
 # The names rows of keys, most important first, and those of a key whose normal form starts
-# alike (between the start and the start followed by U+FFFF): what look-ups read, packed.
+# alike (between the start and the start followed by U+FFFF): what look-ups read, packed
+# (first_of_keys gives the first query's rows for several keys from each key's packed rows).
 NAMES_OF_KEYS = ("SELECT " + NAME_COLUMNS + " FROM names WHERE key IN ({marks}) ORDER BY rank"
                  f" LIMIT {KEY_ROWS}")
 NAMES_STARTING = (f"SELECT {NAME_COLUMNS} FROM names WHERE key = ? AND norm >= ? AND norm < ?"
@@ -89,8 +94,9 @@ def stored_fingerprint(path: Path) -> str | None:
 
 
 def connect(path: Path) -> sqlite3.Connection:
-    """A connection with the schema in place."""
+    """A connection with the schema in place (a new file gets PAGE_SIZE pages)."""
     conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")
     conn.execute("PRAGMA foreign_keys = ON")
     conn.executescript(SCHEMA)
     return conn
@@ -171,7 +177,7 @@ def insert_places(conn: sqlite3.Connection, records: Iterable[PlaceRecord]) -> i
             conn.execute("DELETE FROM places WHERE gid = ?", (record.gid,))
         conn.executemany(
             "INSERT INTO places (gid, name, lat, lon, country, admin1, feature, population,"
-            " importance, source, note) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            " importance, source, note, skeleton) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
             [_place_row(r) for r in batch],
         )
         ids = dict(conn.execute(
@@ -188,7 +194,7 @@ def insert_places(conn: sqlite3.Connection, records: Iterable[PlaceRecord]) -> i
 
 def _place_row(r: PlaceRecord) -> tuple:
     return (r.gid, r.name, r.lat, r.lon, r.country, r.admin1, r.feature, r.population,
-            r.importance, r.source, r.note)
+            r.importance, r.source, r.note, normalize.skeleton(r.name))
 
 
 def _batches(items: Iterable, size: int) -> Iterator[list]:
@@ -311,29 +317,39 @@ def pack_key_rows(conn: sqlite3.Connection) -> int:
 
 
 def pack_rows(rows: list[tuple], places: dict[int, tuple]) -> bytes:
-    """Names rows, each with its places row appended as marshal bytes (place_of reads it).
+    """Names rows, each with its place's country and its places row as marshal bytes
+    appended (place_of reads it).
 
-    A look-up compares every row's name but weighs the places of a shortlist only: a places
-    row left packed is one object to load instead of twelve. Equal strings (the key, a name
-    many places share and its loose form) are one object, which marshal writes once and
-    every row refers to.
+    A look-up compares every row's name but weighs the places of a shortlist only, and
+    scores fewer still: a places row left packed is one object to load instead of thirteen.
+    Equal strings (the key, a name many places share and its loose form, a country) are one
+    object, which marshal writes once and every row refers to.
     """
     strings: dict[str, str] = {}
-    packed_places: dict[int, bytes | None] = {}
+    packed_places: dict[int, tuple] = {}
     out = []
     for row in rows:
-        place = packed_places.get(row[0], False)
-        if place is False:
+        place = packed_places.get(row[0])
+        if place is None:
             found = places.get(row[0])
-            place = packed_places[row[0]] = None if found is None else marshal.dumps(found)
-        out.append((*(strings.setdefault(v, v) if type(v) is str else v for v in row), place))
+            place = packed_places[row[0]] = (None, None) if found is None else (
+                found[5] and strings.setdefault(found[5], found[5]), marshal.dumps(found))
+        out.append((*(strings.setdefault(v, v) if type(v) is str else v for v in row), *place))
     return marshal.dumps(tuple(out))
 
 
 def place_of(row: tuple) -> tuple | None:
-    """The places row appended to a names row: packed rows keep it as marshal bytes."""
-    place = row[8]
-    return marshal.loads(place) if type(place) is bytes else place
+    """The places row packed at the end of a names row, or None when the place is missing."""
+    return None if row[9] is None else marshal.loads(row[9])
+
+
+def first_of_keys(rows_of_keys: Iterable[tuple[tuple, ...]]) -> tuple[tuple, ...]:
+    """The rows NAMES_OF_KEYS gives for several keys, from each key's packed rows (its first
+    KEY_ROWS): by rank, and between equal ranks by key, place and name, as SQLite's sorter
+    leaves them (it reads the keys of the IN list in order, each in primary-key order)."""
+    rows = sorted(itertools.chain.from_iterable(rows_of_keys),
+                  key=lambda row: (row[1], row[5], row[0], row[3]))
+    return tuple(rows[:KEY_ROWS])
 
 
 def _starts(rows: list[tuple]) -> Iterator[tuple[str, list[tuple]]]:
@@ -359,9 +375,3 @@ def _places_of(conn: sqlite3.Connection, ids: set[int]) -> dict[int, tuple]:
         places.update((place[0], place) for place in
                       conn.execute(f"SELECT * FROM places WHERE id IN ({marks})", batch))
     return places
-
-
-def with_places(conn: sqlite3.Connection, rows: list[tuple]) -> tuple[tuple, ...]:
-    """Names rows with their places row appended (None when the place is missing)."""
-    places = _places_of(conn, {row[0] for row in rows})
-    return tuple((*row, places.get(row[0])) for row in rows)

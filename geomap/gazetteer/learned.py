@@ -31,7 +31,7 @@ class LearnedEntry:
 
     row: tuple    # (place, rank, name, norm, kind, key, loose, vowels), as the index's names
     place: tuple  # (id, gid, name, lat, lon, country, admin1, feature, population, importance,
-                  #  source, note), as the index's places table
+                  #  source, note, skeleton), as the index's places table
 
 
 def entry_of(number: int, learned) -> LearnedEntry | None:
@@ -42,9 +42,10 @@ def entry_of(number: int, learned) -> LearnedEntry | None:
     gid = f"learned:{learned.country or 'XX'}:{learned.lat:.5f},{learned.lon:.5f}"
     source = f"learned:{learned.source}"
     note = f"learned from {learned.count} stored incident{'' if learned.count == 1 else 's'}"
+    key = normalize.skeleton_of_normal(full)
     place = (-number, gid, learned.name, learned.lat, learned.lon, learned.country or None,
-             learned.admin1, LEARNED_FEATURE, 0, LEARNED_IMPORTANCE, source, note)
-    row = (-number, -LEARNED_IMPORTANCE, learned.name, full, None, normalize.skeleton_of_normal(full),
+             learned.admin1, LEARNED_FEATURE, 0, LEARNED_IMPORTANCE, source, note, key)
+    row = (-number, -LEARNED_IMPORTANCE, learned.name, full, None, key,
            normalize.loose_form(full), normalize.vowel_pattern(full))
     return LearnedEntry(row, place)
 

@@ -113,7 +113,7 @@ class Scored:
     def as_dict(self, calibrated: bool = True) -> dict:
         """The candidate in the gazetteer answer's shape (DESIGN.md); the score is the
         confidence, or with ``calibrated`` False the name's evidence alone."""
-        (_, gid, name, lat, lon, country, admin1, feature, population, _, source, _) = self.place
+        (_, gid, name, lat, lon, country, admin1, feature, population, _, source, *_) = self.place
         return {
             "name": name, "lat": round(lat, 5), "lon": round(lon, 5), "country": country,
             "admin1": admin1, "feature": feature, "gazetteer_id": gid,

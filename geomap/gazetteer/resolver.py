@@ -64,7 +64,7 @@ class Resolver:
         if conn is None:
             conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
             conn.execute("PRAGMA query_only = ON")
-            conn.execute("PRAGMA mmap_size = 536870912")
+            conn.execute("PRAGMA mmap_size = 1073741824")  # the whole index
             conn.execute("PRAGMA cache_size = -65536")
             self._local.conn = conn
         return conn
@@ -181,7 +181,7 @@ class Resolver:
 
     def _names_for_keys(self, keys: list[str], norm: str = "") -> tuple[tuple, ...]:
         """Names rows (index.NAME_COLUMNS) of the keys, most important first, each with its
-        places row appended (index.place_of reads it)."""
+        place's country and places row appended (index.pack_rows)."""
         if not keys:
             return ()
         return self._rows_for_keys(tuple(keys), norm[:index.START_LETTERS])
@@ -191,8 +191,7 @@ class Resolver:
         if len(keys) == 1:
             rows = self._packed(keys[0], "")
         else:
-            query = index.NAMES_OF_KEYS.format(marks=",".join("?" * len(keys)))
-            rows = index.with_places(self.conn, self.conn.execute(query, keys).fetchall())
+            rows = index.first_of_keys(self._packed(key, "") for key in keys)
         if len(rows) == index.KEY_ROWS and start:
             # A short key is shared by thousands of names: add those spelt alike at the start.
             rows += self._packed(keys[0], start)
@@ -219,20 +218,18 @@ class Resolver:
 
 def _score_the_best(shortlist: list[tuple], country, near) -> list[Scored]:
     """The shortlist's candidates scored in full, best first by what they could score at most,
-    until FULLY_SCORED are known to rank above every one left."""
-    bounded = []
-    for similarity, form, row in shortlist:
-        place = index.place_of(row)
-        if place is not None:
-            bounded.append((similarity * _most_for_country(similarity, place[5], country)
-                            + IMPORTANCE_WEIGHT * place[9], similarity, form, row, place))
-    bounded.sort(key=lambda b: b[0], reverse=True)
+    until FULLY_SCORED are known to rank above every one left (a names row packs its place's
+    country, ``row[8]``, and its rank is minus the place's importance)."""
+    bounded = sorted(((similarity * _most_for_country(similarity, row[8], country)
+                       - IMPORTANCE_WEIGHT * row[1], similarity, form, row)
+                      for similarity, form, row in shortlist if row[9] is not None),
+                     key=lambda b: b[0], reverse=True)
     scored: list[Scored] = []
     ranks: list[float] = []  # the FULLY_SCORED best ranks so far, least first
-    for bound, similarity, form, row, place in bounded:
+    for bound, similarity, form, row in bounded:
         if len(ranks) == FULLY_SCORED and bound < ranks[0]:
             break
-        candidate = score_candidate(place, row, form, similarity, country, near)
+        candidate = score_candidate(index.place_of(row), row, form, similarity, country, near)
         scored.append(candidate)
         if len(ranks) < FULLY_SCORED:
             heapq.heappush(ranks, candidate.rank)
