@@ -67,8 +67,9 @@ def table_count(store, table):
     return inspected(store, f"SELECT count(*) FROM {table}")[0][0]
 
 
-def assert_summaries_agree(store):
-    """incident_cells and incident_layers say what counting the incidents again says."""
+def assert_summaries_agree(store, *, points: bool = True):
+    """The summaries say what counting the incidents again says (without ``points``, all
+    but those of points by sub-cell and degree cell, which wait for the grid index)."""
     cells = ("SELECT layer, cell, count(*), min(minlon), min(minlat), max(maxlon), max(maxlat), "
              "min(event_date), max(event_date) FROM incidents GROUP BY layer, cell")
     layers = ("SELECT layer, count(*), min(minlon), min(minlat), max(maxlon), max(maxlat), "
@@ -80,6 +81,13 @@ def assert_summaries_agree(store):
     kept = ("SELECT layer, cell, event_type, status, count, fatalities, round(sumlon, 6), "
             "round(sumlat, 6) FROM incident_cell_types")
     assert sorted(inspected(store, typed)) == sorted(inspected(store, kept))
+    if points:
+        assert_point_summaries_agree(store)
+    _assert_dated_summaries_agree(store)
+
+
+def assert_point_summaries_agree(store):
+    """The summaries of points by sub-cell and degree cell say what counting them says."""
     point_subcells = ("SELECT layer, cell, (CAST((minlat + 90) * 64.0 AS INTEGER) % 8) * 8 + "
                       "CAST((minlon + 180) * 64.0 AS INTEGER) % 8, event_type, status, count(*), "
                       "round(sum(lon), 6), round(sum(lat), 6) FROM incidents "
@@ -98,6 +106,9 @@ def assert_summaries_agree(store):
     kept = ("SELECT layer, cell, event_type, status, count, round(sumlon, 6), round(sumlat, 6) "
             "FROM incident_degree_types")
     assert sorted(inspected(store, degrees)) == sorted(inspected(store, kept))
+
+
+def _assert_dated_summaries_agree(store):
     months = ("SELECT layer, substr(event_date, 1, 8) || '01', event_type, status, count(*), "
               "coalesce(sum(fatalities), 0) FROM incidents GROUP BY 1, 2, 3, 4")
     assert sorted(inspected(store, months)) == sorted(inspected(store, "SELECT * FROM incident_months"))

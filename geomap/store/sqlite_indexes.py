@@ -15,6 +15,10 @@ Building an index once from the finished table costs a fraction of that
   wrong. An import that is killed leaves its committed batches, the list and the lock
   file; the next store to open the file (seeing the lock free) builds what is listed and
   removes the file, so a re-run completes indexed.
+
+The summaries of points by sub-cell and degree cell go with the grid index: only a
+reader that has it reads them, writers leave them while it is put off, and they are
+counted again from the table in the transaction that builds it (count_points).
 """
 
 from __future__ import annotations
@@ -26,11 +30,35 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from geomap.store.sqlite_grid import LEVEL, ROW, SUB_SQL
+
 GRID_INDEX = "incidents_layer_cell"
 DEGREE_INDEX = "incidents_layer_degree"
 COLUMN_INDEX = "incidents_layer_column"
 _SECONDARY = ("SELECT name, sql FROM sqlite_schema WHERE type = 'index' "
               "AND tbl_name = 'incidents' AND sql IS NOT NULL")
+#: The summaries of points by sub-cell and by degree cell, counted again from the grid
+#: index (whose columns hold what they sum: a point's lon and lat are its minlon and
+#: minlat), in the order written: the last two fold the first.
+_POINT_SUMMARIES = (
+    ("incident_subcells",
+     f"SELECT layer, cell, {SUB_SQL.format(t='')}, event_type, status, count(*), sum(minlon), "
+     f"sum(minlat) FROM incidents INDEXED BY {GRID_INDEX} WHERE cell < {LEVEL} "
+     "GROUP BY 1, 2, 3, 4, 5"),
+    ("incident_subcell_totals",
+     "SELECT layer, cell, sub, sum(count) FROM incident_subcells GROUP BY 1, 2, 3"),
+    ("incident_degree_types",
+     f"SELECT layer, (cell / {ROW} / 8) * {ROW} + (cell % {ROW}) / 8, event_type, status, "
+     "sum(count), sum(sumlon), sum(sumlat) FROM incident_subcells GROUP BY 1, 2, 3, 4"),
+)
+
+
+def count_points(conn: sqlite3.Connection) -> None:
+    """Count the point summaries again from the table, inside the caller's transaction,
+    once the grid index is built (writers keep them only while it is there: SummaryTally)."""
+    for table, select in _POINT_SUMMARIES:
+        conn.execute(f"DELETE FROM {table}")
+        conn.execute(f"INSERT INTO {table} {select}")
 
 
 def secondary_indexes(conn: sqlite3.Connection) -> list[tuple[str, str]]:
@@ -60,6 +88,8 @@ def rebuilt_indexes(conn: sqlite3.Connection, most_rows: int) -> Iterator[None]:
     yield
     for _, sql in indexes:
         conn.execute(sql)
+    if any(name == GRID_INDEX for name, _ in indexes):
+        count_points(conn)
 
 
 def defer_indexes(conn: sqlite3.Connection) -> bool:
@@ -81,6 +111,8 @@ def build_deferred(conn: sqlite3.Connection) -> int:
     for name, sql in listed:
         conn.execute(sql)
         conn.execute("DELETE FROM deferred_indexes WHERE name = ?", (name,))
+    if any(name == GRID_INDEX for name, _ in listed):
+        count_points(conn)
     return len(listed)
 
 

@@ -53,10 +53,13 @@ class SummaryTally:
     bbox and dates that the cell and layer summaries need; per point (layer, cell,
     sub-cell, type, status), per (layer, day, type, status), per (layer, country, admin1,
     type, status) and per (layer, actor) their own; the 1-degree cells of points and the
-    months are folded from the sub-cells and the days when written.
+    months are folded from the sub-cells and the days when written. Without ``points``
+    (the grid index is put off: no reader looks at them then) the point summaries are
+    left to sqlite_indexes.count_points, which counts them once when that index is built.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, points: bool = True) -> None:
+        self.points = points
         self.clear()
 
     def clear(self) -> None:
@@ -80,7 +83,7 @@ class SummaryTally:
                 types[key] = [1, fatalities, lon, lat, minlon, minlat, maxlon, maxlat, day, day]
             else:
                 _widen(sums, fatalities, lon, lat, minlon, minlat, maxlon, maxlat, day)
-            if cell < LEVEL:  # a point
+            if cell < LEVEL and self.points:
                 _add_position(self.subcells, (layer, cell, sub_of(minlon, minlat), kind, status),
                               lon, lat)
             key = (layer, day, kind, status)

@@ -26,6 +26,7 @@ from geomap.store.batches import validated_batch
 from geomap.store.learned import corrects_place, learned_place_of, learned_row, place_row
 from geomap.store.sqlite_grid import LEVEL, ROW, SUB_SQL
 from geomap.store.sqlite_history import archive
+from geomap.store.sqlite_indexes import has_grid_index
 from geomap.store.sqlite_learned import add_learned, learn_places, unlearn
 from geomap.store.sqlite_query import search_text, search_text_of
 from geomap.store.sqlite_schema import CACHE_KIB, MMAP_BYTES
@@ -137,7 +138,7 @@ def write_rows(conn: sqlite3.Connection, prepared: list[tuple], first: int | Non
         conn.executemany(_ROW, [(seq, *item[0]) for seq, item in enumerate(prepared, first)])
         conn.executemany(_TEXT, [(seq, item[1]) for seq, item in enumerate(prepared, first)])
         if tally is None:
-            tally = SummaryTally()
+            tally = SummaryTally(points=has_grid_index(conn))
             tally.add(prepared)
             tally.write(conn)
         else:
@@ -173,7 +174,7 @@ def _subtract_typed(conn: sqlite3.Connection, row: dict) -> None:
     if not left:
         conn.execute("DELETE FROM incident_cell_types WHERE layer = ? AND cell = ? AND "
                      "event_type = ? AND status = ?", cell)
-    if row["cell"] < LEVEL:  # a point
+    if row["cell"] < LEVEL and has_grid_index(conn):  # a point, its summaries kept
         _take_point(conn, row, kind)
     day = (row["layer"], row["event_date"], *kind)
     (left,) = conn.execute(_TAKE_DAY, (row["fatalities"], *day)).fetchone()
@@ -289,7 +290,7 @@ def write_transaction(conn: sqlite3.Connection, pieces: Iterator[tuple], batch_s
     """Write prepared pieces until ``batch_size`` features are read, inside the caller's
     transaction, then their summaries and places; (whether more may follow, how many added)."""
     first, read, added, places, more = next_seq(conn), 0, 0, [], True
-    tally = SummaryTally()
+    tally = SummaryTally(points=has_grid_index(conn))
     while more and read < batch_size:
         prepared, refused, more = next(pieces)
         read += len(prepared) + len(refused)
