@@ -148,7 +148,7 @@ def name_similarity(form, row: tuple) -> float:
     index's names table holds it.
     """
     norm = row[3]
-    if norm == form.norm or form.key.startswith("code:"):
+    if norm == form.norm or form.code:
         return 1.0
     loose_name = row[6]
     same_loose = loose_name == form.loose

@@ -167,7 +167,8 @@ class Resolver:
                 similarity = known.get(row[3])
                 if similarity is None:
                     similarity = known[row[3]] = name_similarity(form, row)
-                if row[0] not in closest or similarity > closest[row[0]][0]:
+                best = closest.get(row[0])
+                if best is None or similarity > best[0]:
                     closest[row[0]] = (similarity, form, row)
         return closest
 
@@ -250,10 +251,11 @@ class QueryForm:
     loose form and vowel pattern that every stored name found is compared with (computed
     once; a plain class with slots: one or two are made for every query)."""
 
-    __slots__ = ("norm", "key", "kind", "loose", "vowels")
+    __slots__ = ("norm", "key", "kind", "loose", "vowels", "code")
 
     def __init__(self, norm: str, key: str, kind: str | None):
         self.norm, self.key, self.kind = norm, key, kind
+        self.code = key.startswith("code:")  # an airport's code: matched exactly or not at all
         self.loose = normalize.loose_form(norm)
         self.vowels = normalize.vowel_pattern(norm)
 
