@@ -352,8 +352,8 @@ def _stored(known: dict, first: dict, incident_id: str) -> dict:
 def _without_deleted(conn: sqlite3.Connection, prepared: list, absent: set[str],
                      result: AddResult) -> list:
     """Drop (and count as skipped) the features whose id was deleted and is not back since."""
-    if not absent:
-        return prepared
+    if not absent or conn.execute("SELECT 1 FROM incident_history LIMIT 1").fetchone() is None:
+        return prepared  # nothing was ever deleted (an import into a fresh store)
     # One JSON list, not a statement with a mark per id: SQLite then prepares it once and
     # looks each id up in the history's index (thousands of marks cost 4 µs a feature).
     deleted = {incident_id for (incident_id,) in conn.execute(_DELETED, (
