@@ -127,7 +127,7 @@ def main(argv: list[str] | None = None) -> None:
     source = args.out / "peers.geojson"
     if not (args.reuse and source.exists()):
         generate(args.n, source)
-    names = args.only.split(",") + (["before"] if args.before else [])
+    names = list(dict.fromkeys(args.only.split(",") + (["before"] if args.before else [])))
     timings: dict[str, list] = {name: [] for name in names}
     for number in range(args.runs):
         for name in names:
