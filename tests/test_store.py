@@ -570,7 +570,7 @@ def test_dense_counts_from_summed_area_tables_see_every_writer(tmp_path):
     summed-area tables its connection keeps (sqlite_prefix): another process's import,
     another handle's deletes and moves each show in the next count (its own writes do
     too: the contract's dense counts, on one connection), and a type filter is still
-    counted from the summaries."""
+    counted from the summaries. A count builds one missing table at most."""
     path, more = tmp_path / "geomap.sqlite", tmp_path / "more.geojson"
     town = [parse_feature(raw) for raw in dense_town(900, 5)]
     bbox, kept = (44.3, 33.25, 44.45, 33.37), PrefixSums()
@@ -584,9 +584,15 @@ def test_dense_counts_from_summed_area_tables_see_every_writer(tmp_path):
         return expected
 
     with SQLiteStore(path) as store, contextlib.closing(store.inspect()) as conn:
-        store.add_many(town[:600])
+        corners = [parse_feature(incident(f"corner-{n}", "2021-05-05", point, *CLASH))
+                   for n, point in enumerate(((43.95, 32.95), (45.05, 34.05)))]
+        store.add_many(town[:600] + corners)
         counted(conn, town[:600])
         assert len(kept) == 1  # one degree cell's table built
+        wide = IncidentQuery(bbox=(43.9, 32.9, 45.1, 34.1))  # nine degree cells
+        for tables in range(2, 10):  # one more built a count, the others counted as before
+            assert sqlite_summaries.count(conn, wide, kept) == 602
+            assert len(kept) == tables
         more.write_text(json.dumps({"type": "FeatureCollection", "features": town[600:]}))
         subprocess.run([sys.executable, "-c", ADD_FROM_FILE, str(path), str(more)], check=True,
                        cwd=Path(__file__).parent.parent)

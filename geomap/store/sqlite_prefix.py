@@ -56,14 +56,20 @@ class PrefixSums:
                rows: tuple[int, int]) -> int | None:
         """How many points of ``layer`` lie in the sub-cells (1/64 degree, counted from -180
         and -90) from ``columns[0]`` to ``columns[1]`` and ``rows[0]`` to ``rows[1]``;
-        None within a transaction of ``conn`` (what it wrote may yet be rolled back)."""
+        None within a transaction of ``conn`` (what it wrote may yet be rolled back), or
+        while a table it needs is missing after it built one: a count right after a write
+        costs at most one table more than counting without them, and later ones build the
+        rest."""
         if conn.in_transaction:
             return None
-        generation = self._check(conn)
-        total = 0
+        generation, built, total = self._check(conn), False, 0
         for row in range(rows[0] // SIDE, rows[1] // SIDE + 1):
             for column in range(columns[0] // SIDE, columns[1] // SIDE + 1):
-                table = self._table(conn, layer, row * ROW + column, generation)
+                table = self._shared.tables.get((layer, row * ROW + column))
+                if table is None:
+                    if built:
+                        return None
+                    table, built = self._build(conn, layer, row * ROW + column, generation), True
                 (x0, x1), (y0, y1) = _local(columns, column), _local(rows, row)
                 total += (table[(y1 + 1) * _WIDTH + x1 + 1] - table[y0 * _WIDTH + x1 + 1]
                           - table[(y1 + 1) * _WIDTH + x0] + table[y0 * _WIDTH + x0])
@@ -81,16 +87,14 @@ class PrefixSums:
                 self._version = version
             return shared.generation
 
-    def _table(self, conn: sqlite3.Connection, layer: str, degree: int, generation: int) -> array:
-        shared, key = self._shared, (layer, degree)
-        table = shared.tables.get(key)
-        if table is None:
-            table = summed_area(conn, layer, degree)
-            with shared.lock:
-                if shared.generation == generation:  # else read before a change: not kept
-                    if len(shared.tables) >= MAX_TABLES:
-                        del shared.tables[next(iter(shared.tables))]
-                    shared.tables[key] = table
+    def _build(self, conn: sqlite3.Connection, layer: str, degree: int, generation: int) -> array:
+        table = summed_area(conn, layer, degree)
+        shared = self._shared
+        with shared.lock:
+            if shared.generation == generation:  # else read before a change: not kept
+                if len(shared.tables) >= MAX_TABLES:
+                    del shared.tables[next(iter(shared.tables))]
+                shared.tables[(layer, degree)] = table
         return table
 
 

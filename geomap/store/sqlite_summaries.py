@@ -78,7 +78,8 @@ def count(conn: sqlite3.Connection, query: IncidentQuery,
     if split is None:
         return 0
     inner, edges, bbox = split
-    query = replace(query, bbox=bbox)
+    if bbox != query.bbox:  # clipped to the layer's extent
+        query = replace(query, bbox=bbox)
     counted = None if prefix is None else _prefix_count(conn, query, prefix, [
         pair for pair in edges if pair[0] >= LEVEL])
     if counted is not None:
