@@ -257,7 +257,7 @@ def test_a_writer_killed_mid_import_leaves_whole_batches_and_a_rerun_completes(s
         stored = store.count(IncidentQuery(layer=None))
         assert 0 < stored < count and stored % store.batch_size == 0
         # The import into an empty store had put its indexes off: still listed, reads scan.
-        assert index_names(url) == {"incidents_pkey"} and deferred_names(url) == FULL_INDEXES
+        assert index_names(url) == {"incidents_pkey"} and deferred_names(url) == DEFERRED
         assert_summaries_agree(store)
         assert_bbox_reads_agree(store, varied(count, seed=7))
         assert subprocess.run(command, cwd=ROOT, capture_output=True, timeout=300).returncode == 0
@@ -270,6 +270,8 @@ def test_a_writer_killed_mid_import_leaves_whole_batches_and_a_rerun_completes(s
 #: The secondary indexes of incidents that an import into an empty store puts off.
 FULL_INDEXES = {"incidents_box", "incidents_cell_date", "incidents_geom", "incidents_layer_cell",
                 "incidents_layer_date", "incidents_search"}
+#: What such an import lists in deferred_indexes: those, and the per-cell counts.
+DEFERRED = FULL_INDEXES | {"incident_cells"}
 
 
 def index_names(url: str) -> set[str]:
@@ -304,9 +306,10 @@ def assert_bbox_reads_agree(store, written: list[dict]) -> None:
 
 
 def assert_summaries_agree(store) -> None:
-    """Each layer's summary and the cell counts say what the rows say (precision 3 keeps
-    every row)."""
-    assert_cells_agree(store.url)
+    """Each layer's summary and the cell counts (unless an import put them off, and
+    readers scan) say what the rows say (precision 3 keeps every row)."""
+    if "incident_cells" not in deferred_names(store.url):
+        assert_cells_agree(store.url)
     for layer in store.layers():
         every = IncidentQuery(layer=layer["id"], limit=None)
         dates = sorted(f["properties"]["event_date"] for f in store.iter_features(every))

@@ -191,3 +191,48 @@ def test_a_dense_page_newest_first_is_the_newest_matches_however_the_dates_fall(
                 assert page.matched == len(expected), (given, limit, offset)
                 assert [orjson.loads(data)["id"] for data in page.features] == \
                     expected[offset:offset + limit], (given, limit, offset)
+
+
+def test_an_import_counts_the_cells_once_at_its_end_beside_a_writer(schemas):
+    """An import into an empty store puts the counts off (readers count by scanning) and
+    counts them once at its end, while another writer adds, edits and deletes: each of
+    that writer's changes is counted once, whenever it lands."""
+    url = schemas("cell-import")
+    imported, written = town(900, seed=7), town(400, seed=8, prefix="beside")
+    with open_store(url) as importer, open_store(url) as writer:
+        done, errors = threading.Event(), []
+
+        def write() -> None:
+            try:
+                for number, feature in enumerate(written):
+                    writer.add(feature)
+                    if number % 4 == 3:
+                        writer.update(written[number - 1]["properties"]["id"],
+                                      {"properties": {"status": "published"}})
+                    if number % 8 == 5:
+                        writer.delete(written[number - 2]["properties"]["id"])
+                    if done.is_set() and number > 300:
+                        return
+            except Exception as error:  # reported below
+                errors.append(error)
+        with importer.importing():
+            assert "incident_cells" in deferred_names(url)
+            importer.add_many(imported[:300], batch_size=100)
+            assert_counts_exact(writer, imported[:300])  # counted by scanning meanwhile
+            with psycopg.connect(url) as conn:  # and nothing counted into the summary yet
+                assert conn.execute("SELECT count(*) FROM incident_cells").fetchone()[0] == 0
+            beside = threading.Thread(target=write)
+            beside.start()
+            importer.add_many(imported[300:], batch_size=100)
+        done.set()
+        beside.join(timeout=120)
+        assert errors == [] and deferred_names(url) == set()
+        assert_cells_agree(url)
+        assert_counts_exact(importer, list(importer.iter_features(
+            IncidentQuery(layer=None, limit=None))))
+
+
+def deferred_names(url: str) -> set[str]:
+    """What an import put off and has not built yet."""
+    with psycopg.connect(url) as conn:
+        return {name for (name,) in conn.execute("SELECT name FROM deferred_indexes")}

@@ -13,7 +13,13 @@ from geomap.store import open_store
 from geomap.store.postgis_indexes import IMPORT_LOCK
 from tests.conftest import postgis_schemas, postgres_dsn
 from tests.incident_samples import samples
-from tests.test_postgis import FULL_INDEXES, assert_summaries_agree, deferred_names, index_names
+from tests.test_postgis import (
+    DEFERRED,
+    FULL_INDEXES,
+    assert_summaries_agree,
+    deferred_names,
+    index_names,
+)
 from tests.test_store import many
 from tests.test_store_import import answers
 
@@ -36,7 +42,7 @@ def test_an_import_into_an_empty_store_builds_its_indexes_once(schemas):
     url = schemas("imported")
     with open_store(url) as store:
         with store.importing():
-            assert index_names(url) == {"incidents_pkey"} and deferred_names(url) == FULL_INDEXES
+            assert index_names(url) == {"incidents_pkey"} and deferred_names(url) == DEFERRED
             for start in range(0, 600, 200):  # the ingest's chunks, each several batches
                 assert store.add_many(features[start:start + 200], batch_size=50).added == 200
             assert answers(store) == expected  # readers scan instead of reading the indexes
@@ -71,7 +77,7 @@ def test_a_store_opened_during_an_import_leaves_the_indexes_to_it(schemas):
         with importer.importing():
             importer.add_many(many(100))
             with open_store(url) as reader:  # a web worker starting meanwhile
-                assert deferred_names(url) == FULL_INDEXES
+                assert deferred_names(url) == DEFERRED
                 assert reader.count(IncidentQuery(layer="a", bbox=(-180, -90, 180, 90))) == \
                     importer.count(IncidentQuery(layer="a"))
         assert index_names(url) == EVERY_INDEX and deferred_names(url) == set()

@@ -10,12 +10,16 @@ schema) from dropping them until it has built them; the dropped ones are listed 
 ``deferred_indexes`` in the transaction that drops them. The primary key stays, so ids
 stay unique and a re-run finds what is stored. Readers meanwhile scan: slower, never
 wrong. A killed importer's session ends and frees the lock; the next store to open the
-schema (seeing the lock free) builds what is listed, so a re-run completes indexed.
+schema (seeing the lock free) builds what is listed, so a re-run completes indexed. The
+per-cell counts are put off and listed alike (``postgis_cells``), with the statements
+that count them again.
 """
 
 from __future__ import annotations
 
 import psycopg
+
+from geomap.store import postgis_cells
 
 #: Any number will do: with the schema's hash, the key of the importer's advisory lock.
 IMPORT_LOCK = 0x6765_6F6E
@@ -38,13 +42,14 @@ def defer_indexes(conn: psycopg.Connection) -> bool:
     with conn.transaction():
         if conn.execute("SELECT EXISTS (SELECT FROM incidents)").fetchone()[0]:
             return False
-        indexes = conn.execute(_SECONDARY).fetchall()
+        indexes = [*conn.execute(_SECONDARY).fetchall(),
+                   (postgis_cells.NAME, postgis_cells.RECOUNT)]
         with conn.cursor() as cur:
             cur.executemany("INSERT INTO deferred_indexes VALUES (%s, %s) "
                             "ON CONFLICT (name) DO NOTHING", indexes)
-        for name, _ in indexes:
+        for name, _ in indexes[:-1]:
             conn.execute(f'DROP INDEX "{name}"')
-    return bool(indexes)
+    return True
 
 
 def build_deferred(conn: psycopg.Connection) -> int:

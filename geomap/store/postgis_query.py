@@ -159,7 +159,8 @@ def count_sql(query: IncidentQuery) -> tuple[str, list]:
 
 def summary_count_sql(query: IncidentQuery) -> tuple[str, list] | None:
     """SELECT the count of a bbox's matches as the summaries of the point cells wholly
-    inside it and a scan of the rest (postgis_cells), or None when they cannot tell."""
+    inside it and a scan of the rest (postgis_cells), or None when they cannot tell; by
+    scanning every match while an import has put the summaries off."""
     cells = grid_cells(query.bbox) if postgis_cells.answerable(query) else None
     if cells is None:
         return None
@@ -168,8 +169,10 @@ def summary_count_sql(query: IncidentQuery) -> tuple[str, list] | None:
         return None
     summed, summed_params = postgis_cells.inner_sql(query, inner)
     where, params = where_sql(query, cells=edge)
-    return (f"SELECT ({summed})::bigint + (SELECT count(*) FROM incidents WHERE {where})",
-            [*summed_params, *params])
+    every, every_params = where_sql(query)
+    return (f"SELECT CASE WHEN {postgis_cells.DEFERRED} THEN (SELECT count(*) FROM incidents "
+            f"WHERE {every}) ELSE ({summed})::bigint + (SELECT count(*) FROM incidents "
+            f"WHERE {where}) END", [*every_params, *summed_params, *params])
 
 
 def where_sql(query: IncidentQuery, *, cells: list[int] | None = None) -> tuple[str, list]:
