@@ -10,7 +10,10 @@ on one schema) ``--requests`` times on one connection set up as the store's pool
 its own, and prints, per scenario, the median over ``--rounds`` rounds of the server
 backend's CPU per page (utime + stime from /proc: the load stretches wall time, not CPU
 time), the client's CPU per page and the wall time per page. The server must run on
-this machine. Not a test.
+this machine. With ``--sqlite FILE`` (bench_postgis's SQLite store of the same
+incidents) the same pages read in-process from SQLite are timed beside them, as CPU per
+page: the two stores' CPU compare where their wall times mostly measure the load. Not a
+test.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from bench_postgis import SCHEMA, scenarios, schema_url
 
 import geomap
 from geomap.query import IncidentQuery
+from geomap.store import SQLiteStore
 from geomap.store.postgis_query import page_sql
 from geomap.store.postgis_schema import JsonBytesLoader
 
@@ -59,6 +63,15 @@ def time_round(conn: psycopg.Connection, queries: list[IncidentQuery]) -> tuple[
             * 1e3, (time.perf_counter() - wall) / count * 1e3, rows)
 
 
+def time_sqlite(store, queries: list[IncidentQuery]) -> tuple[float, float]:
+    """(CPU, wall) per page in ms of ``store.page_json`` over ``queries``."""
+    cpu, wall = time.process_time(), time.perf_counter()
+    for query in queries:
+        store.page_json(query)
+    return ((time.process_time() - cpu) / len(queries) * 1e3,
+            (time.perf_counter() - wall) / len(queries) * 1e3)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Time each scenario's pages, a round at a time."""
     parser = argparse.ArgumentParser(description="PostGIS server CPU per page")
@@ -67,9 +80,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--schema", default=SCHEMA)
+    parser.add_argument("--sqlite", type=Path, help="bench_postgis's SQLite file, timed beside")
     args = parser.parse_args(argv)
     print(f"geomap from {Path(geomap.__file__).parent}; schema {args.schema}; load average "
           f"{os.getloadavg()[0]:.1f}", flush=True)
+    sqlite = None if args.sqlite is None else SQLiteStore(args.sqlite)
     with psycopg.connect(schema_url(args.pg, args.schema), autocommit=True) as conn:
         conn.adapters.register_loader("json", JsonBytesLoader)
         conn.execute("SELECT set_config('jit', 'off', false), "
@@ -82,6 +97,14 @@ def main(argv: list[str] | None = None) -> None:
             print(f"  {name:<24} server CPU {server:6.2f} ms, client CPU {client:5.2f} ms, "
                   f"wall {wall:6.2f} ms a page (median of {args.rounds} rounds of "
                   f"{args.requests})", flush=True)
+            if sqlite is not None:
+                time_sqlite(sqlite, queries[:5])
+                cpu, wall = (statistics.median(r[i] for r in [
+                    time_sqlite(sqlite, queries) for _ in range(args.rounds)]) for i in range(2))
+                print(f"  {'':<24} SQLite: CPU {cpu:6.2f} ms, wall {wall:6.2f} ms a page; "
+                      f"PostGIS CPU (server + client) x{(server + client) / cpu:.2f}", flush=True)
+    if sqlite is not None:
+        sqlite.close()
     print(f"load average {os.getloadavg()[0]:.1f} at the end", flush=True)
 
 

@@ -505,3 +505,27 @@ def test_read_replicas_of_a_sqlite_store_are_refused(tmp_path):
                                   "GEOMAP_DB_READ": "postgresql://geomap@standby/geomap"})
     with pytest.raises(ValidationError, match="GEOMAP_DB_READ needs GEOMAP_DB"):
         open_configured_store(settings)
+
+
+def test_the_geometry_column_holds_each_features_geometry_for_gis_clients(schemas):
+    """QGIS and ogr2ogr read the geom column themselves: each stored point, line and
+    polygon (a hole kept, an altitude dropped) is the feature's, in WGS84."""
+    url, features = schemas("geometries"), varied(3, seed=9)
+    shapes = [{"type": "Point", "coordinates": [44.36612345678901, 33.3152, 41.0]},
+              {"type": "LineString", "coordinates": [[40.0, 35.5], [40.25, 35.0], [40.5, 35.125]]},
+              {"type": "Polygon", "coordinates": [
+                  [[36.0, 33.0], [37.0, 33.0], [37.0, 34.0], [36.0, 34.0], [36.0, 33.0]],
+                  [[36.25, 33.25], [36.5, 33.25], [36.5, 33.5], [36.25, 33.25]]]}]
+    for feature, shape in zip(features, shapes, strict=True):
+        feature["geometry"] = shape
+    with open_store(url) as store:
+        store.add_many(features[:2])
+        store.add(features[2])
+    with psycopg.connect(url) as conn:
+        rows = conn.execute("SELECT ST_SRID(geom), ST_AsGeoJSON(geom, 15) FROM incidents "
+                            "ORDER BY id").fetchall()
+    by_id = sorted(features, key=lambda f: f["properties"]["id"])
+    assert [srid for srid, _ in rows] == [4326] * 3
+    assert [json.loads(text)["coordinates"] for _, text in rows] == [
+        f["geometry"]["coordinates"][:2] if f["geometry"]["type"] == "Point"
+        else f["geometry"]["coordinates"] for f in by_id]
