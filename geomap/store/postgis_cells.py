@@ -7,14 +7,15 @@ are scanned with the exact bbox test. The answer is exact either way (SQLite's r
 ``sqlite_summaries.py``). Writes change the counts in their own transaction, so a reader
 never sees counts that disagree with the rows.
 
-An import into an empty store puts the counts off with its indexes (``postgis_indexes``):
-``deferred_indexes`` then lists ``incident_cells`` with the statements that count it
-again, writers leave it alone and readers scan. Keeping them batch by batch cost about a
-third as much server CPU again as the bare COPY of the rows (an upsert of some 2,700 keys
-a batch of 5,000); counting them once at the end reads the table once (0.5 s at
-1,000,000 incidents). The recount locks out writers (SHARE) while it runs, and a writer
-reads the list after its own row lock on incidents, so each write is either counted by
-its writer or by the recount, never by both or neither.
+An import into an empty store puts the counts off with its indexes
+(``postgis_indexes``): ``deferred_indexes`` then lists ``incident_cells`` with the
+statements that count it again, writers leave it alone and readers scan. Kept batch by
+batch (an upsert of some 2,700 keys a batch of 5,000) they cost the servers 75 and 78 µs
+a feature in all, put off 75 and 72 (100,000 features, two turns: README, "PostGIS
+beside SQLite"); counting them once at the end reads the table once (0.5 s at 1,000,000
+incidents). The recount locks out writers (SHARE) while it runs, and a writer reads the
+list after its own row lock on incidents, so each write is either counted by its writer
+or by the recount, never by both or neither.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ DEFERRED = f"EXISTS (SELECT FROM deferred_indexes WHERE name = '{NAME}')"
 #: Counting them again from the rows, as the migration first did; in deferred_indexes.
 RECOUNT = ("LOCK TABLE incidents IN SHARE MODE; DELETE FROM incident_cells; "
            "INSERT INTO incident_cells SELECT layer, cell, event_type, status, count(*) "
-           "FROM incidents WHERE cell < 16777216 GROUP BY 1, 2, 3, 4; ANALYZE incident_cells")
+           f"FROM incidents WHERE cell < {LEVEL} GROUP BY 1, 2, 3, 4; ANALYZE incident_cells")
 #: Changes in one statement, keys in order: writers lock summary rows in one order.
 _CHANGE = ("INSERT INTO incident_cells AS c SELECT * FROM unnest(%s::text[], %s::int[], "
            f"%s::text[], %s::text[], %s::bigint[]) WHERE NOT {DEFERRED} "
