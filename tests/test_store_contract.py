@@ -388,6 +388,29 @@ def test_counts_in_a_dense_town_are_exact_wherever_a_bbox_cuts_it(empty_store):
     assert_counts_exact(empty_store, [f for n, f in enumerate(features) if n % 5], boxes)
 
 
+def on_the_antimeridian(count: int, seed: int):
+    """Taveuni's incidents, the Fijian island the 180th meridian crosses: many reported at
+    exactly lon 180 (where RFC 7946 lets a longitude end), the rest just west of it; and a
+    few from an expedition at the North Pole (lat 90)."""
+    rng = random.Random(seed)
+    for number in range(count):
+        lon, lat = 180.0 if number % 3 == 0 else 180 - abs(rng.gauss(0, 0.05)), rng.gauss(-16.85, 0.05)
+        if number % 40 == 1:
+            lon, lat = rng.uniform(-30, 30), 90.0
+        geometry = {"type": "Point", "coordinates": [lon, lat]}
+        yield incident(f"edge-{number:04d}", f"2022-0{1 + number % 9}-1{number % 10}", geometry,
+                       *CLASH, status=rng.choice(("draft", "published")))
+
+
+def test_incidents_on_the_antimeridian_and_the_pole_are_counted(empty_store):
+    features = [parse_feature(raw) for raw in on_the_antimeridian(900, 4)]
+    empty_store.add_many(features)
+    boxes = [(179.0, -17.5, 180.0, -16.0), (179.95, -17.0, 180.0, -16.7), (170.0, -20.0, 180.0, -10.0),
+             (180.0, -90.0, 180.0, 90.0), (-180.0, -90.0, 180.0, 90.0), (-40.0, 80.0, 40.0, 90.0),
+             (-30.0, 89.0, 30.0, 90.0), (150.0, -40.0, 180.0, 0.0)]
+    assert_counts_exact(empty_store, features, boxes)
+
+
 def assert_counts_exact(store, features: list[dict], boxes: list[tuple]) -> None:
     """count and the aggregate's numberMatched are what counting the features says."""
     filters = [{}, {"statuses": ("published",)}, {"event_types": ("Battles", "Riots")}]

@@ -300,11 +300,13 @@ def _cells(low: float, high: float, offset: int, count: int,
 
     A cell strictly between them lies wholly inside: floating-point rounding is monotonic,
     and scaling by a power of two exact, so a point filed there is strictly within (low,
-    high) too.
+    high) too. A point on the antimeridian or a pole (lon 180, lat 90) is filed one past the
+    ``count`` cells of the axis, so the last cell may be ``count``: a bbox reaching that far
+    has it as its edge, and scans it.
     """
     first = math.floor((low + offset) * per_degree)
     last = math.floor((high + offset) * per_degree)
-    return max(first, 0), min(last, count - 1)
+    return max(first, 0), min(last, count)
 
 
 def _clip(bbox: tuple, extent: tuple | None) -> tuple[float, float, float, float] | None:
