@@ -529,7 +529,7 @@ def test_a_dense_page_merges_its_degree_cells_dates_and_gives_the_newest(store, 
     conn = store.inspect()
     for limit, offset in ((50, 0), (40, 60), (100, 150), (100, 300)):
         query = IncidentQuery(bbox=bbox, limit=limit, offset=offset)
-        grid, degrees = sqlite_query.plan_page(conn, query)
+        grid, degrees, _ = sqlite_query.plan_page(conn, query)
         assert (not grid and degrees is not None) == (offset < 300)  # deep: from the grid
         assert degrees is None or -1 in degrees  # the roads' arm
         expected = [f["id"] for f in newest[offset:offset + limit]]
@@ -542,6 +542,28 @@ def test_a_dense_page_merges_its_degree_cells_dates_and_gives_the_newest(store, 
             if f["properties"]["event_date"] <= until.end.isoformat()][offset:offset + limit]
     conn.close()
 
+
+def test_a_page_expected_to_be_full_is_counted_first_and_exactly(store):
+    """A dense page that its plan expects to fill is counted before its rows are read: the
+    count is the number of matches, with filters, deep in the pages, and when the cells the
+    bbox meets are full but the bbox itself (a thin strip across the town) holds a few."""
+    features = [parse_feature(raw) for raw in two_towns(2021, 2021)]
+    store.add_many(features)
+    conn = store.inspect()
+    strip = (44.1, 33.31, 44.65, 33.3104)
+    for bbox in ((44.1, 33.05, 44.65, 33.6), strip):
+        inside = [f for f in features if meets(geometry_bbox(f["geometry"]), bbox)]
+        for query, matches in (
+                (IncidentQuery(bbox=bbox, limit=50), inside),
+                (IncidentQuery(bbox=bbox, limit=40, offset=60), inside),
+                (IncidentQuery(bbox=bbox, limit=50, statuses=("draft",)),
+                 [f for f in inside if f["properties"]["status"] == "draft"])):
+            assert sqlite_query.plan_page(conn, query).full
+            page = store.page_json(query)
+            assert page.matched == len(matches) == store.count(query)
+            assert len(page.features) == max(0, min(query.limit, len(matches) - query.offset))
+    assert len([f for f in features if meets(geometry_bbox(f["geometry"]), strip)]) < 40
+    conn.close()
 
 def test_bbox_counts_read_the_grid_index_alone(tmp_path):
     """The grid index is on the cell's expression (migration 9): SQLite reads it as covering,

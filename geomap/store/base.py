@@ -170,12 +170,18 @@ class IncidentStore(ABC):
     def page_json(self, query: IncidentQuery) -> PageRows:
         """One page of ``query`` (it has a limit) as JSON bytes with the match count, counted
         only when the page does not tell; a backend may answer it all in one round trip."""
-        features = self.query_json(query)
-        returned = len(features)
-        if 0 < returned < query.limit or (returned == 0 and query.offset == 0):
-            matched = query.offset + returned
-        else:
-            matched = self.count(query)
+        return self._page_rows(query, self.query_json(query))
+
+    def _page_rows(self, query: IncidentQuery, features: list[bytes],
+                   matched: int | None = None) -> PageRows:
+        """PageRows of a page read as ``features``, with the match count ``matched`` when
+        the caller counted already, else counted here only when the page does not tell."""
+        if matched is None:
+            returned = len(features)
+            if 0 < returned < query.limit or (returned == 0 and query.offset == 0):
+                matched = query.offset + returned
+            else:
+                matched = self.count(query)
         stored = bool(features) or query.layer is None or any(
             layer["id"] == query.layer for layer in self.layers())
         return PageRows(features, matched, stored)

@@ -27,6 +27,7 @@ from geomap.store import sqlite_summaries
 from geomap.store.base import (
     AddResult,
     IncidentStore,
+    PageRows,
     PreparableFeatures,
     counted_on_full,
     same_content,
@@ -50,7 +51,7 @@ from geomap.store.sqlite_learned import (
     remove_learned,
 )
 from geomap.store.sqlite_prefix import PrefixSums, PrefixTables
-from geomap.store.sqlite_query import count_sql, plan_page, select_sql, use_grid
+from geomap.store.sqlite_query import PagePlan, count_sql, plan_page, select_sql, use_grid
 from geomap.store.sqlite_schema import CACHE_KIB, connect, migrate
 from geomap.store.sqlite_write import (
     bulk_settings,
@@ -301,8 +302,19 @@ class SQLiteStore(SQLiteHistory, SQLiteAccounts, IncidentStore):
     def query_json(self, query: IncidentQuery) -> list[bytes]:
         """The stored JSON bytes of ``query(query)``'s features, for a web layer to frame."""
         conn = self._conn()
-        grid, degrees = plan_page(conn, query)
-        return [data for (data,) in conn.execute(*select_sql(query, grid=grid, degrees=degrees))]
+        return _page_features(conn, query, plan_page(conn, query))
+
+    def page_json(self, query: IncidentQuery) -> PageRows:
+        """One page of ``query`` (it has a limit) as JSON bytes with the match count.
+
+        A page its plan expects to fill (plan_page's ``full``: a dense bbox) is counted
+        first, so that its rows are the last thing read before the caller frames them:
+        counted between the two, a dense page of 1,000 cost 0.2 ms more (bench_dense),
+        as the count's reads push the page's megabyte of JSON out of the CPU's caches."""
+        conn = self._conn()
+        plan = plan_page(conn, query)
+        matched = self.count(query) if plan.full else None
+        return self._page_rows(query, _page_features(conn, query, plan), matched)
 
     def count(self, query: IncidentQuery) -> int:
         """How many features match ``query``, ignoring limit and offset.
@@ -394,3 +406,9 @@ class SQLiteStore(SQLiteHistory, SQLiteAccounts, IncidentStore):
                 raise
             raise StorageFullError(f"the disk of {self.path} is full; that write was rolled "
                                    "back") from exc
+
+
+def _page_features(conn: sqlite3.Connection, query: IncidentQuery, plan: PagePlan) -> list[bytes]:
+    """The stored JSON bytes of the page of ``query`` read as ``plan`` says."""
+    return [data for (data,) in conn.execute(*select_sql(query, grid=plan.grid,
+                                                         degrees=plan.degrees))]

@@ -6,6 +6,7 @@ import operator
 import sqlite3
 from collections.abc import Iterator
 from datetime import date
+from typing import NamedTuple
 
 from geomap.incident import SUB_EVENT_TYPES
 from geomap.query import Condition, IncidentQuery
@@ -137,32 +138,51 @@ def use_grid(conn: sqlite3.Connection, query: IncidentQuery) -> bool:
     return _grid_plan(conn, query)[0]
 
 
-def plan_page(conn: sqlite3.Connection, query: IncidentQuery) -> tuple[bool, tuple | None]:
-    """(whether to start from the grid, the degree cells whose date indexes a page newest
-    first merges, or None): a dense bbox meeting at most MAX_DEGREES of them merges those
-    (merge_sql, with -1 for the shapes when the bbox's cells hold some) rather than
-    walking the whole layer's dates, when the index is there."""
-    grid, _, hits, shapes = _grid_plan(conn, query)
+class PagePlan(NamedTuple):
+    """How plan_page reads a page."""
+
+    #: Whether to start from the grid.
+    grid: bool
+    #: The degree cells whose date indexes a page newest first merges, or None.
+    degrees: tuple[int, ...] | None
+    #: Whether the page is expected to be full: FULL_MARGIN times its end is estimated to
+    #: match (the bbox's hits, times the share of them the other filters and the dates
+    #: keep), so that counting the matches costs nothing the page would have saved.
+    full: bool
+
+
+#: See PagePlan.full: the estimate counts every incident of the cells the bbox meets.
+FULL_MARGIN = 4
+
+
+def plan_page(conn: sqlite3.Connection, query: IncidentQuery) -> PagePlan:
+    """How to read a page: whether to start from the grid, and the degree cells whose date
+    indexes a page newest first merges, or None: a dense bbox meeting at most MAX_DEGREES
+    of them merges those (merge_sql, with -1 for the shapes when the bbox's cells hold
+    some) rather than walking the whole layer's dates, when the index is there."""
+    grid, days, hits, shapes = _grid_plan(conn, query)
     if (grid or not hits or query.limit is None or query.sort != "event_date"
             or query.layer is None or not has_index(conn, DEGREE_INDEX)):
-        return grid, None
+        return PagePlan(grid, None, False)
     degrees = [cell for first, last in degree_ranges(query.bbox) for cell in range(first, last + 1)]
     if len(degrees) > MAX_DEGREES:
-        return False, None
-    return False, (*degrees, *((-1,) if shapes else ()))
+        return PagePlan(False, None, False)
+    full = hits * _filter_share(query) * days >= FULL_MARGIN * (query.limit + query.offset)
+    return PagePlan(False, (*degrees, *((-1,) if shapes else ())), full)
 
 
-def _grid_plan(conn: sqlite3.Connection, query: IncidentQuery) -> tuple[bool, int, int, int]:
-    """(whether to start from the grid, the layer's rows, the bbox's hits as estimated, and
-    how many of them are lines and polygons)."""
+def _grid_plan(conn: sqlite3.Connection, query: IncidentQuery) -> tuple[bool, float, int, int]:
+    """(whether to start from the grid, the share of the layer's days the query's dates
+    cover, the bbox's hits as estimated, and how many of them are lines and polygons)."""
     if query.bbox is None or not has_grid_index(conn):
-        return False, 0, 0, 0
+        return False, 1.0, 0, 0
     rows, first, last = conn.execute(*_layer_sql(query.layer)).fetchone() or (0, None, None)
     hits, shapes = _hits(conn, query.layer, query.bbox)
-    walk = rows * _date_share(query, first, last)
+    days = _date_share(query, first, last)
+    walk = rows * days
     if query.limit is not None and hits:
         walk = min(walk, (query.limit + query.offset) * rows / (hits * _filter_share(query)))
-    return hits <= DATE_WALK_COST * walk, rows, hits, shapes
+    return hits <= DATE_WALK_COST * walk, days, hits, shapes
 
 
 def estimate_hits(conn: sqlite3.Connection, layer: str | None,
