@@ -96,6 +96,14 @@ def postgis_schemas(dsn: str) -> Iterator[Callable[[str], str]]:
                     conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
 
 
+def undo_cell_counts(conn) -> None:
+    """Drop what PostGIS migrations 010 and 011 add (the per-cell counts, the date-keyed grid
+    index and the narrowed grid index), for a test that starts from a store made before them."""
+    conn.execute("DROP TABLE incident_cells")
+    conn.execute("DROP INDEX incidents_cell_date")
+    conn.execute("DROP INDEX incidents_layer_cell")
+
+
 @contextlib.contextmanager
 def postgis_locations(tmp_path: Path) -> Iterator[Callable[[str], str]]:
     """Each store name a fresh schema on the server of GEOMAP_TEST_POSTGRES_DSN."""

@@ -33,7 +33,7 @@ from geomap.cli import main
 from geomap.errors import SourceError
 from geomap.query import IncidentQuery
 from geomap.store import SQLiteStore, open_store
-from tests.conftest import postgis_schemas, postgres_dsn, schema_url
+from tests.conftest import postgis_schemas, postgres_dsn, schema_url, undo_cell_counts
 from tests.incident_samples import sample, samples
 from tests.test_postgis_cells import assert_cells_agree
 
@@ -372,9 +372,7 @@ def test_migration_009_gives_the_rows_of_an_older_store_their_cells(schemas):
                features[0]["geometry"]["coordinates"][0] + 1, features[0]["geometry"]["coordinates"][1] + 1)
         expected = store.query(IncidentQuery(bbox=box, limit=None))  # the grid of "incidents"
     with psycopg.connect(url, autocommit=True) as conn:  # the store as version 8 left it
-        conn.execute("DROP TABLE incident_cells")
-        conn.execute("DROP INDEX incidents_cell_date")
-        conn.execute("DROP INDEX incidents_layer_cell")
+        undo_cell_counts(conn)
         conn.execute("ALTER TABLE incidents DROP COLUMN cell")
         conn.execute("CREATE INDEX incidents_layer_cell ON incidents "
                      "(layer, geomap_cell(minlon, minlat, maxlon, maxlat))")

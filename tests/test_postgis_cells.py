@@ -15,7 +15,7 @@ import pytest
 from geomap.incident import geometry_bbox
 from geomap.query import IncidentQuery
 from geomap.store import open_store
-from tests.conftest import postgis_schemas, postgres_dsn
+from tests.conftest import postgis_schemas, postgres_dsn, undo_cell_counts
 from tests.incident_samples import sample, samples
 
 _GROUPED = ("SELECT layer, cell, event_type, status, count(*) FROM incidents "
@@ -149,9 +149,7 @@ def test_migrations_010_and_011_count_the_cells_of_an_older_store(schemas):
     with open_store(url) as store:
         store.add_many(features)
     with psycopg.connect(url, autocommit=True) as conn:  # the store as version 9 left it
-        conn.execute("DROP TABLE incident_cells")
-        conn.execute("DROP INDEX incidents_cell_date")
-        conn.execute("DROP INDEX incidents_layer_cell")
+        undo_cell_counts(conn)
         conn.execute("CREATE INDEX incidents_layer_cell ON incidents (layer, cell) "
                      "INCLUDE (event_date, id, event_type, status, minlon, minlat, maxlon, maxlat)")
         conn.execute("DELETE FROM geomap_schema WHERE version >= 10")
