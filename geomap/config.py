@@ -40,6 +40,12 @@ class Settings:
         metadata={"env": "GEOMAP_DB_READ_MAX_LAG",
                   "help": "seconds a replica may lag before reads go to the primary"},
     )
+    db_pool_size: int = field(
+        default=8,
+        metadata={"env": "GEOMAP_DB_POOL_SIZE",
+                  "help": "PostGIS connections each process keeps open at most, per server "
+                          "(the primary and each replica); SQLite ignores it"},
+    )
     gazetteer_db: Path = field(
         default_factory=lambda: _cache_home() / "gazetteer.sqlite",
         metadata={"env": "GEOMAP_GAZETTEER_DB",

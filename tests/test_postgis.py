@@ -494,6 +494,61 @@ def test_read_replica_settings_keep_each_url_whole():
     assert settings.db_read_max_lag == 2.5
 
 
+def test_the_pool_size_setting_bounds_each_processs_connections(schemas):
+    """GEOMAP_DB_POOL_SIZE=2: eight threads reading at once all get their answers, over
+    no more than two connections to the server."""
+    from geomap.config import Settings
+    from geomap.store import open_configured_store
+
+    name = f"geomap_pool_{os.getpid()}_{random.randrange(10**6)}"
+    url = f"{schemas('pool')}&application_name={name}"
+    settings = Settings.from_env({"GEOMAP_DB": url, "GEOMAP_DB_POOL_SIZE": "2"})
+    assert settings.db_pool_size == 2
+    seen, answers, errors = [], [], []
+    with open_configured_store(settings) as store, psycopg.connect(postgres_dsn()) as watcher:
+        store.add_many(varied(40, seed=5))
+        stop = threading.Event()
+
+        def read():
+            try:
+                for _ in range(20):
+                    answers.append(store.count(IncidentQuery(layer="incidents")))
+            except Exception as error:  # noqa: BLE001 - reported by the assertion below
+                errors.append(error)
+
+        def watch():
+            while not stop.is_set():
+                seen.append(watcher.execute("SELECT count(*) FROM pg_stat_activity "
+                                            "WHERE application_name = %s", (name,)).fetchone()[0])
+                watcher.rollback()
+
+        watching = threading.Thread(target=watch)
+        watching.start()
+        readers = [threading.Thread(target=read) for _ in range(8)]
+        for reader in readers:
+            reader.start()
+        for reader in readers:
+            reader.join(WAIT)
+        stop.set()
+        watching.join(WAIT)
+    assert errors == []
+    assert answers == [answers[0]] * 160 and answers[0] == 34  # every 7th is in "archive"
+    assert seen and 1 <= max(seen) <= 2
+
+
+@pytest.mark.parametrize("size", ["0", "65"])
+def test_a_pool_size_out_of_bounds_is_refused_by_name(size):
+    from geomap.config import Settings
+    from geomap.errors import ValidationError
+    from geomap.store import open_configured_store
+
+    settings = Settings.from_env({"GEOMAP_DB": "postgresql://geomap@primary/geomap",
+                                  "GEOMAP_DB_POOL_SIZE": size})
+    with pytest.raises(ValidationError, match=f"GEOMAP_DB_POOL_SIZE must be from 1 to 64 "
+                                              f"connections, not {size}"):
+        open_configured_store(settings)
+
+
 def test_read_replicas_of_a_sqlite_store_are_refused(tmp_path):
     from geomap.config import Settings
     from geomap.errors import ValidationError

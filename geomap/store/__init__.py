@@ -23,6 +23,8 @@ __all__ = ["AddResult", "IncidentStore", "LearnedPlace", "SQLiteStore", "open_co
 #: single slash after it (``postgresql:/host``) is what a path library makes of ``//``.
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]+):")
 _PASSWORD = re.compile(r"(//[^/@:]*):[^/@]*@")
+#: A process holding more than this would starve PostgreSQL's default 100 connections.
+MAX_POOL_SIZE = 64
 _HOW = "a SQLite file path, sqlite:///path or postgresql://user@host/db"
 
 
@@ -82,10 +84,16 @@ BACKENDS: dict[str, Callable[..., IncidentStore]] = {
 
 
 def open_configured_store(settings) -> IncidentStore:
-    """The store that Settings name: ``db``, with its ``db_read`` replicas and lag bound."""
-    if not settings.db_read:
+    """The store that Settings name: ``db``, with its ``db_read`` replicas, lag bound and
+    pool size when it is PostGIS."""
+    postgres = isinstance(settings.db, str) and settings.db.lower().startswith("postgres")
+    if not postgres:
+        if settings.db_read:
+            raise ValidationError("db_read", "GEOMAP_DB_READ needs GEOMAP_DB to be a "
+                                  "postgresql:// URL (read replicas are PostgreSQL standbys)")
         return open_store(settings.db)
-    if not isinstance(settings.db, str) or not settings.db.lower().startswith("postgres"):
-        raise ValidationError("db_read", "GEOMAP_DB_READ needs GEOMAP_DB to be a "
-                              "postgresql:// URL (read replicas are PostgreSQL standbys)")
-    return open_store(settings.db, read_urls=settings.db_read, max_lag=settings.db_read_max_lag)
+    if not 1 <= settings.db_pool_size <= MAX_POOL_SIZE:
+        raise ValidationError("db_pool_size", f"GEOMAP_DB_POOL_SIZE must be from 1 to "
+                              f"{MAX_POOL_SIZE} connections, not {settings.db_pool_size}")
+    return open_store(settings.db, read_urls=settings.db_read, max_lag=settings.db_read_max_lag,
+                      pool_size=settings.db_pool_size)

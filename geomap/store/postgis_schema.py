@@ -46,9 +46,12 @@ def connect(url: str, timeout: float = 10.0) -> psycopg.Connection:
 
 def open_pool(url: str, *, size: int, name: str, timeout: float = 10.0,
               wait: bool = True) -> ConnectionPool:
-    """A pool of autocommit connections to ``url``; the store opens its transactions."""
+    """A pool of at most ``size`` autocommit connections to ``url``; the store opens its
+    transactions. ``pg_stat_activity`` shows them under ``name`` unless the URL names an
+    ``application_name`` of its own."""
     pool = ConnectionPool(check_url(url), min_size=1, max_size=size, name=name, open=False,
-                          kwargs={"autocommit": True}, configure=_configure, timeout=timeout,
+                          kwargs={"autocommit": True, "fallback_application_name": name},
+                          configure=_configure, timeout=timeout,
                           reconnect_timeout=timeout)
     try:
         pool.open(wait=wait, timeout=timeout)
