@@ -36,6 +36,7 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
 
 
 def _register(app: Flask, settings: Settings) -> None:
+    from geomap.web import api_gazetteer, api_writes  # noqa: F401 - their views join api's
     from geomap.web.api import bp as api
     from geomap.web.auth import init_auth
     from geomap.web.errors import register_error_handlers

@@ -1,9 +1,11 @@
-"""The HTTP API under ``/api``: layers, their features, incidents, the gazetteer.
+"""The HTTP API under ``/api``: layers, their features and incidents, read.
 
 Every view parses its input (raising ValidationError naming the parameter), calls a
 service (incidents are read through ``geomap.services.incidents``, as the OGC API and the
 exports read them) or the gazetteer, and responds; errors become JSON in
-``geomap.web.errors``. This module adds only the parameters, links and media types.
+``geomap.web.errors``. This module adds only the parameters, links and media types;
+the writes are in ``api_writes``, the gazetteer's look-ups in ``api_gazetteer``, on the
+same blueprint.
 """
 
 from __future__ import annotations
@@ -17,14 +19,13 @@ from werkzeug.datastructures import MultiDict
 
 from geomap.aggregate import parse_interval, parse_zoom
 from geomap.errors import NotFoundError, ValidationError
-from geomap.incident import parse_country, parse_feature
-from geomap.query import IncidentQuery, parse_admin1, parse_query
-from geomap.services import basemap, density, divisions, history, incidents, review
+from geomap.query import IncidentQuery, parse_query
+from geomap.services import density, divisions, history, incidents
 from geomap.services.accounts import may_see, visible_query
 from geomap.services.duplicates import find_duplicates
 from geomap.services.export import export_query
 from geomap.services.incidents import Page
-from geomap.web.auth import check, current_user, drafts_public, require
+from geomap.web.auth import check, current_user, drafts_public
 from geomap.web.downloads import download_response, parse_format
 from geomap.web.state import app_state
 
@@ -35,8 +36,6 @@ SITE_PROPERTIES = ("name", "feature", "country", "admin1", "gazetteer_id", "sour
 GEOJSON = "application/geo+json"
 PAGE_MAX_AGE = 30
 SITES_MAX_AGE = 3600
-GAZETTEER_MAX_AGE = 3600
-MAX_SEARCH_LENGTH = 300
 _TRUE, _FALSE = frozenset(("1", "true", "yes", "on")), frozenset(("0", "false", "no", "off"))
 
 
@@ -49,7 +48,7 @@ def layers():
     statuses = visible_query(IncidentQuery(), current_user(), drafts_public()).statuses
     found = [{**layer, "kind": "incidents"}
              for layer in incidents.list_layers(state.store, statuses)]
-    return _cached(jsonify([*found, sites_layer(state.sites())]), PAGE_MAX_AGE)
+    return cached(jsonify([*found, sites_layer(state.sites())]), PAGE_MAX_AGE)
 
 
 @bp.get("/layers/<layer_id>/features")
@@ -65,25 +64,25 @@ def layer_features(layer_id: str):
         return download_response(state.store, query, fmt, state.export_slots,
                                  tiles=state.settings.tile_url,
                                  attribution=state.settings.tile_attribution)
-    names = incidents.parse_properties(_single(request.args.getlist("properties"), "properties"))
+    names = incidents.parse_properties(single_value(request.args.getlist("properties"), "properties"))
     page = incidents.select_properties(incidents.get_page(state.store, query), names)
-    return _cached(collection_response(page), PAGE_MAX_AGE)
+    return cached(collection_response(page), PAGE_MAX_AGE)
 
 
 @bp.get("/layers/<layer_id>/aggregate")
 def layer_aggregate(layer_id: str):
     """Counts per map cell (by event type) of every filtered incident, for ``zoom``."""
     query = parse_layer_query(request.args, layer_id)
-    zoom = parse_zoom(_single(request.args.getlist("zoom"), "zoom"))
-    return _cached(jsonify(incidents.get_aggregate(app_state().store, query, zoom)), PAGE_MAX_AGE)
+    zoom = parse_zoom(single_value(request.args.getlist("zoom"), "zoom"))
+    return cached(jsonify(incidents.get_aggregate(app_state().store, query, zoom)), PAGE_MAX_AGE)
 
 
 @bp.get("/layers/<layer_id>/density")
 def layer_density(layer_id: str):
     """H3 hexagons of the filtered incidents for a map at ``zoom``, with their counts."""
     query = parse_layer_query(request.args, layer_id)
-    zoom = parse_zoom(_single(request.args.getlist("zoom"), "zoom"))
-    return _cached(jsonify(density.get_density(app_state().store, query, zoom)), PAGE_MAX_AGE)
+    zoom = parse_zoom(single_value(request.args.getlist("zoom"), "zoom"))
+    return cached(jsonify(density.get_density(app_state().store, query, zoom)), PAGE_MAX_AGE)
 
 
 @bp.get("/layers/<layer_id>/admin1")
@@ -92,7 +91,7 @@ def layer_admin1(layer_id: str):
     query = parse_layer_query(request.args, layer_id)
     state = app_state()
     answer = divisions.get_division_counts(state.store, state.divisions(), query)
-    return _cached(jsonify(answer), PAGE_MAX_AGE)
+    return cached(jsonify(answer), PAGE_MAX_AGE)
 
 
 @bp.get("/layers/<layer_id>/actors")
@@ -103,22 +102,22 @@ def layer_actors(layer_id: str):
     except ValidationError as error:
         raise ValidationError("q", error.message) from None
     found = incidents.suggest_actors(app_state().store, query.layer, query.actor)
-    return _cached(jsonify({"actors": found}), PAGE_MAX_AGE)
+    return cached(jsonify({"actors": found}), PAGE_MAX_AGE)
 
 
 @bp.get("/layers/<layer_id>/histogram")
 def layer_histogram(layer_id: str):
     """Counts and fatalities per day, week or month (by event type) of the filtered set."""
     query = parse_layer_query(request.args, layer_id)
-    interval = parse_interval(_single(request.args.getlist("interval"), "interval"))
-    return _cached(jsonify(incidents.get_histogram(app_state().store, query, interval)),
+    interval = parse_interval(single_value(request.args.getlist("interval"), "interval"))
+    return cached(jsonify(incidents.get_histogram(app_state().store, query, interval)),
                    PAGE_MAX_AGE)
 
 
 @bp.get("/incidents/<incident_id>")
 def incident(incident_id: str):
     """One stored incident; a merged-away id answers 301 to the incident it was merged into."""
-    return _geojson(get_visible(incident_id, ".incident"))
+    return geojson_response(get_visible(incident_id, ".incident"))
 
 
 @bp.get("/incidents/<incident_id>/history")
@@ -152,105 +151,15 @@ def get_visible(incident_id: str, endpoint: str) -> dict:
     return feature
 
 
-@bp.get("/gazetteer/search")
-def gazetteer_search():
-    """The gazetteer answer (DESIGN.md) for ``q``, with an optional ``country`` hint."""
-    text, country = parse_search(request.args)
-    answer = app_state().gazetteer.resolve(text, country=country)
-    return _cached(jsonify(answer), GAZETTEER_MAX_AGE)
-
-
-@bp.get("/gazetteer/divisions")
-def gazetteer_divisions():
-    """First-level divisions (ISO 3166-2) of ``country`` (codes, any number), for a picker;
-    with ``q``, those the text names or starts (at most 20) and the codes it names."""
-    countries = parse_query({"country": request.args.getlist("country")}).countries
-    text = parse_division_text(request.args)
-    found = divisions.list_divisions(app_state().divisions(), countries, text)
-    return _cached(jsonify(found), GAZETTEER_MAX_AGE)
-
-
-@bp.get("/gazetteer/labels")
-def gazetteer_labels():
-    """Place names for the offline basemap in ``bbox`` at ``zoom``, large places first."""
-    query = parse_query({"bbox": request.args.getlist("bbox")})
-    if query.bbox is None:
-        raise ValidationError("bbox", "is required: minlon,minlat,maxlon,maxlat of the view")
-    zoom = parse_zoom(_single(request.args.getlist("zoom"), "zoom"))
-    labels = basemap.get_labels(app_state().gazetteer, query.bbox, zoom)
-    return _cached(jsonify(labels), GAZETTEER_MAX_AGE)
-
-
-# --- writing ----------------------------------------------------------------------------
-
-@bp.post("/incidents")
-@require("edit_drafts")
-def create_incidents():
-    """Store a Feature or a FeatureCollection; 201 with what is stored."""
-    features, single = parse_new_features(read_json_object())
-    stored = review.create(app_state().store, current_user(), features)  # all or nothing
-    body = stored[0] if single else {"type": "FeatureCollection", "features": stored}
-    response = _geojson(body, 201)
-    response.headers["Location"] = url_for(".incident", incident_id=stored[0]["id"])
-    return response
-
-
-@bp.patch("/incidents/<incident_id>")
-@require("edit_drafts")
-def update_incident(incident_id: str):
-    """Merge a patch into an incident's properties (and replace its geometry if given)."""
-    return _geojson(review.edit(app_state().store, current_user(), incident_id, read_json_object()))
-
-
-@bp.delete("/incidents/<incident_id>")
-@require("publish")
-def delete_incident(incident_id: str):
-    """Remove an incident (its last version stays in the history)."""
-    review.delete(app_state().store, current_user(), incident_id)
-    return Response(status=204, headers={"Cache-Control": "no-store"})
-
-
-@bp.post("/incidents/<incident_id>/publish")
-@require("publish")
-def publish_incident(incident_id: str):
-    """Publish a draft; the published incident."""
-    return _geojson(review.publish(app_state().store, current_user(), incident_id))
-
-
-@bp.post("/incidents/<incident_id>/reject")
-@require("publish")
-def reject_incident(incident_id: str):
-    """Reject an incident with ``{"reason": ...}``; it leaves the map, its history keeps it."""
-    reason = read_json_object().get("reason")
-    review.reject(app_state().store, current_user(), incident_id, reason)
-    return jsonify({"id": incident_id, "action": "reject", "reason": reason.strip()})
-
-
-@bp.post("/incidents/<incident_id>/revert")
-@require("publish")
-def revert_incident(incident_id: str):
-    """Make version ``{"version": N}`` current again (a new version)."""
-    version = read_json_object().get("version")
-    return _geojson(review.revert(app_state().store, current_user(), incident_id, version))
-
-
-@bp.post("/incidents/merge")
-@require("publish")
-def merge_incidents():
-    """Merge ``{"ids": [...]}`` into the first; the survivor, which keeps every source."""
-    ids = read_json_object().get("ids")
-    return _geojson(review.merge(app_state().store, current_user(), ids))
-
-
 # --- parsing ----------------------------------------------------------------------------
 
 def parse_features_request(args: MultiDict, layer_id: str) -> tuple[IncidentQuery, str | None]:
     """The query, and the download format (None for one page) of a features request."""
     params = args.to_dict(flat=False)
     params["layer"] = [incidents.parse_layer_id(layer_id)]
-    fmt = _single(params.pop("format", []), "format")
-    download = _flag(_single(params.pop("download", []), "download"), "download")
-    if (_single(params.get("limit", []), "limit") or "").lower() == "all":
+    fmt = single_value(params.pop("format", []), "format")
+    download = _flag(single_value(params.pop("download", []), "download"), "download")
+    if (single_value(params.get("limit", []), "limit") or "").lower() == "all":
         params.pop("limit")
         return _spelled(parse_query(params).unpaged()), parse_format(fmt)
     if download or fmt:  # the whole filtered set, unless a limit is given
@@ -275,54 +184,8 @@ def _spelled(query: IncidentQuery) -> IncidentQuery:
     return divisions.with_division_spellings(state.store, state.divisions(), query)
 
 
-def parse_division_text(args: MultiDict) -> str | None:
-    """The division picker's typed text (``q``), checked as an admin1 value, or None."""
-    text = _single(args.getlist("q"), "q")
-    return None if text is None else parse_admin1(text, "q")
-
-
-def parse_search(args: MultiDict) -> tuple[str, str | None]:
-    """(query text, country code or None) of a gazetteer search."""
-    text = (_single(args.getlist("q"), "q") or "").strip()
-    if not text:
-        raise ValidationError("q", "is required: the place name to look up")
-    if len(text) > MAX_SEARCH_LENGTH:
-        raise ValidationError("q", f"is {len(text):,} characters; the limit is {MAX_SEARCH_LENGTH}")
-    if any(ord(char) < 32 or char == "\x7f" for char in text):
-        raise ValidationError("q", "contains a control character (such as NUL); give a place name")
-    country = (_single(args.getlist("country"), "country") or "").strip()
-    return text, parse_country(country, "country") if country else None
-
-
-def read_json_object() -> dict:
-    """The request body as a JSON object, or ValidationError naming ``body``."""
-    try:
-        body = orjson.loads(request.get_data(cache=False))
-    except orjson.JSONDecodeError as error:
-        raise ValidationError("body", f"is not valid JSON: {error}") from None
-    if not isinstance(body, dict):
-        raise ValidationError("body", f"must be a JSON object, not {type(body).__name__}")
-    return body
-
-
-def parse_new_features(body: Mapping) -> tuple[list[dict], bool]:
-    """(parsed features, whether one Feature was sent) of a POST body."""
-    if body.get("type") != "FeatureCollection":
-        return [parse_feature(body)], True
-    items = body.get("features")
-    if not isinstance(items, list) or not items:
-        raise ValidationError("features", "must be a non-empty list of Features")
-    return [_parse_item(item, number) for number, item in enumerate(items)], False
-
-
-def _parse_item(item: object, number: int) -> dict:
-    try:
-        return parse_feature(item)
-    except ValidationError as error:
-        raise ValidationError(f"features[{number}].{error.field}", error.message) from None
-
-
-def _single(values: list[str], name: str) -> str | None:
+def single_value(values: list[str], name: str) -> str | None:
+    """The one non-blank value of parameter ``name``, stripped; None; or ValidationError."""
     values = [value for value in values if value.strip()]
     if len(values) > 1:
         raise ValidationError(name, "is given more than once")
@@ -381,9 +244,9 @@ def sites_response(places: list[dict], query: IncidentQuery, fmt: str | None) ->
         response = Response(incidents.iter_collection(orjson.dumps(f) for f in matched),
                             content_type=GEOJSON)
         response.headers["Content-Disposition"] = f'attachment; filename="{SITES}.geojson"'
-        return _cached(response, SITES_MAX_AGE)
+        return cached(response, SITES_MAX_AGE)
     page = [orjson.dumps(f) for f in matched[query.offset:query.offset + query.limit]]
-    return _cached(collection_response(Page(query, page, len(matched))), SITES_MAX_AGE)
+    return cached(collection_response(Page(query, page, len(matched))), SITES_MAX_AGE)
 
 
 def site_feature(place: Mapping) -> dict:
@@ -404,13 +267,15 @@ def _site_matches(place: Mapping, query: IncidentQuery) -> bool:
 
 # --- responses --------------------------------------------------------------------------
 
-def _geojson(obj: object, status: int = 200) -> Response:
+def geojson_response(obj: object, status: int = 200) -> Response:
+    """``obj`` as application/geo+json; not cached unless it is a 200."""
     response = Response(orjson.dumps(obj), status, content_type=GEOJSON)
     if status != 200:
         response.headers["Cache-Control"] = "no-store"
     return response
 
 
-def _cached(response: Response, max_age: int) -> Response:
+def cached(response: Response, max_age: int) -> Response:
+    """The response, cacheable by anyone for ``max_age`` seconds."""
     response.headers["Cache-Control"] = f"public, max-age={max_age}"
     return response
